@@ -114,12 +114,7 @@ public final class ImageFiles {
       // ImageIO's decoders signal malformed input with IOExceptions and assorted runtime
       // exceptions (index, argument, negative-size); all of them mean the file is damaged.
       throw new ImageReadException(
-          "cannot decode "
-              + name
-              + " as "
-              + kind
-              + " (truncated or damaged file?): "
-              + describe(e),
+          "cannot decode " + name + " as " + kind + " (truncated or damaged file?): " + describe(e),
           e);
     } finally {
       reader.dispose();

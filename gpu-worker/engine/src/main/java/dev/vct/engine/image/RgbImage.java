@@ -5,8 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * An 8-bit RGB picture: rows top to bottom, pixels left to right, channels interleaved as R, G,
- * B. This is what {@link ImageFiles} decodes every PNG and JPEG into.
+ * An 8-bit RGB picture: rows top to bottom, pixels left to right, channels interleaved as R, G, B.
+ * This is what {@link ImageFiles} decodes every PNG and JPEG into.
  */
 public record RgbImage(int width, int height, byte[] rgb) {
 
@@ -45,8 +45,8 @@ public record RgbImage(int width, int height, byte[] rgb) {
   }
 
   /**
-   * The picture as a float32 tensor of shape [1, 3, height, width] (RGB planes) with values
-   * {@code u8 / 127.5 - 1} in [-1, 1], the input convention of the Stable Diffusion VAE and LPIPS.
+   * The picture as a float32 tensor of shape [1, 3, height, width] (RGB planes) with values {@code
+   * u8 / 127.5 - 1} in [-1, 1], the input convention of the Stable Diffusion VAE and LPIPS.
    */
   public NDArray toTensor(NDManager manager) {
     int plane = width * height;

@@ -2,16 +2,18 @@ package dev.vct.engine.scoring;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.pooling.Pool;
+import dev.vct.engine.tensor.StateDict;
 
 /**
  * The convolutional trunk of torchvision's AlexNet up to relu5, cut into the five slices LPIPS
- * reads (its {@code alexnet} class): slice1 = features[0:2], slice2 = [2:5], slice3 = [5:8],
- * slice4 = [8:10], slice5 = [10:12]. Weights keep LPIPS' keys, {@code net.slice<k>.<i>.*} where i
- * is the index inside torchvision's {@code features}.
+ * reads (its {@code alexnet} class): slice1 = features[0:2], slice2 = [2:5], slice3 = [5:8], slice4
+ * = [8:10], slice5 = [10:12]. Weights keep LPIPS' keys, {@code net.slice<k>.<i>.*} where i is the
+ * index inside torchvision's {@code features}.
  */
 final class AlexNetFeatures {
 
@@ -19,8 +21,8 @@ final class AlexNetFeatures {
   static final long[] CHANNELS = {64, 192, 384, 256, 256};
 
   /**
-   * The smallest side the trunk accepts: conv1 (k11 s4 p2) and two 3x3/2 max-pools must each
-   * leave at least one position.
+   * The smallest side the trunk accepts: conv1 (k11 s4 p2) and two 3x3/2 max-pools must each leave
+   * at least one position.
    */
   static final int MIN_SIDE = 31;
 
@@ -38,13 +40,14 @@ final class AlexNetFeatures {
     this.conv5 = conv5;
   }
 
-  static AlexNetFeatures load(TensorSource weights) {
+  /** Loads {@code net.slice*} from {@code sd} into {@code manager}. */
+  static AlexNetFeatures load(StateDict sd, NDManager manager) {
     return new AlexNetFeatures(
-        Conv.load(weights, "net.slice1.0", 64, 3, 11, 4, 2),
-        Conv.load(weights, "net.slice2.3", 192, 64, 5, 1, 2),
-        Conv.load(weights, "net.slice3.6", 384, 192, 3, 1, 1),
-        Conv.load(weights, "net.slice4.8", 256, 384, 3, 1, 1),
-        Conv.load(weights, "net.slice5.10", 256, 256, 3, 1, 1));
+        Conv.load(sd, manager, "net.slice1.0", 64, 3, 11, 4, 2),
+        Conv.load(sd, manager, "net.slice2.3", 192, 64, 5, 1, 2),
+        Conv.load(sd, manager, "net.slice3.6", 384, 192, 3, 1, 1),
+        Conv.load(sd, manager, "net.slice4.8", 256, 384, 3, 1, 1),
+        Conv.load(sd, manager, "net.slice5.10", 256, 256, 3, 1, 1));
   }
 
   /** relu1 .. relu5 of a [N, 3, H, W] batch; the arrays belong to the input's manager. */
@@ -66,7 +69,8 @@ final class AlexNetFeatures {
   private record Conv(NDArray weight, NDArray bias, Shape stride, Shape padding) {
 
     static Conv load(
-        TensorSource weights,
+        StateDict sd,
+        NDManager manager,
         String prefix,
         long out,
         long in,
@@ -74,8 +78,8 @@ final class AlexNetFeatures {
         int stride,
         int padding) {
       return new Conv(
-          weights.take(prefix + ".weight", out, in, kernel, kernel),
-          weights.take(prefix + ".bias", out),
+          sd.take(prefix + ".weight", manager, out, in, kernel, kernel),
+          sd.take(prefix + ".bias", manager, out),
           new Shape(stride, stride),
           new Shape(padding, padding));
     }

@@ -1,6 +1,7 @@
 package dev.vct.engine.scoring;
 
 import dev.vct.engine.image.RgbImage;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bytedeco.javacpp.indexer.FloatIndexer;
 import org.bytedeco.opencv.global.opencv_core;
@@ -11,11 +12,11 @@ import org.bytedeco.opencv.opencv_quality.QualityBRISQUE;
 /**
  * BRISQUE (no-reference image quality; lower is better) computed by OpenCV's own contrib quality
  * module through JavaCPP, so features and scores are OpenCV's: grayscale conversion of the 8-bit
- * BGR picture, MSCN coefficients, GGD/AGGD fits, paired products, two scales, range scaling and
- * the RBF-SVR of {@code brisque_model_live.yml} / {@code brisque_range_live.yml}.
+ * BGR picture, MSCN coefficients, GGD/AGGD fits, paired products, two scales, range scaling and the
+ * RBF-SVR of {@code brisque_model_live.yml} / {@code brisque_range_live.yml}.
  *
- * <p>The loaded model is a native object: close it. {@link #score} is synchronized because
- * OpenCV's {@code QualityBRISQUE} keeps per-call state.
+ * <p>The loaded model is a native object: close it. {@link #score} is synchronized because OpenCV's
+ * {@code QualityBRISQUE} keeps per-call state.
  */
 public final class Brisque implements AutoCloseable {
 
@@ -32,10 +33,15 @@ public final class Brisque implements AutoCloseable {
   }
 
   /**
-   * Loads the SVR model and the feature ranges. Both files come with OpenCV contrib ({@code
-   * modules/quality/samples/}); the caller checks they exist (see {@link ScoringModels}).
+   * Loads the SVR model and the feature ranges, OpenCV contrib's {@code
+   * modules/quality/samples/brisque_model_live.yml} and {@code brisque_range_live.yml}.
    */
   public static Brisque load(Path modelFile, Path rangeFile) {
+    for (Path file : new Path[] {modelFile, rangeFile}) {
+      if (!Files.isRegularFile(file)) {
+        throw new ModelFileException("BRISQUE model file " + file + " does not exist");
+      }
+    }
     try {
       return new Brisque(QualityBRISQUE.create(modelFile.toString(), rangeFile.toString()));
     } catch (RuntimeException e) {
@@ -45,7 +51,7 @@ public final class Brisque implements AutoCloseable {
               + " with range file "
               + rangeFile
               + " (are they OpenCV's brisque_model_live.yml and brisque_range_live.yml?): "
-              + OpenCvErrors.firstLine(e));
+              + openCvReason(e));
     }
   }
 
@@ -102,6 +108,13 @@ public final class Brisque implements AutoCloseable {
     Mat mat = new Mat(image.height(), image.width(), opencv_core.CV_8UC3);
     mat.data().put(image.bgr());
     return mat;
+  }
+
+  /** OpenCV's message without its build path: "OpenCV(4.x) /path/file.cpp:123: error: (...)". */
+  private static String openCvReason(RuntimeException e) {
+    String message = String.valueOf(e.getMessage()).strip();
+    int error = message.indexOf("error: ");
+    return error >= 0 ? message.substring(error + "error: ".length()) : message;
   }
 
   @Override

@@ -7,6 +7,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import dev.vct.engine.image.RgbImage;
+import dev.vct.engine.tensor.StateDict;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * LPIPS distance, AlexNet variant, as {@code lpips.LPIPS(net='alex', version='0.1')} computes it
@@ -37,24 +40,45 @@ public final class Lpips implements AutoCloseable {
   private final AlexNetFeatures trunk;
   private final NDArray[] lin; // lin[k]: (1, channels_k, 1, 1)
 
-  private Lpips(NDManager manager, TensorSource weights) {
+  private Lpips(
+      NDManager manager, NDArray shift, NDArray scale, AlexNetFeatures trunk, NDArray[] lin) {
     this.manager = manager;
-    this.shift = weights.take("scaling_layer.shift", 1, 3, 1, 1);
-    this.scale = weights.take("scaling_layer.scale", 1, 3, 1, 1);
-    this.trunk = AlexNetFeatures.load(weights);
-    this.lin = new NDArray[AlexNetFeatures.CHANNELS.length];
-    for (int k = 0; k < lin.length; k++) {
-      lin[k] = weights.take("lin" + k + ".model.1.weight", 1, AlexNetFeatures.CHANNELS[k], 1, 1);
-    }
+    this.shift = shift;
+    this.scale = scale;
+    this.trunk = trunk;
+    this.lin = lin;
   }
 
   /**
-   * Builds the model from named tensors; {@code manager} becomes the model's (closed with it) and
-   * must own what {@code weights} returns.
+   * Loads an LPIPS state_dict from a safetensors file. The reference module also registers the
+   * heads a second time as {@code lins.<k>.model.1.weight}; when present they must equal {@code
+   * lin<k>}. Any other tensor in the file is an error (it is not an LPIPS AlexNet file).
    */
-  static Lpips create(NDManager manager, TensorSource weights) {
-    try {
-      return new Lpips(manager, weights);
+  public static Lpips load(Path weightsFile) {
+    if (!Files.isRegularFile(weightsFile)) {
+      throw new ModelFileException("LPIPS weights file " + weightsFile + " does not exist");
+    }
+    NDManager manager = NDManager.newBaseManager();
+    try (StateDict sd = StateDict.open(weightsFile)) {
+      NDArray shift = sd.take("scaling_layer.shift", manager, 1, 3, 1, 1);
+      NDArray scale = sd.take("scaling_layer.scale", manager, 1, 3, 1, 1);
+      AlexNetFeatures trunk = AlexNetFeatures.load(sd, manager);
+      NDArray[] lin = new NDArray[AlexNetFeatures.CHANNELS.length];
+      for (int k = 0; k < lin.length; k++) {
+        long[] shape = {1, AlexNetFeatures.CHANNELS[k], 1, 1};
+        lin[k] = sd.take("lin" + k + ".model.1.weight", manager, shape);
+        String alias = "lins." + k + ".model.1.weight";
+        if (sd.contains(alias)) {
+          try (NDArray copy = sd.take(alias, manager, shape)) {
+            if (!copy.contentEquals(lin[k])) {
+              throw new ModelFileException(
+                  weightsFile + ": " + alias + " differs from lin" + k + ".model.1.weight");
+            }
+          }
+        }
+      }
+      sd.requireAllUsed();
+      return new Lpips(manager, shift, scale, trunk, lin);
     } catch (RuntimeException e) {
       manager.close();
       throw e;

@@ -59,9 +59,9 @@ public record ScoringModels(Path lpipsWeights, Path brisqueModel, Path brisqueRa
   }
 
   /**
-   * Resolves every setting from {@code flags} first, then {@code environment}, and checks each
-   * file is a readable regular file. Fails with one message listing every problem, each naming
-   * the flag and the environment variable that set (or would set) it.
+   * Resolves every setting from {@code flags} first, then {@code environment}, and checks each file
+   * is a readable regular file. Fails with one message listing every problem, each naming the flag
+   * and the environment variable that set (or would set) it.
    */
   public static ScoringModels resolve(Map<Setting, String> flags, Map<String, String> environment) {
     Map<Setting, Path> paths = new EnumMap<>(Setting.class);

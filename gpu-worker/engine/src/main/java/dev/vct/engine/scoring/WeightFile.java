@@ -19,7 +19,8 @@ public record WeightFile(String fileName, String sha256) {
       for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
         digest.update(buffer, 0, n);
       }
-      return new WeightFile(file.getFileName().toString(), HexFormat.of().formatHex(digest.digest()));
+      return new WeightFile(
+          file.getFileName().toString(), HexFormat.of().formatHex(digest.digest()));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file + " to fingerprint it", e);
     } catch (NoSuchAlgorithmException e) {
