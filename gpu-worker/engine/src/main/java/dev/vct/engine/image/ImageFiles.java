@@ -7,6 +7,8 @@ import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -14,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -53,6 +56,9 @@ public final class ImageFiles {
       throw new ImageReadException(name + " is empty (0 bytes), not a PNG or JPEG image");
     }
     String format = sniffFormat(data, name);
+    if (format.equals("png")) {
+      checkPngChunks(data, name);
+    }
     BufferedImage image = decodeWithImageIo(data, format, name);
     return toRgb(image, name);
   }
@@ -69,6 +75,41 @@ public final class ImageFiles {
     }
     throw new ImageReadException(
         name + " is not a PNG or JPEG image (its first bytes are " + hexPrefix(data) + ")");
+  }
+
+  /**
+   * Walks the PNG chunk list up to IEND, checking that every chunk is complete and that the
+   * critical chunks' CRCs match, as libpng does. ImageIO's decoder stops reading at the last pixel
+   * row and would accept a file cut after it, or one whose data was altered.
+   */
+  private static void checkPngChunks(byte[] data, String name) throws ImageReadException {
+    ByteBuffer buffer = ByteBuffer.wrap(data);
+    int offset = PNG_SIGNATURE.length;
+    while (true) {
+      if (offset + 8 > data.length) {
+        throw new ImageReadException(
+            name + " is a truncated PNG: it ends before its IEND chunk (at byte " + offset + ")");
+      }
+      long length = buffer.getInt(offset) & 0xFFFFFFFFL;
+      String type = new String(data, offset + 4, 4, StandardCharsets.ISO_8859_1);
+      if (offset + 12 + length > data.length) {
+        throw new ImageReadException(
+            name + " is a truncated PNG: its " + type + " chunk at byte " + offset + " is cut off");
+      }
+      if (Character.isUpperCase(type.charAt(0))) {
+        CRC32 crc = new CRC32();
+        crc.update(data, offset + 4, 4 + (int) length);
+        long stored = buffer.getInt(offset + 8 + (int) length) & 0xFFFFFFFFL;
+        if (crc.getValue() != stored) {
+          throw new ImageReadException(
+              name + " is a damaged PNG: the CRC of its " + type + " chunk does not match");
+        }
+      }
+      if (type.equals("IEND")) {
+        return;
+      }
+      offset += 12 + (int) length;
+    }
   }
 
   private static BufferedImage decodeWithImageIo(byte[] data, String format, String name)
