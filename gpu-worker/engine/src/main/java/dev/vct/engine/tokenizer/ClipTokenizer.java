@@ -8,7 +8,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,10 +32,15 @@ public final class ClipTokenizer {
   /** CLIP's context length. */
   public static final int CONTEXT_LENGTH = 77;
 
+  /**
+   * CLIP's pre-tokenizer (Python {@code regex}, IGNORECASE). Under IGNORECASE that library matches
+   * U+0345 (combining ypogegrammeni, case-folding to iota) with none of the classes, so it is
+   * skipped like whitespace; the explicit exclusion reproduces that.
+   */
   private static final Pattern PRE_TOKEN =
       Pattern.compile(
           "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d"
-              + "|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+",
+              + "|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}\u0345]+",
           Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.UNICODE_CHARACTER_CLASS);
 
   private final BytePairEncoder bpe;
@@ -197,7 +201,7 @@ public final class ClipTokenizer {
     String cleaned = HtmlEntities.unescape(HtmlEntities.unescape(TextFixer.fixText(text)));
     List<Integer> tokens = new ArrayList<>();
     tokens.add(bosId);
-    appendBpeIds(whitespaceClean(cleaned).toLowerCase(Locale.ROOT), tokens);
+    appendBpeIds(PythonStrings.lower(PythonStrings.whitespaceClean(cleaned)), tokens);
     tokens.add(eosId);
     long[] ids = new long[CONTEXT_LENGTH];
     int n = Math.min(tokens.size(), CONTEXT_LENGTH);
@@ -273,36 +277,6 @@ public final class ClipTokenizer {
 
   /** HF CLIPTokenizer._tokenize's cleanup: ftfy, whitespace collapsed, lower case. */
   private static String cleanForHf(String text) {
-    return whitespaceClean(TextFixer.fixText(text)).toLowerCase(Locale.ROOT);
-  }
-
-  /** {@code re.sub(r"\s+", " ", text).strip()} with Python's notion of whitespace. */
-  static String whitespaceClean(String text) {
-    StringBuilder out = new StringBuilder(text.length());
-    boolean pendingSpace = false;
-    for (int i = 0; i < text.length(); ) {
-      int cp = text.codePointAt(i);
-      i += Character.charCount(cp);
-      if (isPythonSpace(cp)) {
-        pendingSpace = out.length() > 0;
-      } else {
-        if (pendingSpace) {
-          out.append(' ');
-          pendingSpace = false;
-        }
-        out.appendCodePoint(cp);
-      }
-    }
-    return out.toString();
-  }
-
-  /** Python's str.isspace for one code point. */
-  static boolean isPythonSpace(int cp) {
-    return (cp >= 0x09 && cp <= 0x0D)
-        || (cp >= 0x1C && cp <= 0x1F)
-        || cp == 0x85
-        || Character.getType(cp) == Character.SPACE_SEPARATOR
-        || cp == 0x2028
-        || cp == 0x2029;
+    return PythonStrings.lower(PythonStrings.whitespaceClean(TextFixer.fixText(text)));
   }
 }
