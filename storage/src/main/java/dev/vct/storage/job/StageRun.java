@@ -110,7 +110,7 @@ public class StageRun extends PanacheEntityBase {
     return run;
   }
 
-  public static Optional<StageRun> findRun(UUID jobId, Stage stage) {
+  public static Optional<StageRun> find(UUID jobId, Stage stage) {
     return find("jobId = ?1 and stage = ?2", jobId, stage).firstResultOptional();
   }
 

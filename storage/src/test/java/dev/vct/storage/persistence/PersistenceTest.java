@@ -389,7 +389,7 @@ class PersistenceTest {
           stored.startedAt = now.minusSeconds(9);
           stored.finishedAt = now;
         });
-    StageRun read = tx(() -> StageRun.findRun(job, Stage.CONTENT_INVERSION).orElseThrow());
+    StageRun read = tx(() -> StageRun.find(job, Stage.CONTENT_INVERSION).orElseThrow());
 
     assertEquals(run.id, read.id);
     assertEquals(job, read.jobId);
