@@ -12,7 +12,8 @@ import java.util.Optional;
 public final class VctCli {
 
   /** Every engine subcommand, one line each (owners add theirs). */
-  static final List<Command> COMMANDS = List.of(new ParityCommand(), new ScoreCommand());
+  static final List<Command> COMMANDS =
+      List.of(new InitTinyCommand(), new ParityCommand(), new ScoreCommand());
 
   private VctCli() {}
 
