@@ -23,34 +23,27 @@ import org.bytedeco.opencv.global.opencv_quality;
 /**
  * Times scoring of one picture pair: model loading once, then LPIPS, BRISQUE and the whole {@link
  * Scorer#score} over several runs after a warm-up. Without {@code --source/--result} it scores a
- * seeded synthetic pair of {@code --size} x {@code --size} pixels. Run it as a main (see
- * docs/bench-scoring.md); model files come from the same flags and variables as {@code ./vct
- * score}.
+ * seeded synthetic pair of {@code --size} x {@code --size} pixels. {@code ./vct bench score} runs
+ * it (see docs/bench-scoring.md); model files come from the same flags and variables as {@code
+ * ./vct score}.
  */
 public final class ScoringBenchmark {
 
-  private static final String USAGE =
+  /** Usage of {@code ./vct bench score}. */
+  public static final String USAGE =
       """
-      usage: ScoringBenchmark [--source A.png --result B.png | --size 512] [--runs 5]
-                              [--lpips-weights F] [--brisque-model F] [--brisque-range F]
+      usage: ./vct bench score [--source A.png --result B.png | --size 512] [--runs 5]
+                               [--lpips-weights F] [--brisque-model F] [--brisque-range F]
+
+        Times loading the models once, then LPIPS, BRISQUE and Scorer.score (median, min and
+        max of --runs runs after one warm-up) on the given pair, or on a seeded synthetic pair
+        of --size x --size pixels. Model files as for ./vct score (flags or VCT_* variables).
       """;
 
   private ScoringBenchmark() {}
 
-  public static void main(String[] argv) {
-    try {
-      System.exit(run(List.of(argv), System.out, System.getenv()));
-    } catch (UsageException e) {
-      System.err.println("bench score: " + e.getMessage());
-      System.err.print(USAGE);
-      System.exit(2);
-    } catch (Exception e) {
-      System.err.println("bench score: " + e.getMessage());
-      System.exit(1);
-    }
-  }
-
-  static int run(List<String> argv, PrintStream out, Map<String, String> environment)
+  /** Runs with the arguments after {@code ./vct bench score}; returns the exit status. */
+  public static int run(List<String> argv, PrintStream out, Map<String, String> environment)
       throws Exception {
     Set<String> valued = new HashSet<>(Set.of("source", "result", "size", "runs"));
     for (Setting setting : Setting.values()) {
