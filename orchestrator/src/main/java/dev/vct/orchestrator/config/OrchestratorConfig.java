@@ -23,8 +23,8 @@ public interface OrchestratorConfig {
   Duration sweepInterval();
 
   /**
-   * A queued job that has no stage runs this long after its creation is planned by the sweeper
-   * (its submit message was lost or is late); planning twice is harmless.
+   * A queued job that has no stage runs this long after its creation is planned by the sweeper (its
+   * submit message was lost or is late); planning twice is harmless.
    */
   @WithDefault("5s")
   Duration planGrace();
@@ -44,6 +44,10 @@ public interface OrchestratorConfig {
   @WithDefault("16")
   int stageTopicPartitions();
 
+  /** Replication factor of the topics the orchestrator creates (3 on a production cluster). */
+  @WithDefault("1")
+  int topicReplicationFactor();
+
   Retry retry();
 
   /**
@@ -57,7 +61,9 @@ public interface OrchestratorConfig {
     return stages().get(stage.code().replace('_', '-'));
   }
 
-  /** Exponential back-off between attempts after a retryable failure: base * factor^(n-1), capped. */
+  /**
+   * Exponential back-off between attempts after a retryable failure: base * factor^(n-1), capped.
+   */
   interface Retry {
     @WithDefault("2s")
     Duration base();

@@ -12,7 +12,8 @@ public record Backoff(Duration base, double factor, Duration cap) {
       throw new IllegalArgumentException("retry base must be positive, got " + base);
     }
     if (!(factor >= 1.0) || Double.isInfinite(factor)) {
-      throw new IllegalArgumentException("retry factor must be a finite number >= 1, got " + factor);
+      throw new IllegalArgumentException(
+          "retry factor must be a finite number >= 1, got " + factor);
     }
     if (cap.compareTo(base) < 0) {
       throw new IllegalArgumentException(

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The state of one job's stage graph (content and concept inversion in parallel, then fusion,
- * then scoring, as {@link Stage#dependsOn()} says) and what may run next.
+ * The state of one job's stage graph (content and concept inversion in parallel, then fusion, then
+ * scoring, as {@link Stage#dependsOn()} says) and what may run next.
  */
 public final class StagePlan {
   private final Map<Stage, StageRunStatus> statuses;

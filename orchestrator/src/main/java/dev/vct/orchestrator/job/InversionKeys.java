@@ -18,7 +18,8 @@ import java.util.TreeMap;
  * left out on purpose: an embedding learned from the same reference with another seed serves
  * equally well, and reusing one reference across many sources is the point of the cache.
  */
-public record InversionKeys(EmbeddingKind kind, String inputSha256, String modelId, String paramHash) {
+public record InversionKeys(
+    EmbeddingKind kind, String inputSha256, String modelId, String paramHash) {
 
   /** The keys of {@code stage}'s embedding for {@code job}; {@code stage} must be an inversion. */
   public static InversionKeys of(Job job, Stage stage) {

@@ -85,7 +85,9 @@ public class JobService {
     Job job = lockJob(event.jobId()).orElse(null);
     StageRun run = StageRun.findById(event.stageRunId());
     if (job == null || run == null || !run.jobId.equals(job.id)) {
-      LOG.warnf("ignoring %s for unknown job %s / stage run %s", type(event), event.jobId(), event.stageRunId());
+      LOG.warnf(
+          "ignoring %s for unknown job %s / stage run %s",
+          type(event), event.jobId(), event.stageRunId());
       return;
     }
     if (job.status.terminal()
@@ -100,56 +102,51 @@ public class JobService {
       return;
     }
     Instant now = Clock.now();
-    switch (event) {
-      case StageEvent.Started started -> {
-        boolean resumed = started.resumedFromStep() != null;
-        metrics.stageStarted(
-            run.stage,
-            Duration.between(run.dispatchedAt, started.occurredAt()).abs(),
-            resumed);
-        run.status = StageRunStatus.RUNNING;
-        run.startedAt = now;
-        if (resumed) {
-          run.progressStep = started.resumedFromStep();
-        }
-        alive(run, now);
-        events.append(stageChanged(job, run));
+    if (event instanceof StageEvent.Started started) {
+      boolean resumed = started.resumedFromStep() != null;
+      metrics.stageStarted(
+          run.stage, Duration.between(run.dispatchedAt, started.occurredAt()).abs(), resumed);
+      run.status = StageRunStatus.RUNNING;
+      run.startedAt = now;
+      if (resumed) {
+        run.progressStep = started.resumedFromStep();
       }
-      case StageEvent.Progress progress -> {
-        run.progressStep = progress.step();
-        run.progressTotal = progress.totalSteps();
-        run.progressLoss = progress.loss();
-        alive(run, now);
-        events.append(
-            JobEvent.Progress.of(
-                job.id,
-                job.tenantId,
-                run.stage,
-                progress.step(),
-                progress.totalSteps(),
-                progress.loss(),
-                fraction(job, run.stage, (double) progress.step() / progress.totalSteps())));
+      alive(run, now);
+      events.append(stageChanged(job, run));
+    } else if (event instanceof StageEvent.Progress progress) {
+      run.progressStep = progress.step();
+      run.progressTotal = progress.totalSteps();
+      run.progressLoss = progress.loss();
+      alive(run, now);
+      events.append(
+          JobEvent.Progress.of(
+              job.id,
+              job.tenantId,
+              run.stage,
+              progress.step(),
+              progress.totalSteps(),
+              progress.loss(),
+              fraction(job, run.stage, (double) progress.step() / progress.totalSteps())));
+    } else if (event instanceof StageEvent.Heartbeat) {
+      alive(run, now);
+    } else if (event instanceof StageEvent.Checkpointed checkpointed) {
+      run.checkpointKey = checkpointed.checkpointKey();
+      run.checkpointStep = checkpointed.step();
+      alive(run, now);
+    } else if (event instanceof StageEvent.Released released) {
+      if (released.checkpointKey() != null) {
+        run.checkpointKey = released.checkpointKey();
+        run.checkpointStep = released.checkpointStep();
       }
-      case StageEvent.Heartbeat heartbeat -> alive(run, now);
-      case StageEvent.Checkpointed checkpointed -> {
-        run.checkpointKey = checkpointed.checkpointKey();
-        run.checkpointStep = checkpointed.step();
-        alive(run, now);
-      }
-      case StageEvent.Released released -> {
-        if (released.checkpointKey() != null) {
-          run.checkpointKey = released.checkpointKey();
-          run.checkpointStep = released.checkpointStep();
-        }
-        metrics.released(run.stage);
-        dispatch(job, run, runsOf(job));
-      }
-      case StageEvent.Succeeded succeeded -> succeeded(job, run, succeeded, now);
-      case StageEvent.Failed failed -> failed(job, run, failed, now);
-      case StageEvent.Cancelled cancelled -> {
-        // Workers stop a stage only on a cancel request, so the job is being cancelled.
-        finishCancelled(job, now);
-      }
+      metrics.released(run.stage);
+      dispatch(job, run, runsOf(job));
+    } else if (event instanceof StageEvent.Succeeded succeeded) {
+      succeeded(job, run, succeeded, now);
+    } else if (event instanceof StageEvent.Failed failed) {
+      failed(job, run, failed, now);
+    } else if (event instanceof StageEvent.Cancelled) {
+      // Workers stop a stage only on a cancel request, so the job is being cancelled.
+      finishCancelled(job, now);
     }
   }
 
@@ -252,7 +249,8 @@ public class JobService {
     }
     job.status = JobStatus.RUNNING;
     job.startedAt = now;
-    events.append(JobEvent.StatusChanged.of(job.id, job.tenantId, JobStatus.QUEUED, JobStatus.RUNNING));
+    events.append(
+        JobEvent.StatusChanged.of(job.id, job.tenantId, JobStatus.QUEUED, JobStatus.RUNNING));
     Map<Stage, StageRun> runs = new EnumMap<>(Stage.class);
     for (Stage stage : Stage.values()) {
       StageRun run = StageRun.pending(jobId, stage);
@@ -324,7 +322,12 @@ public class JobService {
       metrics.retry(run.stage, "failure");
       LOG.infof(
           "%s of job %s failed (%s: %s); retry %d at %s",
-          run.stage.code(), job.id, event.code(), event.message(), run.retryCount, run.nextAttemptAt);
+          run.stage.code(),
+          job.id,
+          event.code(),
+          event.message(),
+          run.retryCount,
+          run.nextAttemptAt);
       events.append(stageChanged(job, run));
       return;
     }
@@ -437,7 +440,12 @@ public class JobService {
     // Two jobs may invert the same input at once: the first entry stays, the second is dropped.
     Embedding entry =
         Embedding.of(
-            keys.kind(), keys.inputSha256(), keys.modelId(), keys.paramHash(), blobKey, shape(metrics));
+            keys.kind(),
+            keys.inputSha256(),
+            keys.modelId(),
+            keys.paramHash(),
+            blobKey,
+            shape(metrics));
     Embedding.getEntityManager()
         .createNativeQuery(
             "insert into embeddings (id, kind, input_sha256, model_id, param_hash, blob_key, shape,"

@@ -52,7 +52,10 @@ public class OrchestratorMetrics {
   /** A stage attempt is retried; {@code reason} is {@code failure}, {@code lease_expired}. */
   public void retry(Stage stage, String reason) {
     afterCommit(
-        () -> registry.counter("vct.stage.retries", "stage", stage.code(), "reason", reason).increment());
+        () ->
+            registry
+                .counter("vct.stage.retries", "stage", stage.code(), "reason", reason)
+                .increment());
   }
 
   /** A worker gave a stage back (it drains) and the stage was re-dispatched at once. */
@@ -70,7 +73,8 @@ public class OrchestratorMetrics {
 
   /** An event of a fenced-off attempt, a finished stage or a finished job: ignored. */
   public void staleEvent(Stage stage) {
-    afterCommit(() -> registry.counter("vct.stage.events.stale", "stage", stage.code()).increment());
+    afterCommit(
+        () -> registry.counter("vct.stage.events.stale", "stage", stage.code()).increment());
   }
 
   public void jobFinished(JobStatus status, Duration total) {

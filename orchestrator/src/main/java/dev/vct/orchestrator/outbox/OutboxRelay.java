@@ -25,8 +25,8 @@ import org.jboss.logging.Logger;
  * Sends committed {@link OutboxRecord}s to Kafka in id order and deletes them once the broker
  * acknowledged them. Woken after every commit that added records, and every second regardless
  * (records left by a crash or by a broker outage). Rows are locked with SKIP LOCKED, so several
- * orchestrator replicas never send the same row at the same time; a record sent but not yet
- * deleted when the process dies is sent again, which consumers absorb by event id.
+ * orchestrator replicas never send the same row at the same time; a record sent but not yet deleted
+ * when the process dies is sent again, which consumers absorb by event id.
  */
 @ApplicationScoped
 public class OutboxRelay {
@@ -111,7 +111,8 @@ public class OutboxRelay {
               }
               List<Future<RecordMetadata>> sent =
                   records.stream()
-                      .map(r -> producer.send(new ProducerRecord<>(r.topic, r.recordKey, r.payload)))
+                      .map(
+                          r -> producer.send(new ProducerRecord<>(r.topic, r.recordKey, r.payload)))
                       .toList();
               for (Future<RecordMetadata> ack : sent) {
                 ack.get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

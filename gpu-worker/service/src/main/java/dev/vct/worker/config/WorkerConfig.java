@@ -11,8 +11,8 @@ import java.util.Optional;
 public interface WorkerConfig {
 
   /**
-   * The stages this worker serves, as topic suffixes: {@code content-inversion},
-   * {@code concept-inversion}, {@code fusion}, {@code scoring}. A pool can serve one or several.
+   * The stages this worker serves, as topic suffixes: {@code content-inversion}, {@code
+   * concept-inversion}, {@code fusion}, {@code scoring}. A pool can serve one or several.
    */
   @WithDefault("content-inversion,concept-inversion,fusion,scoring")
   List<String> stages();
@@ -41,8 +41,8 @@ public interface WorkerConfig {
   Kafka kafka();
 
   /**
-   * On shutdown, how long to wait for the running stage to finish its step, checkpoint and give
-   * the work back; past that the process exits and the orchestrator's lease recovers the stage.
+   * On shutdown, how long to wait for the running stage to finish its step, checkpoint and give the
+   * work back; past that the process exits and the orchestrator's lease recovers the stage.
    */
   @WithDefault("60s")
   Duration drainTimeout();

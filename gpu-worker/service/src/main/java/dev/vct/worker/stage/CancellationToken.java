@@ -3,7 +3,9 @@ package dev.vct.worker.stage;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** Set from other threads (cancel messages, shutdown, rebalance); read by the stage between steps. */
+/**
+ * Set from other threads (cancel messages, shutdown, rebalance); read by the stage between steps.
+ */
 public final class CancellationToken {
   private final AtomicReference<StopReason> reason = new AtomicReference<>();
 

@@ -1,9 +1,9 @@
 package dev.vct.worker.stage;
 
 /**
- * A stage that cannot complete. {@code code} is a stable identifier that ends up in the job's
- * error (for example {@code BAD_INPUT}, {@code OUT_OF_MEMORY}); {@code retryable} tells the
- * orchestrator whether another attempt may succeed.
+ * A stage that cannot complete. {@code code} is a stable identifier that ends up in the job's error
+ * (for example {@code BAD_INPUT}, {@code OUT_OF_MEMORY}); {@code retryable} tells the orchestrator
+ * whether another attempt may succeed.
  */
 public class StageException extends RuntimeException {
   private final String code;
