@@ -25,10 +25,10 @@ public interface StageContext {
    * stage must stop and resume elsewhere, then throws {@link StageStoppedException} if the stage
    * must stop. {@code state} is only called when a checkpoint is written.
    */
-  void stepCompleted(long step, long totalSteps, Supplier<byte[]> state);
+  void stepCompleted(int step, int totalSteps, Supplier<byte[]> state);
 
   /** For stages without steps worth checkpointing: reports progress and honours stop requests. */
-  default void stepCompleted(long step, long totalSteps) {
+  default void stepCompleted(int step, int totalSteps) {
     stepCompleted(step, totalSteps, null);
   }
 

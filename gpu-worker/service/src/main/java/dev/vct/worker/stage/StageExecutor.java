@@ -1,7 +1,7 @@
 package dev.vct.worker.stage;
 
-import dev.vct.storage.event.Stage;
 import dev.vct.storage.event.StageRequest;
+import dev.vct.storage.job.Stage;
 
 /**
  * Runs one stage of a translation on this worker. One bean per {@link Stage}; the worker service
