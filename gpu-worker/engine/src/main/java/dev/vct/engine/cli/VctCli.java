@@ -12,7 +12,7 @@ import java.util.Optional;
 public final class VctCli {
 
   /** Every engine subcommand, one line each (owners add theirs). */
-  static final List<Command> COMMANDS = List.of(new ParityCommand());
+  static final List<Command> COMMANDS = List.of(new InitTinyCommand(), new ParityCommand());
 
   private VctCli() {}
 

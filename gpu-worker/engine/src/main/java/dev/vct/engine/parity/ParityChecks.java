@@ -1,6 +1,12 @@
 package dev.vct.engine.parity;
 
 import dev.vct.engine.scheduler.DdimSchedulerParity;
+import dev.vct.engine.scoring.BrisqueParity;
+import dev.vct.engine.scoring.LpipsParity;
+import dev.vct.engine.tokenizer.ClipTokenizerParity;
+import dev.vct.engine.unet.UNetAttentionMapsParity;
+import dev.vct.engine.unet.UNetParity;
+import dev.vct.engine.vae.VaeParity;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -10,7 +16,15 @@ import java.util.stream.Collectors;
 /** Every parity check of the engine, one line per fixture component (owners add theirs). */
 public final class ParityChecks {
 
-  private static final List<ParityCheck> ALL = List.of(new DdimSchedulerParity());
+  private static final List<ParityCheck> ALL =
+      List.of(
+          new DdimSchedulerParity(),
+          new ClipTokenizerParity(),
+          new UNetParity(),
+          new UNetAttentionMapsParity(),
+          new VaeParity(),
+          new LpipsParity(),
+          new BrisqueParity());
 
   private static final Map<String, ParityCheck> BY_COMPONENT =
       ALL.stream().collect(Collectors.toMap(ParityCheck::component, Function.identity()));
