@@ -177,7 +177,11 @@ public final class ClipTextModel implements AutoCloseable {
     NDArray base = tokenEmbedding.get(m, new NDIndex("{}", torchOwned(m, inVocab)));
     NDArray learned = extraRows.get(m, new NDIndex("{}", torchOwned(m, inExtra)));
     // Backward keeps the indices and the condition: they must not alias Java arrays.
-    NDArray select = m.create(isExtra, flat).duplicate().reshape(values.length, 1);
+    NDArray select =
+        m.create(isExtra, flat)
+            .duplicate()
+            .reshape(values.length, 1)
+            .broadcast(values.length, config.hiddenSize());
     Shape shape = ids.getShape();
     return NDArrays.where(select, learned, base)
         .reshape(shape.get(0), shape.get(1), config.hiddenSize());
