@@ -143,6 +143,9 @@ public sealed interface StageEvent extends VctEvent {
       Objects.requireNonNull(occurredAt, "occurredAt");
       StageRunRef.check(jobId, stageRunId, stage, attempt);
       Objects.requireNonNull(checkpointKey, "checkpointKey");
+      if (step < 0) {
+        throw new IllegalArgumentException("checkpoint step must not be negative, got " + step);
+      }
     }
 
     public static Checkpointed of(StageRunRef run, String checkpointKey, int step) {
