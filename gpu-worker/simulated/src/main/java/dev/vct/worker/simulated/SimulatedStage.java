@@ -25,7 +25,8 @@ abstract class SimulatedStage implements StageExecutor {
     int steps = intParameter(request, "simulate.steps", 20);
     long stepMillis = intParameter(request, "simulate.step-ms", 0);
     int step = 0;
-    long state = request.seed() ^ request.stageRunId().getMostSignificantBits();
+    // Seeded like the engine: the same seed and stage give the same result in any stage run.
+    long state = request.seed() * 31 + request.stage().ordinal();
     if (context.resumeFrom().isPresent()) {
       step = context.resumeFrom().get().step();
       state = ByteBuffer.wrap(context.loadCheckpoint(context.resumeFrom().get())).getLong();

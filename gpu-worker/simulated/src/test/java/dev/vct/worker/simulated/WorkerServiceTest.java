@@ -122,10 +122,9 @@ class WorkerServiceTest {
     await(StageEvent.Succeeded.class, whole, Duration.ofSeconds(30));
     String uninterrupted = read(whole.output(BlobRole.CONCEPT_EMBEDDING));
 
-    // The same computation (same seed, another stage run), stopped after a checkpoint...
+    // The same computation (same seed, another stage run), cancelled after a checkpoint...
     UUID interruptedJob = UUID.randomUUID();
-    StageRequest first =
-        withRun(request(Stage.CONCEPT_INVERSION, interruptedJob, 1, 30, 100), whole);
+    StageRequest first = request(Stage.CONCEPT_INVERSION, interruptedJob, 1, 30, 100);
     send(Topics.forStage(first.stage()), first);
     StageEvent.Checkpointed checkpoint =
         (StageEvent.Checkpointed)
@@ -201,24 +200,6 @@ class WorkerServiceTest {
         "tiny",
         7L,
         Instant.now().plus(Duration.ofHours(1)));
-  }
-
-  /** {@code r} re-targeted at {@code template}'s stage run (same seed: the same computation). */
-  private static StageRequest withRun(StageRequest r, StageRequest template) {
-    return new StageRequest(
-        r.eventId(),
-        r.occurredAt(),
-        r.jobId(),
-        template.stageRunId(),
-        r.stage(),
-        r.attempt(),
-        r.inputKeys(),
-        Map.of(BlobRole.CONCEPT_EMBEDDING, "test/" + UUID.randomUUID() + "/concept"),
-        r.parameters(),
-        null,
-        r.modelId(),
-        r.seed(),
-        r.deadline());
   }
 
   private static StageRequest withAttempt(StageRequest r, int attempt) {
