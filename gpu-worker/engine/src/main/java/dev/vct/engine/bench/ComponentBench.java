@@ -28,15 +28,23 @@ public final class ComponentBench {
   private final int batch;
   private final int latentSize;
   private final int iterations;
+  private final boolean backward;
   private final PrintStream log;
 
   /**
    * @param batch batch size (VCT's content inversion and fusion run the UNet at batch 2 and 4)
    * @param latentSize latent side (64 for 512 px images)
    * @param iterations timed iterations per phase, after one warm-up
+   * @param backward whether to time the backward phases too (they need several times the memory of
+   *     a forward pass at SD-1.5 size)
    */
   public ComponentBench(
-      Sd1Architecture arch, int batch, int latentSize, int iterations, PrintStream log) {
+      Sd1Architecture arch,
+      int batch,
+      int latentSize,
+      int iterations,
+      boolean backward,
+      PrintStream log) {
     if (batch < 1 || latentSize < 8 || latentSize % 8 != 0 || iterations < 1) {
       throw new IllegalArgumentException(
           "need batch >= 1, a latent size that is a multiple of 8 and iterations >= 1, got batch="
@@ -50,6 +58,7 @@ public final class ComponentBench {
     this.batch = batch;
     this.latentSize = latentSize;
     this.iterations = iterations;
+    this.backward = backward;
     this.log = log;
   }
 
@@ -75,6 +84,9 @@ public final class ComponentBench {
                             m.create(new long[] {500}),
                             m.randomNormal(context))
                         .toFloatArray()));
+        if (!backward) {
+          return out;
+        }
         out.add(
             measure(
                 "forward+backward",
@@ -113,6 +125,9 @@ public final class ComponentBench {
                 m -> vae.encode(m.randomUniform(-1, 1, images)).mean().toFloatArray()));
         out.add(
             measure("decode", manager, m -> vae.decode(m.randomNormal(latents)).toFloatArray()));
+        if (!backward) {
+          return out;
+        }
         out.add(
             measure(
                 "decode+backward",

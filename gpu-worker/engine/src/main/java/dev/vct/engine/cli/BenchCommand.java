@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
-/** {@code ./vct bench unet|vae [--size tiny|sd15] [--iters N] [--batch N] [--latent N]}. */
+/** {@code ./vct bench unet|vae [--size tiny|sd15] [--iters N] [--batch N] [--latent N] ...}. */
 final class BenchCommand implements Command {
 
   private static final List<String> TARGETS = List.of("unet", "vae");
@@ -29,6 +29,7 @@ final class BenchCommand implements Command {
   public String usage() {
     return """
         usage: ./vct bench unet|vae [--size tiny|sd15] [--iters N] [--batch N] [--latent N]
+                           [--no-backward]
 
         Builds the network at the tiny (init-tiny) or the real SD-1.5 size with random weights
         and prints the median and minimum time of N iterations (after one warm-up) and the
@@ -41,12 +42,14 @@ final class BenchCommand implements Command {
           --iters N    timed iterations per phase (default 5)
           --batch N    batch size (default 2)
           --latent N   latent side, 8 x smaller than the image (default 64 for sd15, 8 for tiny)
+          --no-backward  time the forward phases only (backward at SD-1.5 size, batch 2,
+                       needs well over 10 GB)
         """;
   }
 
   @Override
   public int run(List<String> argv, PrintStream out) throws IOException {
-    Args args = Args.parse(argv, Set.of("size", "iters", "batch", "latent"), Set.of());
+    Args args = Args.parse(argv, Set.of("size", "iters", "batch", "latent"), Set.of("no-backward"));
     if (args.help()) {
       out.print(usage());
       return 0;
@@ -73,7 +76,8 @@ final class BenchCommand implements Command {
         Runtime.getRuntime().availableProcessors(),
         cpuModel(),
         System.getProperty("java.version"));
-    ComponentBench bench = new ComponentBench(arch, batch, latent, iters, out);
+    ComponentBench bench =
+        new ComponentBench(arch, batch, latent, iters, !args.has("no-backward"), out);
     switch (target) {
       case "unet" -> bench.unet();
       case "vae" -> bench.vae();
