@@ -2,6 +2,7 @@ package dev.vct.engine.cli;
 
 import dev.vct.engine.bench.ComponentBench;
 import dev.vct.engine.model.Sd1Architecture;
+import dev.vct.engine.scoring.ScoringBenchmark;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -10,7 +11,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
-/** {@code ./vct bench unet|vae [--size tiny|sd15] [--iters N] [--batch N] [--latent N] ...}. */
+/**
+ * {@code ./vct bench unet|vae [--size tiny|sd15] [--iters N] [--batch N] [--latent N] ...}, and
+ * {@code ./vct bench score ...} (LPIPS + BRISQUE, options of {@link ScoringBenchmark}).
+ */
 final class BenchCommand implements Command {
 
   private static final List<String> TARGETS = List.of("unet", "vae");
@@ -22,7 +26,7 @@ final class BenchCommand implements Command {
 
   @Override
   public String summary() {
-    return "time the engine's networks (unet, vae) with random weights";
+    return "time the engine's networks (unet, vae) with random weights, or scoring (score)";
   }
 
   @Override
@@ -44,11 +48,16 @@ final class BenchCommand implements Command {
           --latent N   latent side, 8 x smaller than the image (default 64 for sd15, 8 for tiny)
           --no-backward  time the forward phases only (backward at SD-1.5 size, batch 2,
                        needs well over 10 GB)
-        """;
+
+        """
+        + ScoringBenchmark.USAGE;
   }
 
   @Override
-  public int run(List<String> argv, PrintStream out) throws IOException {
+  public int run(List<String> argv, PrintStream out) throws Exception {
+    if (!argv.isEmpty() && argv.get(0).equals("score")) {
+      return ScoringBenchmark.run(argv.subList(1, argv.size()), out, System.getenv());
+    }
     Args args = Args.parse(argv, Set.of("size", "iters", "batch", "latent"), Set.of("no-backward"));
     if (args.help()) {
       out.print(usage());
