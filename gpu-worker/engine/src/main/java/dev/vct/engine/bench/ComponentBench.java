@@ -8,6 +8,8 @@ import ai.djl.training.GradientCollector;
 import dev.vct.engine.model.RandomWeights;
 import dev.vct.engine.model.Sd1Architecture;
 import dev.vct.engine.tensor.StateDict;
+import dev.vct.engine.text.ClipTextConfig;
+import dev.vct.engine.text.ClipTextModel;
 import dev.vct.engine.unet.UNet2DConditionModel;
 import dev.vct.engine.unet.UNetConfig;
 import dev.vct.engine.vae.AutoencoderKL;
@@ -104,6 +106,50 @@ public final class ComponentBench {
         return out;
       }
     }
+  }
+
+  /**
+   * CLIP text encoder on 77-token prompts; backward to the input token embeddings (the placeholder
+   * rows VCT's concept inversion trains).
+   */
+  public List<Measurement> textEncoder() {
+    try (NDManager manager = NDManager.newBaseManager();
+        StateDict weights =
+            StateDict.of(
+                new RandomWeights("random text encoder weights", arch.textEncoderLayout()))) {
+      long start = System.nanoTime();
+      try (ClipTextModel clip =
+          ClipTextModel.load(ClipTextConfig.fromJson(arch.textEncoderConfig()), weights, manager)) {
+        logLoad("text encoder", start);
+        Shape ids = new Shape(batch, Sd1Architecture.MAX_POSITIONS);
+        List<Measurement> out = new ArrayList<>();
+        out.add(
+            measure(
+                "forward",
+                manager,
+                m -> clip.forward(randomIds(m, ids)).lastHiddenState().toFloatArray()));
+        if (!backward) {
+          return out;
+        }
+        out.add(
+            measure(
+                "forward+backward",
+                manager,
+                m -> {
+                  NDArray embeds = clip.embed(randomIds(m, ids));
+                  embeds.setRequiresGradient(true);
+                  try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    gc.backward(clip.forwardEmbeddings(embeds).square().mean());
+                  }
+                  embeds.getGradient().toFloatArray();
+                }));
+        return out;
+      }
+    }
+  }
+
+  private NDArray randomIds(NDManager m, Shape shape) {
+    return m.randomInteger(0, arch.vocabSize(), shape, ai.djl.ndarray.types.DataType.INT64);
   }
 
   /** VAE encode of images and decode of latents; backward of the decoder to the latents. */

@@ -25,6 +25,9 @@ class ComponentBenchTest {
             new PrintStream(log, true, StandardCharsets.UTF_8));
     List<Measurement> unet = bench.unet();
     List<Measurement> vae = bench.vae();
+    List<Measurement> text = bench.textEncoder();
+    assertEquals(
+        List.of("forward", "forward+backward"), text.stream().map(Measurement::phase).toList());
     assertEquals(
         List.of("forward", "forward+backward"), unet.stream().map(Measurement::phase).toList());
     assertEquals(
