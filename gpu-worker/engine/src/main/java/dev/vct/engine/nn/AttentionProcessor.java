@@ -1,0 +1,18 @@
+package dev.vct.engine.nn;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * The computation of one attention layer, separate from its weights (diffusers' processor pattern):
+ * {@link Attention} projects and splits heads, the processor turns the call into attended values,
+ * and {@link Attention} merges the heads and projects out.
+ *
+ * <p>Recording attention maps, slicing to save memory and VCT's attention injection are all
+ * processors installed per layer by module path; the model has no modes.
+ */
+@FunctionalInterface
+public interface AttentionProcessor {
+
+  /** Returns the attended values, (batch, heads, queries, headDim). */
+  NDArray attend(AttentionCall call);
+}

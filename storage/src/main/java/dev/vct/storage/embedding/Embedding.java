@@ -1,0 +1,90 @@
+package dev.vct.storage.embedding;
+
+import dev.vct.storage.persistence.Clock;
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Convert;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.UUID;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+/**
+ * The catalogue entry of an inverted embedding: the same input bytes, model and parameters give the
+ * same embedding, so a match lets the orchestrator skip the inversion stage. Unique on (kind,
+ * inputSha256, modelId, paramHash).
+ */
+@Entity
+@Table(name = "embeddings")
+public class Embedding extends PanacheEntityBase {
+
+  @Id public UUID id;
+
+  @Convert(converter = EmbeddingKind.Converter.class)
+  @Column(nullable = false, updatable = false)
+  public EmbeddingKind kind;
+
+  /** Hex SHA-256 of the inverted image's bytes. */
+  @Column(name = "input_sha256", nullable = false, updatable = false)
+  public String inputSha256;
+
+  @Column(name = "model_id", nullable = false, updatable = false)
+  public String modelId;
+
+  /** Hash of the inversion parameters that change the result. */
+  @Column(name = "param_hash", nullable = false, updatable = false)
+  public String paramHash;
+
+  /** Where the safetensors file lies in the blob store. */
+  @Column(name = "blob_key", nullable = false)
+  public String blobKey;
+
+  /** Shape of the main embedding tensor. */
+  @JdbcTypeCode(SqlTypes.ARRAY)
+  @Column(nullable = false, columnDefinition = "bigint[]")
+  public long[] shape;
+
+  @Column(name = "created_at", nullable = false, updatable = false)
+  public Instant createdAt;
+
+  /** A new catalogue entry, not yet persisted. */
+  public static Embedding of(
+      EmbeddingKind kind,
+      String inputSha256,
+      String modelId,
+      String paramHash,
+      String blobKey,
+      long[] shape) {
+    if (Arrays.stream(shape).anyMatch(d -> d <= 0)) {
+      throw new IllegalArgumentException(
+          "embedding shape must have positive dimensions, got " + Arrays.toString(shape));
+    }
+    Embedding embedding = new Embedding();
+    embedding.id = UUID.randomUUID();
+    embedding.kind = kind;
+    embedding.inputSha256 = inputSha256;
+    embedding.modelId = modelId;
+    embedding.paramHash = paramHash;
+    embedding.blobKey = blobKey;
+    embedding.shape = shape.clone();
+    embedding.createdAt = Clock.now();
+    return embedding;
+  }
+
+  /** The cached embedding for these inputs, if one was recorded. */
+  public static Optional<Embedding> lookup(
+      EmbeddingKind kind, String inputSha256, String modelId, String paramHash) {
+    return find(
+            "kind = ?1 and inputSha256 = ?2 and modelId = ?3 and paramHash = ?4",
+            kind,
+            inputSha256,
+            modelId,
+            paramHash)
+        .firstResultOptional();
+  }
+}

@@ -1,0 +1,258 @@
+package dev.vct.storage.event;
+
+import dev.vct.storage.job.Stage;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * What a worker reports about one attempt of one stage run, on {@link Topics#STAGE_EVENTS}. The
+ * orchestrator applies an event only when its (stageRunId, attempt) is the run's current attempt,
+ * so a fenced-off attempt's late events change nothing.
+ */
+public sealed interface StageEvent extends VctEvent {
+
+  UUID stageRunId();
+
+  Stage stage();
+
+  int attempt();
+
+  default StageRunRef run() {
+    return new StageRunRef(jobId(), stageRunId(), stage(), attempt());
+  }
+
+  /**
+   * A worker began the attempt (fresh or from {@code resumedFromStep}).
+   *
+   * @param resumedFromStep the checkpoint step it resumed from, or null for a fresh start
+   */
+  record Started(
+      UUID eventId,
+      Instant occurredAt,
+      UUID jobId,
+      UUID stageRunId,
+      Stage stage,
+      int attempt,
+      String workerId,
+      Integer resumedFromStep)
+      implements StageEvent {
+    public Started {
+      Objects.requireNonNull(eventId, "eventId");
+      Objects.requireNonNull(occurredAt, "occurredAt");
+      StageRunRef.check(jobId, stageRunId, stage, attempt);
+      Objects.requireNonNull(workerId, "workerId");
+    }
+
+    public static Started of(StageRunRef run, String workerId, Integer resumedFromStep) {
+      return new Started(
+          UUID.randomUUID(),
+          Instant.now(),
+          run.jobId(),
+          run.stageRunId(),
+          run.stage(),
+          run.attempt(),
+          workerId,
+          resumedFromStep);
+    }
+  }
+
+  /**
+   * A step finished.
+   *
+   * @param loss the optimization loss of the step, or null for stages that optimize nothing
+   */
+  record Progress(
+      UUID eventId,
+      Instant occurredAt,
+      UUID jobId,
+      UUID stageRunId,
+      Stage stage,
+      int attempt,
+      int step,
+      int totalSteps,
+      Double loss)
+      implements StageEvent {
+    public Progress {
+      Objects.requireNonNull(eventId, "eventId");
+      Objects.requireNonNull(occurredAt, "occurredAt");
+      StageRunRef.check(jobId, stageRunId, stage, attempt);
+      if (step < 0 || totalSteps < 1 || step > totalSteps) {
+        throw new IllegalArgumentException(
+            "progress must satisfy 0 <= step <= totalSteps >= 1, got " + step + "/" + totalSteps);
+      }
+    }
+
+    public static Progress of(StageRunRef run, int step, int totalSteps, Double loss) {
+      return new Progress(
+          UUID.randomUUID(),
+          Instant.now(),
+          run.jobId(),
+          run.stageRunId(),
+          run.stage(),
+          run.attempt(),
+          step,
+          totalSteps,
+          loss);
+    }
+  }
+
+  /** The worker is alive and still on the attempt; extends its lease. */
+  record Heartbeat(
+      UUID eventId,
+      Instant occurredAt,
+      UUID jobId,
+      UUID stageRunId,
+      Stage stage,
+      int attempt,
+      String workerId)
+      implements StageEvent {
+    public Heartbeat {
+      Objects.requireNonNull(eventId, "eventId");
+      Objects.requireNonNull(occurredAt, "occurredAt");
+      StageRunRef.check(jobId, stageRunId, stage, attempt);
+      Objects.requireNonNull(workerId, "workerId");
+    }
+
+    public static Heartbeat of(StageRunRef run, String workerId) {
+      return new Heartbeat(
+          UUID.randomUUID(),
+          Instant.now(),
+          run.jobId(),
+          run.stageRunId(),
+          run.stage(),
+          run.attempt(),
+          workerId);
+    }
+  }
+
+  /** A checkpoint of the attempt's state was written; a new attempt resumes from it. */
+  record Checkpointed(
+      UUID eventId,
+      Instant occurredAt,
+      UUID jobId,
+      UUID stageRunId,
+      Stage stage,
+      int attempt,
+      String checkpointKey,
+      int step)
+      implements StageEvent {
+    public Checkpointed {
+      Objects.requireNonNull(eventId, "eventId");
+      Objects.requireNonNull(occurredAt, "occurredAt");
+      StageRunRef.check(jobId, stageRunId, stage, attempt);
+      Objects.requireNonNull(checkpointKey, "checkpointKey");
+    }
+
+    public static Checkpointed of(StageRunRef run, String checkpointKey, int step) {
+      return new Checkpointed(
+          UUID.randomUUID(),
+          Instant.now(),
+          run.jobId(),
+          run.stageRunId(),
+          run.stage(),
+          run.attempt(),
+          checkpointKey,
+          step);
+    }
+  }
+
+  /**
+   * The attempt finished and wrote its outputs.
+   *
+   * @param metrics numbers the stage measured, such as {@code lpips}, {@code brisque}, {@code
+   *     seconds}
+   */
+  record Succeeded(
+      UUID eventId,
+      Instant occurredAt,
+      UUID jobId,
+      UUID stageRunId,
+      Stage stage,
+      int attempt,
+      Map<BlobRole, String> outputKeys,
+      Map<String, Double> metrics)
+      implements StageEvent {
+    public Succeeded {
+      Objects.requireNonNull(eventId, "eventId");
+      Objects.requireNonNull(occurredAt, "occurredAt");
+      StageRunRef.check(jobId, stageRunId, stage, attempt);
+      outputKeys = Map.copyOf(Objects.requireNonNull(outputKeys, "outputKeys"));
+      metrics = Map.copyOf(Objects.requireNonNull(metrics, "metrics"));
+    }
+
+    public static Succeeded of(
+        StageRunRef run, Map<BlobRole, String> outputKeys, Map<String, Double> metrics) {
+      return new Succeeded(
+          UUID.randomUUID(),
+          Instant.now(),
+          run.jobId(),
+          run.stageRunId(),
+          run.stage(),
+          run.attempt(),
+          outputKeys,
+          metrics);
+    }
+  }
+
+  /**
+   * The attempt failed.
+   *
+   * @param code a stable error code, such as {@code out_of_memory}
+   * @param retryable whether another attempt may succeed (a lost node: yes; a corrupt input: no)
+   */
+  record Failed(
+      UUID eventId,
+      Instant occurredAt,
+      UUID jobId,
+      UUID stageRunId,
+      Stage stage,
+      int attempt,
+      String code,
+      String message,
+      boolean retryable)
+      implements StageEvent {
+    public Failed {
+      Objects.requireNonNull(eventId, "eventId");
+      Objects.requireNonNull(occurredAt, "occurredAt");
+      StageRunRef.check(jobId, stageRunId, stage, attempt);
+      Objects.requireNonNull(code, "code");
+      Objects.requireNonNull(message, "message");
+    }
+
+    public static Failed of(StageRunRef run, String code, String message, boolean retryable) {
+      return new Failed(
+          UUID.randomUUID(),
+          Instant.now(),
+          run.jobId(),
+          run.stageRunId(),
+          run.stage(),
+          run.attempt(),
+          code,
+          message,
+          retryable);
+    }
+  }
+
+  /** The attempt stopped because its job was cancelled. */
+  record Cancelled(
+      UUID eventId, Instant occurredAt, UUID jobId, UUID stageRunId, Stage stage, int attempt)
+      implements StageEvent {
+    public Cancelled {
+      Objects.requireNonNull(eventId, "eventId");
+      Objects.requireNonNull(occurredAt, "occurredAt");
+      StageRunRef.check(jobId, stageRunId, stage, attempt);
+    }
+
+    public static Cancelled of(StageRunRef run) {
+      return new Cancelled(
+          UUID.randomUUID(),
+          Instant.now(),
+          run.jobId(),
+          run.stageRunId(),
+          run.stage(),
+          run.attempt());
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package dev.vct.storage.inbox;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.IdClass;
+import jakarta.persistence.Table;
+import java.io.Serializable;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * The log of events a consumer has handled. A consumer calls {@link #markProcessed} in the same
+ * transaction as the state change an event causes; a redelivered event finds its id already there
+ * and is skipped. Keyed by (consumer, event id) so that two services reading the same topic keep
+ * separate logs.
+ */
+@Entity
+@Table(name = "processed_events")
+@IdClass(ProcessedEvent.Key.class)
+public class ProcessedEvent extends PanacheEntityBase {
+
+  @Id
+  @Column(nullable = false, updatable = false)
+  public String consumer;
+
+  @Id
+  @Column(name = "event_id", nullable = false, updatable = false)
+  public UUID eventId;
+
+  @Column(name = "processed_at", nullable = false, updatable = false)
+  public Instant processedAt;
+
+  /**
+   * Records that {@code consumer} handled {@code eventId}; must run inside the transaction that
+   * applies the event.
+   *
+   * @return true the first time, false when the event was already recorded (skip it)
+   */
+  public static boolean markProcessed(String consumer, UUID eventId) {
+    // ON CONFLICT DO NOTHING: a concurrent duplicate waits for the first transaction and then
+    // reports 0 rows instead of failing the whole transaction with a key violation.
+    int inserted =
+        getEntityManager()
+            .createNativeQuery(
+                "insert into processed_events (consumer, event_id, processed_at)"
+                    + " values (?1, ?2, now()) on conflict do nothing")
+            .setParameter(1, consumer)
+            .setParameter(2, eventId)
+            .executeUpdate();
+    return inserted == 1;
+  }
+
+  public static boolean wasProcessed(String consumer, UUID eventId) {
+    return count("consumer = ?1 and eventId = ?2", consumer, eventId) > 0;
+  }
+
+  /** The composite primary key. */
+  public static final class Key implements Serializable {
+    public String consumer;
+    public UUID eventId;
+
+    public Key() {}
+
+    public Key(String consumer, UUID eventId) {
+      this.consumer = consumer;
+      this.eventId = eventId;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key other
+          && Objects.equals(consumer, other.consumer)
+          && Objects.equals(eventId, other.eventId);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(consumer, eventId);
+    }
+  }
+}
