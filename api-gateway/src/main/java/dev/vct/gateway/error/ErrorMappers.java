@@ -22,7 +22,7 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 public class ErrorMappers {
   private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
 
-  @Inject RequestSizeLimit sizeLimit;
+  @Inject FrameworkErrors frameworkErrors;
 
   @ServerExceptionMapper
   public Response apiException(ApiException e) {
@@ -79,7 +79,7 @@ public class ErrorMappers {
   public Response webApplication(WebApplicationException e) {
     int status = e.getResponse().getStatus();
     if (status == 413) {
-      return build(ErrorCode.REQUEST_TOO_LARGE, sizeLimit.message()).build();
+      return build(ErrorCode.REQUEST_TOO_LARGE, frameworkErrors.message()).build();
     }
     if (status >= 400 && status < 500) {
       return build(

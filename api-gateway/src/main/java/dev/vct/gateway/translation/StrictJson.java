@@ -21,9 +21,9 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * Reads client JSON without guessing: unknown fields, duplicate keys, "7" for a number, 7.5 for
- * an integer and trailing content are all refused, each with a message that names the field
- * by its JSON path and never a Java type.
+ * Reads client JSON without guessing: unknown fields, duplicate keys, "7" for a number, 7.5 for an
+ * integer and trailing content are all refused, each with a message that names the field by its
+ * JSON path and never a Java type.
  */
 public final class StrictJson {
   private static final ObjectMapper MAPPER = build();
@@ -44,7 +44,8 @@ public final class StrictJson {
       mapper.coercionConfigFor(type).setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
       mapper.coercionConfigFor(type).setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
     }
-    mapper.coercionConfigFor(LogicalType.Textual)
+    mapper
+        .coercionConfigFor(LogicalType.Textual)
         .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
     return mapper;
   }
@@ -55,8 +56,8 @@ public final class StrictJson {
   }
 
   /**
-   * @param what names the document in messages, for example "the request body" or "the
-   *     'params' part"
+   * @param what names the document in messages, for example "the request body" or "the 'params'
+   *     part"
    */
   public static <T> T read(byte[] json, Class<T> type, String what) {
     if (json.length == 0) {
@@ -69,10 +70,10 @@ public final class StrictJson {
       String allowed =
           known == null
               ? ""
-              : "; allowed: " + known.stream().map(String::valueOf).sorted().collect(Collectors.joining(", "));
+              : "; allowed: "
+                  + known.stream().map(String::valueOf).sorted().collect(Collectors.joining(", "));
       throw new ApiException(
-          ErrorCode.UNKNOWN_FIELD,
-          "Unknown field '" + path(e) + "' in " + what + allowed);
+          ErrorCode.UNKNOWN_FIELD, "Unknown field '" + path(e) + "' in " + what + allowed);
     } catch (MismatchedInputException e) {
       if (e.getPath().isEmpty()) {
         throw new ApiException(
@@ -127,7 +128,11 @@ public final class StrictJson {
   private static String location(JsonProcessingException e) {
     return e.getLocation() == null
         ? ""
-        : "(line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+        : "(line "
+            + e.getLocation().getLineNr()
+            + ", column "
+            + e.getLocation().getColumnNr()
+            + ")";
   }
 
   static String describe(Class<?> type) {

@@ -8,16 +8,12 @@ import dev.vct.gateway.image.InspectedImage;
 import dev.vct.gateway.webhook.WebhookEventType;
 import dev.vct.gateway.webhook.WebhookUrlPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.validation.ConstraintViolation;
-import jakarta.validation.Path;
-import jakarta.validation.Validator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,15 +31,17 @@ public class SubmissionReader {
   static final String WEBHOOK = "webhook";
   private static final Set<String> PARTS = Set.of(SOURCE, REFERENCE, PARAMS, WEBHOOK);
   private static final Pattern DATA_URL = Pattern.compile("^data:[a-zA-Z0-9/+.-]*;base64,");
+  private static final int MAX_JSON_PART_BYTES = 64 * 1024;
   private static final Pattern WHITESPACE = Pattern.compile("\\s+");
 
   private final ImageInspector inspector;
-  private final Validator validator;
+  private final RequestValidation validation;
   private final WebhookUrlPolicy urlPolicy;
 
-  SubmissionReader(ImageInspector inspector, Validator validator, WebhookUrlPolicy urlPolicy) {
+  SubmissionReader(
+      ImageInspector inspector, RequestValidation validation, WebhookUrlPolicy urlPolicy) {
     this.inspector = inspector;
-    this.validator = validator;
+    this.validation = validation;
     this.urlPolicy = urlPolicy;
   }
 
@@ -90,26 +88,13 @@ public class SubmissionReader {
   }
 
   private void validate(JsonSubmission request) {
-    Set<ConstraintViolation<JsonSubmission>> violations = validator.validate(request);
-    if (violations.isEmpty()) {
-      Integer resolution = request.params() == null ? null : request.params().resolution();
-      if (resolution != null && resolution % 64 != 0) {
-        throw new ApiException(
-            ErrorCode.INVALID_PARAMETER,
-            "params.resolution must be a multiple of 64 (got " + resolution + ")");
-      }
-      return;
+    validation.validate(request);
+    Integer resolution = request.params() == null ? null : request.params().resolution();
+    if (resolution != null && resolution % 64 != 0) {
+      throw new ApiException(
+          ErrorCode.INVALID_PARAMETER,
+          "params.resolution must be a multiple of 64 (got " + resolution + ")");
     }
-    String problems =
-        violations.stream()
-            .sorted(Comparator.comparing(v -> v.getPropertyPath().toString()))
-            .map(v -> jsonPath(v.getPropertyPath()) + " " + v.getMessage() + " (got " + shown(v.getInvalidValue()) + ")")
-            .collect(Collectors.joining("; "));
-    ErrorCode code =
-        violations.stream().anyMatch(v -> v.getPropertyPath().toString().startsWith(WEBHOOK))
-            ? ErrorCode.INVALID_WEBHOOK
-            : ErrorCode.INVALID_PARAMETER;
-    throw new ApiException(code, problems);
   }
 
   private WebhookRequest checkWebhook(WebhookRequest webhook) {
@@ -117,7 +102,8 @@ public class SubmissionReader {
       return null;
     }
     urlPolicy.check(webhook.url());
-    List<String> events = webhook.events() == null ? List.of(WebhookEventType.COMPLETED.code()) : webhook.events();
+    List<String> events =
+        webhook.events() == null ? List.of(WebhookEventType.COMPLETED.code()) : webhook.events();
     for (String event : events) {
       if (WebhookEventType.fromCode(event).isEmpty()) {
         throw new ApiException(
@@ -156,14 +142,25 @@ public class SubmissionReader {
     }
   }
 
-  private static byte[] text(Map<String, Collection<FormValue>> parts, String name) {
+  private byte[] text(Map<String, Collection<FormValue>> parts, String name) {
     Collection<FormValue> values = parts.get(name);
     if (values == null || values.isEmpty()) {
       return null;
     }
     FormValue value = values.iterator().next();
     if (value.isFileItem()) {
-      return read(value, name);
+      try {
+        if (value.getFileItem().getFileSize() > MAX_JSON_PART_BYTES) {
+          throw new ApiException(
+              ErrorCode.INVALID_MULTIPART,
+              "Multipart field '" + name + "' is over " + MAX_JSON_PART_BYTES + " bytes");
+        }
+        try (InputStream in = value.getFileItem().getInputStream()) {
+          return in.readAllBytes();
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("reading the uploaded part '" + name + "'", e);
+      }
     }
     return value.getValue().getBytes(StandardCharsets.UTF_8);
   }
@@ -180,10 +177,6 @@ public class SubmissionReader {
           ErrorCode.INVALID_MULTIPART,
           "Multipart field '" + name + "' must be a file part (give it a filename)");
     }
-    return read(value, name);
-  }
-
-  private byte[] read(FormValue value, String name) {
     try {
       long size = value.getFileItem().getFileSize();
       if (size > inspector.maxBytes()) {
@@ -198,25 +191,5 @@ public class SubmissionReader {
     } catch (IOException e) {
       throw new UncheckedIOException("reading the uploaded part '" + name + "'", e);
     }
-  }
-
-  /** "params.conceptSteps" as the client wrote it: "params.concept_steps". */
-  static String jsonPath(Path path) {
-    StringBuilder out = new StringBuilder();
-    for (Path.Node node : path) {
-      if (node.getName() == null) {
-        continue;
-      }
-      if (!out.isEmpty()) {
-        out.append('.');
-      }
-      out.append(node.getName().replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase());
-    }
-    return out.toString();
-  }
-
-  private static String shown(Object value) {
-    String text = String.valueOf(value);
-    return text.length() > 40 ? text.substring(0, 40) + "..." : text;
   }
 }

@@ -12,8 +12,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * The method's knobs (VCT.md, "Knobs worth exposing"). Every field is optional; {@link
- * #withDefaults()} fills what the client left out with the published recipe's values. Stored
- * on the job as a JSON object with these snake_case names, which is what the workers read.
+ * #withDefaults()} fills what the client left out with the published recipe's values. Stored on the
+ * job as a JSON object with these snake_case names, which is what the workers read.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -27,7 +27,9 @@ public record TranslationParameters(
         @Min(1)
         @Max(16)
         Integer conceptTokens,
-    @Schema(description = "Word whose embedding starts the concept tokens", defaultValue = "painting")
+    @Schema(
+            description = "Word whose embedding starts the concept tokens",
+            defaultValue = "painting")
         @Pattern(regexp = "[a-z]{1,32}", message = "must be 1 to 32 lower-case letters a-z")
         String initializerWord,
     @Schema(description = "Concept inversion learning rate (AdamW)", defaultValue = "0.002")
@@ -72,6 +74,7 @@ public record TranslationParameters(
         Integer resolution,
     @Schema(description = "Random seed; a random one is chosen and reported when absent")
         @Min(0)
+        @Max(MAX_SEED)
         Long seed,
     @Schema(
             description =
@@ -79,6 +82,9 @@ public record TranslationParameters(
                     + " code's off-by-one positions",
             defaultValue = "false")
         Boolean correctedTokenIndexing) {
+
+  /** Largest seed: the largest integer a JavaScript client reads exactly (2^53 - 1). */
+  public static final long MAX_SEED = 9007199254740991L;
 
   public static final TranslationParameters DEFAULTS =
       new TranslationParameters(
@@ -124,5 +130,4 @@ public record TranslationParameters(
         chosen,
         correctedTokenIndexing);
   }
-
 }

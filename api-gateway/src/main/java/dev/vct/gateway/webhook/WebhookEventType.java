@@ -6,8 +6,8 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * The public names of a job's events, the same on the SSE stream ({@code event:}) and in
- * webhook filters and payloads ({@code type}).
+ * The public names of a job's events, the same on the SSE stream ({@code event:}) and in webhook
+ * filters and payloads ({@code type}).
  */
 public enum WebhookEventType {
   STATUS_CHANGED("job.status-changed"),

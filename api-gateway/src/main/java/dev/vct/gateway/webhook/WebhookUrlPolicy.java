@@ -12,10 +12,10 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Which webhook URLs the gateway will call. Only http(s) URLs with a host and no credentials;
- * and, unless private addresses are allowed, none whose host resolves to a loopback, private,
- * link-local (cloud metadata), carrier-grade NAT, multicast or unspecified address, so a
- * client cannot make the gateway reach into its own network (SSRF).
+ * Which webhook URLs the gateway will call. Only http(s) URLs with a host and no credentials; and,
+ * unless private addresses are allowed, none whose host resolves to a loopback, private, link-local
+ * (cloud metadata), carrier-grade NAT, multicast or unspecified address, so a client cannot make
+ * the gateway reach into its own network (SSRF).
  */
 public final class WebhookUrlPolicy {
   private final boolean allowPrivateAddresses;

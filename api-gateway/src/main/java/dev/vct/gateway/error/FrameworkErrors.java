@@ -15,13 +15,13 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * framework's other bare 404 and 413 failures into the same JSON shape.
  */
 @ApplicationScoped
-public class RequestSizeLimit {
+public class FrameworkErrors {
   /** Runs just before Quarkus' own upload limit route (RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT). */
   private static final int ORDER = -3;
 
   private final long limit;
 
-  RequestSizeLimit(
+  FrameworkErrors(
       @ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize) {
     this.limit = maxBodySize.asLongValue();
   }
@@ -45,6 +45,18 @@ public class RequestSizeLimit {
                 ctx.next();
               }
             });
+    router.route().order(Integer.MAX_VALUE).handler(this::notFound);
+  }
+
+  private void notFound(RoutingContext ctx) {
+    respond(
+        ctx,
+        ErrorCode.NOT_FOUND,
+        "Nothing is served at "
+            + ctx.request().method()
+            + " "
+            + ctx.request().path()
+            + "; the API is described at /q/openapi and /q/swagger-ui");
   }
 
   private void checkContentLength(RoutingContext ctx) {
