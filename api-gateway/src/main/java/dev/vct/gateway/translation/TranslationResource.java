@@ -3,6 +3,7 @@ package dev.vct.gateway.translation;
 import dev.vct.gateway.error.ApiError;
 import dev.vct.gateway.error.ApiException;
 import dev.vct.gateway.error.ErrorCode;
+import dev.vct.gateway.events.JobEventStream;
 import dev.vct.gateway.tenant.Caller;
 import dev.vct.gateway.translation.TranslationViews.TranslationPage;
 import dev.vct.gateway.translation.TranslationViews.TranslationSummary;
@@ -14,7 +15,10 @@ import dev.vct.storage.job.JobStatus;
 import dev.vct.storage.job.PageCursor;
 import dev.vct.storage.job.StageRun;
 import io.quarkus.hibernate.orm.panache.PanacheQuery;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.panache.common.Parameters;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -24,9 +28,12 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
 import java.io.InputStream;
 import java.net.URI;
 import java.util.ArrayList;
@@ -60,13 +67,19 @@ public class TranslationResource {
   private final SubmissionReader reader;
   private final TranslationService service;
   private final BlobStore blobs;
+  private final JobEventStream events;
 
   TranslationResource(
-      Caller caller, SubmissionReader reader, TranslationService service, BlobStore blobs) {
+      Caller caller,
+      SubmissionReader reader,
+      TranslationService service,
+      BlobStore blobs,
+      JobEventStream events) {
     this.caller = caller;
     this.reader = reader;
     this.service = service;
     this.blobs = blobs;
+    this.events = events;
   }
 
   @POST
@@ -162,6 +175,44 @@ public class TranslationResource {
   public TranslationView get(@PathParam("id") String id) {
     Job job = TranslationService.findForTenant(caller.tenantId(), jobId(id));
     return TranslationView.of(job, StageRun.forJob(job.id));
+  }
+
+  @GET
+  @Path("/{id}/events")
+  @Produces(MediaType.SERVER_SENT_EVENTS)
+  @Blocking
+  @Operation(
+      summary = "The translation's events as Server-Sent Events",
+      description =
+          "Each event's id is its sequence number in the job's log; reconnect with"
+              + " Last-Event-ID to get only what you missed. The stream ends after job.completed.")
+  public Multi<OutboundSseEvent> events(
+      @PathParam("id") String id,
+      @Parameter(description = "The id of the last event received") @HeaderParam("Last-Event-ID")
+          String lastEventId,
+      @Context Sse sse) {
+    long after = lastEventId(lastEventId);
+    Job job =
+        QuarkusTransaction.requiringNew()
+            .call(() -> TranslationService.findForTenant(caller.tenantId(), jobId(id)));
+    return events.stream(job.id, after, sse);
+  }
+
+  private static long lastEventId(String header) {
+    if (header == null || header.isBlank()) {
+      return 0;
+    }
+    try {
+      long seq = Long.parseLong(header.trim());
+      if (seq >= 0) {
+        return seq;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new ApiException(
+        ErrorCode.INVALID_LAST_EVENT_ID,
+        "Last-Event-ID must be the id of an event of this stream, a non-negative integer");
   }
 
   @POST
