@@ -79,4 +79,14 @@ final class HalfFloats {
     }
     return (short) (sign | half);
   }
+
+  /** float32 -> bfloat16 with round-to-nearest-even; NaNs stay quiet NaNs. */
+  static short floatToBf16(float f) {
+    int bits = Float.floatToRawIntBits(f);
+    if (Float.isNaN(f)) {
+      return (short) ((bits >>> 16) | 0x40);
+    }
+    int rounding = 0x7fff + ((bits >>> 16) & 1);
+    return (short) ((bits + rounding) >>> 16);
+  }
 }

@@ -97,6 +97,24 @@ public final class SafeTensorsWriter {
             }));
   }
 
+  /** Adds float32 values rounded to nearest-even bfloat16 and stored as BF16. */
+  public SafeTensorsWriter putBF16(String name, float[] data, long... shape) {
+    checkCount(name, data.length, shape);
+    return add(
+        name,
+        new Entry(
+            DType.BF16,
+            shape.clone(),
+            2L * data.length,
+            () -> {
+              ByteBuffer b = littleEndian(2L * data.length);
+              for (int i = 0; i < data.length; i++) {
+                b.putShort(2 * i, HalfFloats.floatToBf16(data[i]));
+              }
+              return b;
+            }));
+  }
+
   /** Adds int64 values stored as I64. */
   public SafeTensorsWriter put(String name, long[] data, long... shape) {
     checkCount(name, data.length, shape);

@@ -1,0 +1,232 @@
+package dev.vct.local;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+
+/**
+ * A real single-node KRaft Kafka broker (combined broker and controller) in its own JVM, so tests
+ * can {@link #kill()} it with SIGKILL and {@link #start()} it again on the same port with the same
+ * log directory. Replication factors are 1, topics are created on first use with {@value
+ * #DEFAULT_PARTITIONS} partitions, and consumer groups start without the initial rebalance delay.
+ */
+public final class KafkaBroker implements ManagedServer {
+
+  public static final int DEFAULT_PARTITIONS = 4;
+
+  /** Settings for a one-node cluster, shared with {@link EmbeddedKafka}. */
+  static final Map<String, String> SINGLE_NODE_SETTINGS =
+      Map.ofEntries(
+          Map.entry("num.partitions", Integer.toString(DEFAULT_PARTITIONS)),
+          Map.entry("auto.create.topics.enable", "true"),
+          Map.entry("default.replication.factor", "1"),
+          Map.entry("min.insync.replicas", "1"),
+          Map.entry("offsets.topic.replication.factor", "1"),
+          Map.entry("offsets.topic.num.partitions", Integer.toString(DEFAULT_PARTITIONS)),
+          Map.entry("transaction.state.log.replication.factor", "1"),
+          Map.entry("transaction.state.log.min.isr", "1"),
+          Map.entry("share.coordinator.state.topic.replication.factor", "1"),
+          Map.entry("share.coordinator.state.topic.min.isr", "1"),
+          Map.entry("group.initial.rebalance.delay.ms", "0"));
+
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+  private static final Duration STOP_GRACE = Duration.ofSeconds(20);
+
+  private final Path dataDir;
+  private final int port;
+  private final int controllerPort;
+  private final JavaChildProcess process;
+
+  /** A broker on a free port keeping its logs under {@code dataDir}. Not started yet. */
+  public KafkaBroker(Path dataDir) {
+    this(dataDir, 0);
+  }
+
+  /**
+   * A broker listening on {@code port} (0: a free one, kept across restarts) keeping its logs under
+   * {@code dataDir}. Not started yet.
+   */
+  public KafkaBroker(Path dataDir, int port) {
+    this.dataDir = dataDir.toAbsolutePath();
+    this.port = FreePorts.orFree(port);
+    this.controllerPort = FreePorts.pick();
+    this.process =
+        new JavaChildProcess(
+            "kafka",
+            RuntimeArtifacts.kafkaBrokerClasspath(),
+            List.of("-Xms128m", "-Xmx1g", "-XX:+UseSerialGC", "-Djava.awt.headless=true"),
+            "dev.vct.local.child.KafkaServerMain",
+            List.of(configFile().toString(), clusterId(this.dataDir)),
+            this.dataDir.resolve("kafka.log"));
+  }
+
+  @Override
+  public String name() {
+    return "kafka";
+  }
+
+  public String bootstrapServers() {
+    return "127.0.0.1:" + port;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** Starts (or restarts) the broker and waits until it serves metadata. */
+  @Override
+  public synchronized void start() {
+    writeConfig();
+    process.start();
+    awaitReady();
+  }
+
+  /** SIGKILL: no clean shutdown, as when a machine loses the process. Waits until it is gone. */
+  public synchronized void kill() {
+    process.kill();
+  }
+
+  @Override
+  public synchronized void stop() {
+    process.stop(STOP_GRACE);
+  }
+
+  @Override
+  public boolean isRunning() {
+    return process.isAlive();
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  @Override
+  public CompletableFuture<?> onExit() {
+    return process.onExit();
+  }
+
+  @Override
+  public String describe() {
+    return "kafka     "
+        + bootstrapServers()
+        + "  (pid "
+        + process.pid()
+        + ", log "
+        + process.logFile()
+        + ")";
+  }
+
+  @Override
+  public Map<String, String> environment() {
+    return Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrapServers());
+  }
+
+  /** The cluster id of this data directory: made once, then read back on every start. */
+  private static String clusterId(Path dataDir) {
+    Path file = dataDir.resolve("kafka-cluster.id");
+    try {
+      if (Files.isRegularFile(file)) {
+        return Files.readString(file).trim();
+      }
+      Files.createDirectories(dataDir);
+      String id = Uuid.randomUuid().toString();
+      Files.writeString(file, id + "\n");
+      return id;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read or write the Kafka cluster id in " + file, e);
+    }
+  }
+
+  private Path configFile() {
+    return dataDir.resolve("kafka.properties");
+  }
+
+  private void writeConfig() {
+    Map<String, String> config = new LinkedHashMap<>();
+    config.put("process.roles", "broker,controller");
+    config.put("node.id", "1");
+    config.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+    config.put(
+        "listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    config.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+    config.put("controller.listener.names", "CONTROLLER");
+    config.put("inter.broker.listener.name", "PLAINTEXT");
+    config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    config.put("log.dirs", dataDir.resolve("kafka-logs").toString());
+    config.putAll(SINGLE_NODE_SETTINGS);
+    StringBuilder text =
+        new StringBuilder("# Written by dev.vct.local.KafkaBroker on each start.\n");
+    config.forEach((key, value) -> text.append(key).append('=').append(value).append('\n'));
+    try {
+      Files.createDirectories(dataDir);
+      Files.writeString(configFile(), text);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the Kafka config " + configFile(), e);
+    }
+  }
+
+  private void awaitReady() {
+    Properties adminConfig = new Properties();
+    adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    adminConfig.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000);
+    adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000);
+    adminConfig.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 200);
+    adminConfig.put(AdminClientConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 200);
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    try (Admin admin = Admin.create(adminConfig)) {
+      while (true) {
+        if (!process.isAlive()) {
+          throw new IllegalStateException(
+              "the Kafka broker exited while starting; last lines of "
+                  + process.logFile()
+                  + ":\n"
+                  + process.logTail(30));
+        }
+        try {
+          if (!admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty()) {
+            return;
+          }
+        } catch (ExecutionException | TimeoutException notYet) {
+          pause();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for the Kafka broker", e);
+        }
+        if (System.nanoTime() > deadline) {
+          process.kill();
+          throw new IllegalStateException(
+              "the Kafka broker did not answer on "
+                  + bootstrapServers()
+                  + " within "
+                  + START_TIMEOUT.toSeconds()
+                  + " s; last lines of "
+                  + process.logFile()
+                  + ":\n"
+                  + process.logTail(30));
+        }
+      }
+    }
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(100);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the Kafka broker", e);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package dev.vct.engine.unet;
+
+import ai.djl.ndarray.NDArray;
+import dev.vct.engine.nn.Attention;
+import dev.vct.engine.nn.AttentionContext;
+import dev.vct.engine.nn.ResnetBlock2D;
+import java.util.List;
+
+/** {@code UNetMidBlock2DCrossAttn}: resnet, then (transformer, resnet) per layer. */
+final class MidBlock {
+  private final List<ResnetBlock2D> resnets; // one more than attentions
+  private final List<Transformer2DModel> attentions;
+
+  MidBlock(List<ResnetBlock2D> resnets, List<Transformer2DModel> attentions) {
+    if (resnets.size() != attentions.size() + 1) {
+      throw new IllegalArgumentException("mid block needs one resnet more than transformers");
+    }
+    this.resnets = List.copyOf(resnets);
+    this.attentions = List.copyOf(attentions);
+  }
+
+  List<Attention> attentionLayers() {
+    return attentions.stream().flatMap(t -> t.attentions().stream()).toList();
+  }
+
+  NDArray forward(
+      NDArray x, NDArray activatedTemb, NDArray context, AttentionContext attentionContext) {
+    x = resnets.get(0).forward(x, activatedTemb);
+    for (int i = 0; i < attentions.size(); i++) {
+      x = attentions.get(i).forward(x, context, attentionContext);
+      x = resnets.get(i + 1).forward(x, activatedTemb);
+    }
+    return x;
+  }
+}

@@ -1,0 +1,348 @@
+package dev.vct.engine.unet;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.vct.engine.nn.Activations;
+import dev.vct.engine.nn.Attention;
+import dev.vct.engine.nn.AttentionContext;
+import dev.vct.engine.nn.AttentionProcessor;
+import dev.vct.engine.nn.CheckpointWeights;
+import dev.vct.engine.nn.ComponentFiles;
+import dev.vct.engine.nn.Conv2d;
+import dev.vct.engine.nn.Downsample2D;
+import dev.vct.engine.nn.GroupNorm;
+import dev.vct.engine.nn.ResnetBlock2D;
+import dev.vct.engine.nn.Upsample2D;
+import dev.vct.engine.nn.WeightShapes;
+import dev.vct.engine.nn.WeightSource;
+import dev.vct.engine.tensor.StateDict;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The SD-1.x noise-prediction UNet (diffusers {@code UNet2DConditionModel}), built from the
+ * checkpoint's own config and loaded by exact checkpoint key.
+ *
+ * <p>Weights are plain arrays without gradients: backpropagation reaches the inputs (the encoder
+ * hidden states, the sample) but never the weights. Intermediates are owned by the manager of the
+ * {@code sample} passed to {@link #forward}: call it inside a per-step manager.
+ *
+ * <p>Attention layers are listed by module path ({@code
+ * down_blocks.0.attentions.0.transformer_blocks.0.attn1}, ...) in diffusers' order (down blocks, up
+ * blocks, mid block) and their processors can be replaced per layer.
+ */
+public final class UNet2DConditionModel implements AutoCloseable {
+  private final UNetConfig config;
+  private final NDManager manager;
+  private final Timesteps timeProj;
+  private final TimestepEmbedding timeEmbedding;
+  private final Conv2d convIn;
+  private final List<DownBlock> downBlocks;
+  private final MidBlock midBlock;
+  private final List<UpBlock> upBlocks;
+  private final GroupNorm convNormOut;
+  private final Conv2d convOut;
+  private final NDArray two; // 0-d constants for center_input_sample
+  private final NDArray one;
+  private final Map<String, Attention> attentions;
+
+  private UNet2DConditionModel(UNetConfig config, NDManager manager, WeightSource w) {
+    this.config = config;
+    this.manager = manager;
+    List<Integer> channels = config.blockOutChannels();
+    int blocks = config.blocks();
+    int groups = config.normNumGroups();
+    float eps = config.normEps().floatValue();
+    long temb = config.timeEmbedDim();
+
+    timeProj = new Timesteps(manager, channels.get(0), config.flipSinToCos(), config.freqShift());
+    timeEmbedding = TimestepEmbedding.load(w, "time_embedding", channels.get(0), temb);
+    int inKernel = config.convInKernel();
+    convIn =
+        Conv2d.load(w, "conv_in", config.inChannels(), channels.get(0), inKernel, 1, inKernel / 2);
+
+    List<DownBlock> down = new ArrayList<>();
+    long outChannels = channels.get(0);
+    for (int i = 0; i < blocks; i++) {
+      long inChannels = outChannels;
+      outChannels = channels.get(i);
+      String prefix = "down_blocks." + i;
+      boolean cross = config.downBlockTypes().get(i).equals(UNetConfig.CROSS_ATTN_DOWN);
+      List<ResnetBlock2D> resnets = new ArrayList<>();
+      List<Transformer2DModel> transformers = new ArrayList<>();
+      for (int j = 0; j < config.layersPerBlock().get(i); j++) {
+        resnets.add(
+            ResnetBlock2D.load(
+                w,
+                prefix + ".resnets." + j,
+                j == 0 ? inChannels : outChannels,
+                outChannels,
+                temb,
+                groups,
+                eps,
+                1.0));
+        if (cross) {
+          transformers.add(transformer(w, prefix + ".attentions." + j, outChannels, i));
+        }
+      }
+      Downsample2D downsampler =
+          i < blocks - 1
+              ? Downsample2D.load(
+                  w, prefix + ".downsamplers.0", outChannels, config.downsamplePadding())
+              : null;
+      down.add(new DownBlock(resnets, transformers, downsampler));
+    }
+    downBlocks = List.copyOf(down);
+
+    long midChannels = channels.get(blocks - 1);
+    int last = blocks - 1;
+    midBlock =
+        new MidBlock(
+            List.of(
+                ResnetBlock2D.load(
+                    w,
+                    "mid_block.resnets.0",
+                    midChannels,
+                    midChannels,
+                    temb,
+                    groups,
+                    eps,
+                    config.midBlockScaleFactor()),
+                ResnetBlock2D.load(
+                    w,
+                    "mid_block.resnets.1",
+                    midChannels,
+                    midChannels,
+                    temb,
+                    groups,
+                    eps,
+                    config.midBlockScaleFactor())),
+            List.of(transformer(w, "mid_block.attentions.0", midChannels, last)));
+
+    List<UpBlock> up = new ArrayList<>();
+    outChannels = channels.get(last);
+    for (int i = 0; i < blocks; i++) {
+      int level = last - i; // the down level this up block mirrors
+      long prevOutput = outChannels;
+      outChannels = channels.get(level);
+      long inChannels = channels.get(Math.max(level - 1, 0));
+      String prefix = "up_blocks." + i;
+      boolean cross = config.upBlockTypes().get(i).equals(UNetConfig.CROSS_ATTN_UP);
+      int layers = config.layersPerBlock().get(level) + 1;
+      List<ResnetBlock2D> resnets = new ArrayList<>();
+      List<Transformer2DModel> transformers = new ArrayList<>();
+      for (int j = 0; j < layers; j++) {
+        long skip = j == layers - 1 ? inChannels : outChannels;
+        long resnetIn = j == 0 ? prevOutput : outChannels;
+        resnets.add(
+            ResnetBlock2D.load(
+                w, prefix + ".resnets." + j, resnetIn + skip, outChannels, temb, groups, eps, 1.0));
+        if (cross) {
+          transformers.add(transformer(w, prefix + ".attentions." + j, outChannels, level));
+        }
+      }
+      Upsample2D upsampler =
+          i < blocks - 1 ? Upsample2D.load(w, prefix + ".upsamplers.0", outChannels) : null;
+      up.add(new UpBlock(resnets, transformers, upsampler));
+    }
+    upBlocks = List.copyOf(up);
+
+    convNormOut = GroupNorm.load(w, "conv_norm_out", groups, channels.get(0), eps);
+    int outKernel = config.convOutKernel();
+    convOut =
+        Conv2d.load(
+            w, "conv_out", channels.get(0), config.outChannels(), outKernel, 1, outKernel / 2);
+    two = manager.full(new Shape(), 2f);
+    one = manager.full(new Shape(), 1f);
+
+    Map<String, Attention> byPath = new LinkedHashMap<>();
+    downBlocks.forEach(b -> b.attentionLayers().forEach(a -> byPath.put(a.path(), a)));
+    upBlocks.forEach(b -> b.attentionLayers().forEach(a -> byPath.put(a.path(), a)));
+    midBlock.attentionLayers().forEach(a -> byPath.put(a.path(), a));
+    attentions = byPath;
+  }
+
+  /** The transformer of down level {@code level} (heads, depth and context width per level). */
+  private Transformer2DModel transformer(WeightSource w, String prefix, long channels, int level) {
+    return Transformer2DModel.load(
+        w,
+        prefix,
+        channels,
+        config.attentionHeadDim().get(level),
+        config.transformerLayersPerBlock().get(level),
+        config.crossAttentionDim().get(level),
+        config.normNumGroups(),
+        config.useLinearProjection());
+  }
+
+  /**
+   * Loads a diffusers {@code unet/} folder: {@code config.json} and {@code
+   * diffusion_pytorch_model.safetensors} (or its {@code .fp16} variant). Weights live in a
+   * sub-manager of {@code manager}, freed by {@link #close()}.
+   */
+  public static UNet2DConditionModel load(Path componentDir, NDManager manager) {
+    UNetConfig config = UNetConfig.read(ComponentFiles.config(componentDir));
+    try (StateDict weights = StateDict.open(ComponentFiles.weights(componentDir))) {
+      return create(config, weights, manager);
+    }
+  }
+
+  /**
+   * Builds the model for {@code config} from {@code weights}, which must hold exactly the keys the
+   * config implies; otherwise fails naming every missing, mis-shaped and unexpected key.
+   */
+  public static UNet2DConditionModel create(
+      UNetConfig config, StateDict weights, NDManager manager) {
+    NDManager own = manager.newSubManager();
+    try {
+      CheckpointWeights source = new CheckpointWeights(weights, own);
+      UNet2DConditionModel model = new UNet2DConditionModel(config, own, source);
+      source.verify();
+      return model;
+    } catch (RuntimeException e) {
+      own.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The checkpoint keys and shapes a model of {@code config} loads, computed from the config alone
+   * (nothing of the weights' size is allocated).
+   */
+  public static Map<String, Shape> expectedWeightShapes(UNetConfig config) {
+    try (NDManager scratch = NDManager.newBaseManager();
+        WeightShapes shapes = new WeightShapes(scratch)) {
+      new UNet2DConditionModel(config, shapes.manager(), shapes);
+      return Map.copyOf(shapes.shapes());
+    }
+  }
+
+  public UNetConfig config() {
+    return config;
+  }
+
+  /** Attention processors by module path, in diffusers' order (down, up, mid). */
+  public Map<String, AttentionProcessor> attentionProcessors() {
+    Map<String, AttentionProcessor> processors = new LinkedHashMap<>();
+    attentions.forEach((path, attention) -> processors.put(path, attention.processor()));
+    return processors;
+  }
+
+  /** Installs one processor in every attention layer. */
+  public void setAttentionProcessor(AttentionProcessor processor) {
+    attentions.values().forEach(a -> a.setProcessor(processor));
+  }
+
+  /**
+   * Installs a processor per layer. The map must name every attention layer exactly (as {@link
+   * #attentionProcessors()} lists them); nothing is changed when it does not.
+   */
+  public void setAttentionProcessors(Map<String, ? extends AttentionProcessor> processors) {
+    Set<String> unknown = new TreeSet<>(processors.keySet());
+    unknown.removeAll(attentions.keySet());
+    Set<String> absent = new TreeSet<>(attentions.keySet());
+    absent.removeAll(processors.keySet());
+    if (!unknown.isEmpty() || !absent.isEmpty()) {
+      throw new IllegalArgumentException(
+          "a processor map must name each of the "
+              + attentions.size()
+              + " attention layers exactly once; got "
+              + processors.size()
+              + (unknown.isEmpty() ? "" : ", unknown layers " + unknown)
+              + (absent.isEmpty() ? "" : ", missing layers " + absent));
+    }
+    processors.forEach((path, processor) -> attentions.get(path).setProcessor(processor));
+  }
+
+  /** {@link #forward(NDArray, NDArray, NDArray, AttentionContext)} for a lone call. */
+  public NDArray forward(NDArray sample, NDArray timesteps, NDArray encoderHiddenStates) {
+    return forward(sample, timesteps, encoderHiddenStates, AttentionContext.SINGLE_PASS);
+  }
+
+  /** The same timestep for every batch element. */
+  public NDArray forward(
+      NDArray sample, long timestep, NDArray encoderHiddenStates, AttentionContext context) {
+    NDArray t = sample.getManager().full(new Shape(), timestep, DataType.INT64);
+    return forward(sample, t, encoderHiddenStates, context);
+  }
+
+  /**
+   * Predicts the noise in {@code sample}.
+   *
+   * @param sample (batch, in_channels, H, W) latents
+   * @param timesteps one timestep for the whole batch (0-d or (1)) or one per element (batch);
+   *     integer or float
+   * @param encoderHiddenStates (batch, seq, cross_attention_dim) text encoder output
+   * @param context passed to every attention processor
+   * @return (batch, out_channels, H, W)
+   */
+  public NDArray forward(
+      NDArray sample, NDArray timesteps, NDArray encoderHiddenStates, AttentionContext context) {
+    long batch = checkInputs(sample, timesteps, encoderHiddenStates);
+
+    // 1. time: sinusoidal projection of the timesteps, then the embedding MLP
+    NDArray t = timesteps.toType(DataType.FLOAT32, true);
+    t.attach(sample.getManager());
+    t = t.reshape(-1).broadcast(batch);
+    NDArray activatedTemb = Activations.silu(timeEmbedding.forward(timeProj.forward(t)));
+
+    // 2. pre-process
+    NDArray x = config.centerInputSample() ? sample.mul(two).sub(one) : sample;
+    x = convIn.forward(x);
+
+    // 3. down: every layer's output is kept as a skip connection
+    List<NDArray> skips = new ArrayList<>();
+    skips.add(x);
+    for (DownBlock block : downBlocks) {
+      x = block.forward(x, activatedTemb, encoderHiddenStates, context, skips);
+    }
+
+    // 4. mid
+    x = midBlock.forward(x, activatedTemb, encoderHiddenStates, context);
+
+    // 5. up: skips are consumed last-in first-out
+    for (UpBlock block : upBlocks) {
+      x = block.forward(x, activatedTemb, encoderHiddenStates, context, skips);
+    }
+
+    // 6. post-process
+    return convOut.forward(Activations.silu(convNormOut.forward(x)));
+  }
+
+  private long checkInputs(NDArray sample, NDArray timesteps, NDArray encoderHiddenStates) {
+    Shape s = sample.getShape();
+    if (s.dimension() != 4 || s.get(1) != config.inChannels()) {
+      throw new IllegalArgumentException(
+          "UNet sample must be (batch, " + config.inChannels() + ", H, W), got " + s);
+    }
+    long batch = s.get(0);
+    Shape e = encoderHiddenStates.getShape();
+    long crossDim = config.crossAttentionDim().get(0);
+    if (e.dimension() != 3 || e.get(0) != batch || e.get(2) != crossDim) {
+      throw new IllegalArgumentException(
+          "encoder hidden states must be (" + batch + ", seq, " + crossDim + "), got " + e);
+    }
+    long steps = timesteps.getShape().size();
+    if (timesteps.getShape().dimension() > 1 || (steps != 1 && steps != batch)) {
+      throw new IllegalArgumentException(
+          "timesteps must be one value or one per batch element ("
+              + batch
+              + "), got shape "
+              + timesteps.getShape());
+    }
+    return batch;
+  }
+
+  /** Frees the weights. */
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

@@ -1,0 +1,79 @@
+package dev.vct.engine.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VctCliTest {
+
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(String... argv) {
+    return VctCli.run(
+        List.of(argv),
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  private String stdout() {
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private String stderr() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void helpListsEveryCommandAndEachCommandHasItsOwn() {
+    assertEquals(0, run("--help"));
+    for (Command c : VctCli.COMMANDS) {
+      assertTrue(stdout().contains(c.name()), c.name());
+    }
+    for (Command c : VctCli.COMMANDS) {
+      out.reset();
+      assertEquals(0, run(c.name(), "--help"), c.name());
+      assertTrue(stdout().startsWith("usage: ./vct " + c.name()), stdout());
+    }
+  }
+
+  @Test
+  void unknownCommandsAndOptionsExitWithTwoAndSayWhy() {
+    assertEquals(2, run("frobnicate"));
+    assertTrue(stderr().contains("unknown engine command 'frobnicate'"), stderr());
+    err.reset();
+    assertEquals(2, run("parity", "--fixture", "x"));
+    assertTrue(stderr().startsWith("vct parity: unknown option '--fixture'"), stderr());
+    assertTrue(stderr().contains("usage: ./vct parity"), stderr());
+    err.reset();
+    assertEquals(2, run("parity"));
+    assertTrue(stderr().contains("option '--fixtures' is required"), stderr());
+    err.reset();
+    assertEquals(2, run("init-tiny", "a", "--seed", "x"));
+    assertTrue(stderr().contains("'--seed' needs an integer, got 'x'"), stderr());
+    err.reset();
+    assertEquals(2, run("init-tiny"));
+    assertTrue(stderr().contains("expected one directory (DIR)"), stderr());
+  }
+
+  @Test
+  void failuresOfTheCommandExitWithOne(@TempDir Path dir) {
+    assertEquals(1, run("parity", "--fixtures", dir.resolve("absent").toString()));
+    assertTrue(stderr().contains("fixtures directory not found"), stderr());
+  }
+
+  @Test
+  void initTinyWritesAModelFolder(@TempDir Path dir) {
+    assertEquals(0, run("init-tiny", dir.toString(), "--seed=5", "--dtype", "bf16"));
+    assertTrue(Files.isRegularFile(dir.resolve("unet/diffusion_pytorch_model.safetensors")));
+    assertTrue(Files.isRegularFile(dir.resolve("tokenizer/vocab.json")));
+  }
+}
