@@ -25,9 +25,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Test code standing in for the orchestrator: writes what only the orchestrator writes (job
- * status, stage runs, the job event log, the result) and publishes its job events, so the
- * gateway's read side can be tested on its own.
+ * Test code standing in for the orchestrator: writes what only the orchestrator writes (job status,
+ * stage runs, the job event log, the result) and publishes its job events, so the gateway's read
+ * side can be tested on its own.
  */
 @ApplicationScoped
 public class FakeOrchestrator {
@@ -59,7 +59,9 @@ public class FakeOrchestrator {
               for (Stage stage : Stage.values()) {
                 StageRun.pending(jobId, stage).persist();
               }
-              log(JobEvent.StatusChanged.of(jobId, job.tenantId, JobStatus.QUEUED, JobStatus.RUNNING));
+              log(
+                  JobEvent.StatusChanged.of(
+                      jobId, job.tenantId, JobStatus.QUEUED, JobStatus.RUNNING));
             });
   }
 
@@ -91,7 +93,13 @@ public class FakeOrchestrator {
               run.progressLoss = 0.5 / step;
               log(
                   JobEvent.Progress.of(
-                      jobId, job.tenantId, stage, step, total, 0.5 / step, step / (double) total / 4));
+                      jobId,
+                      job.tenantId,
+                      stage,
+                      step,
+                      total,
+                      0.5 / step,
+                      step / (double) total / 4));
             });
   }
 
@@ -113,7 +121,9 @@ public class FakeOrchestrator {
               job.resultKey = key;
               job.scores = scores;
               job.finishedAt = Clock.now();
-              log(JobEvent.StatusChanged.of(jobId, job.tenantId, JobStatus.RUNNING, JobStatus.SUCCEEDED));
+              log(
+                  JobEvent.StatusChanged.of(
+                      jobId, job.tenantId, JobStatus.RUNNING, JobStatus.SUCCEEDED));
               log(JobEvent.Completed.succeeded(jobId, job.tenantId, key, scores));
             });
   }
@@ -143,7 +153,8 @@ public class FakeOrchestrator {
   private void log(JobEvent event) {
     long seq =
         ((Number)
-                em.createNativeQuery("select coalesce(max(seq), 0) + 1 from job_events where job_id = ?1")
+                em.createNativeQuery(
+                        "select coalesce(max(seq), 0) + 1 from job_events where job_id = ?1")
                     .setParameter(1, event.jobId())
                     .getSingleResult())
             .longValue();

@@ -18,7 +18,8 @@ public final class Tenants {
     return create(prefix, null, null);
   }
 
-  public static Created create(String prefix, Integer maxConcurrentJobs, Integer requestsPerMinute) {
+  public static Created create(
+      String prefix, Integer maxConcurrentJobs, Integer requestsPerMinute) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("name", prefix + "-" + UUID.randomUUID().toString().substring(0, 8));
     if (maxConcurrentJobs != null) {
