@@ -58,8 +58,15 @@ public class JobEventStream {
     }
 
     void schedule(long delayMillis) {
-      if (!emitter.isCancelled()) {
-        executor.schedule(this::pollOnce, delayMillis, TimeUnit.MILLISECONDS);
+      if (emitter.isCancelled()) {
+        return;
+      }
+      if (delayMillis == 0) {
+        executor.execute(this::pollOnce);
+      } else {
+        // The delay runs on a Vert.x timer (an event loop); the database read must not.
+        executor.schedule(
+            () -> executor.execute(this::pollOnce), delayMillis, TimeUnit.MILLISECONDS);
       }
     }
 
