@@ -3,6 +3,7 @@ package dev.vct.engine.parity;
 import dev.vct.engine.scheduler.DdimSchedulerParity;
 import dev.vct.engine.scoring.BrisqueParity;
 import dev.vct.engine.scoring.LpipsParity;
+import dev.vct.engine.text.ClipTextEncoderParity;
 import dev.vct.engine.tokenizer.ClipTokenizerParity;
 import dev.vct.engine.unet.UNetAttentionMapsParity;
 import dev.vct.engine.unet.UNetParity;
@@ -20,6 +21,7 @@ public final class ParityChecks {
       List.of(
           new DdimSchedulerParity(),
           new ClipTokenizerParity(),
+          new ClipTextEncoderParity(),
           new UNetParity(),
           new UNetAttentionMapsParity(),
           new VaeParity(),
