@@ -83,6 +83,10 @@ public final class Attention {
    * for self-attention. Returns (batch, queries, queryDim).
    */
   public NDArray forward(NDArray hidden, NDArray context, AttentionContext attentionContext) {
+    return Scoped.call(() -> compute(hidden, context, attentionContext));
+  }
+
+  private NDArray compute(NDArray hidden, NDArray context, AttentionContext attentionContext) {
     NDArray source = context == null ? hidden : context;
     AttentionCall call =
         new AttentionCall(

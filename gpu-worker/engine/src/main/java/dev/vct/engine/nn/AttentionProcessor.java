@@ -9,6 +9,10 @@ import ai.djl.ndarray.NDArray;
  *
  * <p>Recording attention maps, slicing to save memory and VCT's attention injection are all
  * processors installed per layer by module path; the model has no modes.
+ *
+ * <p>Arrays created during {@link #attend} are freed when the layer's call returns (see {@link
+ * Scoped}); a processor that keeps one beyond the call (a recording, maps to inject at a later
+ * step) must take it out of the scope with {@link Scoped#keep}.
  */
 @FunctionalInterface
 public interface AttentionProcessor {

@@ -8,7 +8,9 @@ import dev.vct.engine.tensor.StateDict;
 import dev.vct.engine.tensor.UnusedWeightsException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Weights from a checkpoint's {@link StateDict}, loaded into a manager. Missing keys and shape
@@ -20,6 +22,7 @@ public final class CheckpointWeights implements WeightSource {
   private final NDManager manager;
   private final List<String> missing = new ArrayList<>();
   private final List<String> misshapen = new ArrayList<>();
+  private final Set<String> misshapenKeys = new HashSet<>();
 
   public CheckpointWeights(StateDict stateDict, NDManager manager) {
     this.stateDict = stateDict;
@@ -34,6 +37,7 @@ public final class CheckpointWeights implements WeightSource {
     }
     long[] stored = stateDict.info(key).shape();
     if (!Arrays.equals(stored, shape)) {
+      misshapenKeys.add(stateDict.prefix() + key);
       misshapen.add(
           stateDict.prefix()
               + key
@@ -73,7 +77,8 @@ public final class CheckpointWeights implements WeightSource {
       if (missing.isEmpty() && misshapen.isEmpty()) {
         throw e;
       }
-      unexpected = e.keys();
+      // a mis-shaped key is reported once, as mis-shaped, not also as unused
+      unexpected = e.keys().stream().filter(k -> !misshapenKeys.contains(k)).toList();
     }
     if (missing.isEmpty() && misshapen.isEmpty()) {
       return;

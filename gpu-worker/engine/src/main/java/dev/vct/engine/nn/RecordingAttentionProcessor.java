@@ -32,7 +32,7 @@ public final class RecordingAttentionProcessor implements AttentionProcessor, Au
             .stopGradient()
             .reshape(call.batch() * call.heads(), call.queries(), call.keys())
             .duplicate();
-    copy.attach(manager);
+    Scoped.keep(copy, manager);
     synchronized (recordings) {
       recordings.add(new Recording(call.path(), call.context().step(), copy));
     }

@@ -64,6 +64,10 @@ public final class ResnetBlock2D {
    * @param activatedTemb {@code silu(temb)}, (N, temb), shared by all blocks; null in the VAE
    */
   public NDArray forward(NDArray x, NDArray activatedTemb) {
+    return Scoped.call(() -> compute(x, activatedTemb));
+  }
+
+  private NDArray compute(NDArray x, NDArray activatedTemb) {
     NDArray h = conv1.forward(Activations.silu(norm1.forward(x)));
     if (timeEmbProj != null) {
       NDArray t = timeEmbProj.forward(activatedTemb);

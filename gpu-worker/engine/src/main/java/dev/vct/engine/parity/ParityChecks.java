@@ -3,6 +3,8 @@ package dev.vct.engine.parity;
 import dev.vct.engine.scheduler.DdimSchedulerParity;
 import dev.vct.engine.scoring.BrisqueParity;
 import dev.vct.engine.scoring.LpipsParity;
+import dev.vct.engine.text.ClipTextEncoderParity;
+import dev.vct.engine.tokenizer.ClipTokenizerParity;
 import dev.vct.engine.unet.UNetAttentionMapsParity;
 import dev.vct.engine.unet.UNetParity;
 import dev.vct.engine.vae.VaeParity;
@@ -18,6 +20,8 @@ public final class ParityChecks {
   private static final List<ParityCheck> ALL =
       List.of(
           new DdimSchedulerParity(),
+          new ClipTokenizerParity(),
+          new ClipTextEncoderParity(),
           new UNetParity(),
           new UNetAttentionMapsParity(),
           new VaeParity(),

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import dev.vct.engine.nn.Attention;
 import dev.vct.engine.nn.AttentionContext;
 import dev.vct.engine.nn.LayerNorm;
+import dev.vct.engine.nn.Scoped;
 import dev.vct.engine.nn.WeightSource;
 import java.util.List;
 
@@ -53,6 +54,10 @@ final class BasicTransformerBlock {
 
   /** {@code x}: (batch, tokens, dim); {@code context}: (batch, seq, crossAttentionDim). */
   NDArray forward(NDArray x, NDArray context, AttentionContext attentionContext) {
+    return Scoped.call(() -> compute(x, context, attentionContext));
+  }
+
+  private NDArray compute(NDArray x, NDArray context, AttentionContext attentionContext) {
     x = attn1.forward(norm1.forward(x), null, attentionContext).add(x);
     x = attn2.forward(norm2.forward(x), context, attentionContext).add(x);
     return ff.forward(norm3.forward(x)).add(x);

@@ -7,6 +7,7 @@ import dev.vct.engine.nn.AttentionContext;
 import dev.vct.engine.nn.Conv2d;
 import dev.vct.engine.nn.GroupNorm;
 import dev.vct.engine.nn.Linear;
+import dev.vct.engine.nn.Scoped;
 import dev.vct.engine.nn.WeightSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,6 +81,10 @@ final class Transformer2DModel {
 
   /** {@code x}: (N, C, H, W); {@code context}: (N, seq, crossAttentionDim). */
   NDArray forward(NDArray x, NDArray context, AttentionContext attentionContext) {
+    return Scoped.call(() -> compute(x, context, attentionContext));
+  }
+
+  private NDArray compute(NDArray x, NDArray context, AttentionContext attentionContext) {
     Shape s = x.getShape();
     long n = s.get(0), c = s.get(1), h = s.get(2), w = s.get(3);
     NDArray hidden = norm.forward(x);

@@ -14,6 +14,7 @@ import dev.vct.engine.nn.Conv2d;
 import dev.vct.engine.nn.Downsample2D;
 import dev.vct.engine.nn.GroupNorm;
 import dev.vct.engine.nn.ResnetBlock2D;
+import dev.vct.engine.nn.Scoped;
 import dev.vct.engine.nn.Upsample2D;
 import dev.vct.engine.nn.WeightShapes;
 import dev.vct.engine.nn.WeightSource;
@@ -286,7 +287,15 @@ public final class UNet2DConditionModel implements AutoCloseable {
   public NDArray forward(
       NDArray sample, NDArray timesteps, NDArray encoderHiddenStates, AttentionContext context) {
     long batch = checkInputs(sample, timesteps, encoderHiddenStates);
+    return Scoped.call(() -> compute(sample, timesteps, encoderHiddenStates, context, batch));
+  }
 
+  private NDArray compute(
+      NDArray sample,
+      NDArray timesteps,
+      NDArray encoderHiddenStates,
+      AttentionContext context,
+      long batch) {
     // 1. time: sinusoidal projection of the timesteps, then the embedding MLP
     NDArray t = timesteps.toType(DataType.FLOAT32, true);
     t.attach(sample.getManager());

@@ -8,6 +8,7 @@ import dev.vct.engine.nn.AttentionProcessor;
 import dev.vct.engine.nn.CheckpointWeights;
 import dev.vct.engine.nn.ComponentFiles;
 import dev.vct.engine.nn.Conv2d;
+import dev.vct.engine.nn.Scoped;
 import dev.vct.engine.nn.WeightShapes;
 import dev.vct.engine.nn.WeightSource;
 import dev.vct.engine.tensor.StateDict;
@@ -101,9 +102,10 @@ public final class AutoencoderKL implements AutoCloseable {
       throw new IllegalArgumentException(
           "VAE input must be (N, " + config.inChannels() + ", H, W), got " + s);
     }
-    NDList moments = quantConv.forward(encoder.forward(image)).split(2, 1);
-    NDArray logvar = moments.get(1).clip(LOGVAR_MIN, LOGVAR_MAX);
-    return new LatentDistribution(moments.get(0), logvar, logvar.mul(half).exp());
+    NDArray moments = Scoped.call(() -> quantConv.forward(encoder.forward(image)));
+    NDList meanAndLogvar = moments.split(2, 1);
+    NDArray logvar = meanAndLogvar.get(1).clip(LOGVAR_MIN, LOGVAR_MAX);
+    return new LatentDistribution(meanAndLogvar.get(0), logvar, logvar.mul(half).exp());
   }
 
   /** {@code latent}: (N, latent_channels, h, w), unscaled; returns the image, unclamped. */
@@ -113,7 +115,7 @@ public final class AutoencoderKL implements AutoCloseable {
       throw new IllegalArgumentException(
           "VAE latent must be (N, " + config.latentChannels() + ", h, w), got " + s);
     }
-    return decoder.forward(postQuantConv.forward(latent));
+    return Scoped.call(() -> decoder.forward(postQuantConv.forward(latent)));
   }
 
   /** Frees the weights. */

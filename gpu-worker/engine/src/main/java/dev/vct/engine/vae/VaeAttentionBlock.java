@@ -6,6 +6,7 @@ import dev.vct.engine.nn.Attention;
 import dev.vct.engine.nn.AttentionContext;
 import dev.vct.engine.nn.GroupNorm;
 import dev.vct.engine.nn.Linear;
+import dev.vct.engine.nn.Scoped;
 import dev.vct.engine.nn.WeightSource;
 
 /**
@@ -50,6 +51,10 @@ final class VaeAttentionBlock {
 
   /** {@code x}: (N, C, H, W). */
   NDArray forward(NDArray x) {
+    return Scoped.call(() -> compute(x));
+  }
+
+  private NDArray compute(NDArray x) {
     Shape s = x.getShape();
     NDArray tokens = groupNorm.forward(x).reshape(s.get(0), s.get(1), -1).transpose(0, 2, 1);
     NDArray attended = attention.forward(tokens, null, AttentionContext.SINGLE_PASS);

@@ -1,0 +1,157 @@
+package dev.vct.engine.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vct.engine.scheduler.DdimSchedulerConfig;
+import dev.vct.engine.unet.UNet2DConditionModel;
+import dev.vct.engine.vae.AutoencoderKL;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Stable Diffusion 1.x pipeline folder in the diffusers layout ({@code unet/ vae/ text_encoder/
+ * tokenizer/ scheduler/}, {@code model_index.json} optional), loaded onto one device. Weights
+ * stored as fp16 or bf16 are widened to float32 for computation. Closing the model frees every
+ * weight.
+ */
+public final class StableDiffusionModel implements AutoCloseable {
+
+  /** Component classes this engine implements, as model_index.json names them. */
+  private static final Map<String, String> EXPECTED_CLASSES =
+      Map.of(
+          "unet", "UNet2DConditionModel",
+          "vae", "AutoencoderKL",
+          "text_encoder", "CLIPTextModel",
+          "tokenizer", "CLIPTokenizer");
+
+  private final Path dir;
+  private final NDManager manager;
+  private final UNet2DConditionModel unet;
+  private final AutoencoderKL vae;
+  private final DdimSchedulerConfig schedulerConfig;
+
+  private StableDiffusionModel(
+      Path dir,
+      NDManager manager,
+      UNet2DConditionModel unet,
+      AutoencoderKL vae,
+      DdimSchedulerConfig schedulerConfig) {
+    this.dir = dir;
+    this.manager = manager;
+    this.unet = unet;
+    this.vae = vae;
+    this.schedulerConfig = schedulerConfig;
+  }
+
+  /** Loads {@code dir} onto the device named by the configuration (cpu by default). */
+  public static StableDiffusionModel load(Path dir) {
+    return load(dir, ComputeDevice.fromConfiguration());
+  }
+
+  /** Loads {@code dir} onto {@code device}; fails naming every missing or inconsistent part. */
+  public static StableDiffusionModel load(Path dir, Device device) {
+    checkLayout(dir);
+    NDManager manager = NDManager.newBaseManager(device);
+    try {
+      UNet2DConditionModel unet = UNet2DConditionModel.load(dir.resolve("unet"), manager);
+      AutoencoderKL vae = AutoencoderKL.load(dir.resolve("vae"), manager);
+      if (unet.config().inChannels() != vae.config().latentChannels()) {
+        throw new IllegalArgumentException(
+            dir
+                + ": unet in_channels="
+                + unet.config().inChannels()
+                + " but vae latent_channels="
+                + vae.config().latentChannels()
+                + " (components of different models?)");
+      }
+      return new StableDiffusionModel(dir, manager, unet, vae, schedulerConfig(dir));
+    } catch (RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+  }
+
+  /** The DDIM config from {@code scheduler/scheduler_config.json}, else SD-1.x's own. */
+  private static DdimSchedulerConfig schedulerConfig(Path dir) {
+    Path file = dir.resolve("scheduler/scheduler_config.json");
+    return Files.isRegularFile(file)
+        ? DdimSchedulerConfig.read(file)
+        : DdimSchedulerConfig.stableDiffusion();
+  }
+
+  /** Every component folder must exist, and model_index.json (if any) must name our classes. */
+  private static void checkLayout(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      throw new IllegalArgumentException("model directory not found: " + dir);
+    }
+    List<String> problems = new ArrayList<>();
+    for (String component : EXPECTED_CLASSES.keySet().stream().sorted().toList()) {
+      if (!Files.isDirectory(dir.resolve(component))) {
+        problems.add("no " + component + "/ folder");
+      }
+    }
+    Path index = dir.resolve("model_index.json");
+    if (Files.isRegularFile(index)) {
+      JsonNode json;
+      try {
+        json = new ObjectMapper().readTree(index.toFile());
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + index, e);
+      }
+      EXPECTED_CLASSES.forEach(
+          (component, expected) -> {
+            JsonNode entry = json.path(component);
+            if (entry.isArray() && entry.size() == 2 && !entry.get(1).asText().equals(expected)) {
+              problems.add(
+                  "model_index.json says "
+                      + component
+                      + " is "
+                      + entry.get(1).asText()
+                      + ", this engine loads "
+                      + expected);
+            }
+          });
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(
+          dir + " is not a Stable Diffusion 1.x folder in the diffusers layout: " + problems);
+    }
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public Device device() {
+    return manager.getDevice();
+  }
+
+  /** The manager that owns the weights (arrays for this model's device come from it). */
+  public NDManager manager() {
+    return manager;
+  }
+
+  public UNet2DConditionModel unet() {
+    return unet;
+  }
+
+  public AutoencoderKL vae() {
+    return vae;
+  }
+
+  public DdimSchedulerConfig schedulerConfig() {
+    return schedulerConfig;
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}
