@@ -34,6 +34,10 @@ class ManifestConsistencyTest {
 
   private static final Map<String, ManifestSet> SETS = new HashMap<>();
 
+  /** Worker settings that locate model weights, e.g. {@code vct.worker.model-path}. */
+  private static final Pattern MODEL_LOCATION =
+      Pattern.compile("model[-.](path|dir|directory|root)$|models?-(path|dir)$");
+
   /** The base and every overlay. */
   static List<String> folders() {
     List<String> out = new ArrayList<>();
@@ -797,15 +801,38 @@ class ManifestConsistencyTest {
               w.describe() + ": PersistentVolumeClaim " + claim + " is not in the manifests");
         }
       }
+      // Whatever setting names the model the worker loads must point into the models volume.
+      for (MappedProperty p : w.service().mapped) {
+        if (MODEL_LOCATION.matcher(p.name()).find()) {
+          String value = w.service().effective(p.name(), w.env()).orElse("");
+          JsonNode mount = mountAt(w.container(), value);
+          if (mount == null || !mount.path("readOnly").asBoolean(false)) {
+            problems.add(
+                w.describe()
+                    + ": "
+                    + p.name()
+                    + "='"
+                    + value
+                    + "' is not on the read-only models volume: set "
+                    + MappedProperty.envName(p.name())
+                    + " in the vct-worker ConfigMap");
+          }
+        }
+      }
       if (modelMounts != 1) {
         problems.add(w.describe() + ": " + modelMounts + " model volumes, expected one");
       }
       for (ContainerEnv.Setting s : w.env().settings().values()) {
         if (s.value() != null && s.value().startsWith("/") && !s.name().equals("DJL_CACHE_DIR")) {
-          JsonNode mount = mountAt(w.container(), s.value());
-          if (mount == null) {
+          if (mountAt(w.container(), s.value()) == null
+              && !w.service().imageSets(s.name(), s.value())) {
             problems.add(
-                w.describe() + ": " + s.name() + "=" + s.value() + " is on no mounted volume");
+                w.describe()
+                    + ": "
+                    + s.name()
+                    + "="
+                    + s.value()
+                    + " is on no mounted volume and not where the image puts it");
           }
         }
       }

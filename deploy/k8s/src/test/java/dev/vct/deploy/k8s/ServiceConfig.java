@@ -75,6 +75,7 @@ final class ServiceConfig {
   final Set<String> configPropertyNames = new LinkedHashSet<>();
   private final String sources;
   private final Set<String> imageVariables = new LinkedHashSet<>();
+  private final StringBuilder dockerfiles = new StringBuilder();
 
   private ServiceConfig(String container, Path module) {
     this.container = container;
@@ -96,7 +97,9 @@ final class ServiceConfig {
     this.sources = all.toString();
     for (Path dockerfile : Repo.files(module.resolve("src/main/docker"), "")) {
       if (dockerfile.getFileName().toString().startsWith("Dockerfile")) {
-        Matcher m = SHELL_VARIABLE.matcher(Repo.read(dockerfile));
+        String text = Repo.read(dockerfile);
+        dockerfiles.append(text).append('\n');
+        Matcher m = SHELL_VARIABLE.matcher(text);
         while (m.find()) {
           imageVariables.add(m.group(1));
         }
@@ -251,6 +254,13 @@ final class ServiceConfig {
       }
     }
     return Optional.empty();
+  }
+
+  /** Whether one of the service's Dockerfiles sets {@code name=value} (an ENV of the image). */
+  boolean imageSets(String name, String value) {
+    return Pattern.compile("\\b" + Pattern.quote(name + "=" + value) + "(\\s|$)")
+        .matcher(dockerfiles)
+        .find();
   }
 
   /** Whether the bytecode of {@code className} holds the string {@code text}. */
