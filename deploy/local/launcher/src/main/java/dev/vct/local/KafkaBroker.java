@@ -94,10 +94,6 @@ public final class KafkaBroker implements ManagedServer {
     return "127.0.0.1:" + port;
   }
 
-  public int port() {
-    return port;
-  }
-
   /** Starts (or restarts) the broker and waits until it serves metadata. */
   @Override
   public synchronized void start() {

@@ -81,10 +81,6 @@ public final class S3Server implements ManagedServer {
     return REGION;
   }
 
-  public int port() {
-    return port;
-  }
-
   @Override
   public synchronized void start() {
     writeConfig();
