@@ -2,7 +2,10 @@ package dev.vct.engine.vct;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
 import dev.vct.engine.scheduler.DdimSchedule;
 import java.util.ArrayList;
@@ -23,8 +26,8 @@ import java.util.List;
  * v_i = v and z̄ ← prev_step with guidance 7.5 (the official quirk, {@link
  * ContentInversionParams#updateGuidance()}).
  *
- * <p>Faster than the reference with the same result: UNet weights carry no gradients, ε_c is reused
- * for the update of z̄ (the reference recomputes it in a batch-2 call), and the VAE encodes once.
+ * <p>Faster than the reference with the same result: UNet weights carry no gradients (the reference
+ * computes and discards them), and the VAE encodes once.
  */
 public final class ContentInversion implements ResumableStage<ContentEmbedding> {
 
@@ -266,13 +269,31 @@ public final class ContentInversion implements ResumableStage<ContentEmbedding> 
     }
     innerIterations.add(iterations);
     embeddings.add(v);
-    try (NDManager m = models.manager().newSubManager()) {
-      NDArray x = latent(m, current);
-      NDArray epsUncond = models.predictNoise(x, t, Tensors.floats(m, v, 1, seq, hidden));
-      NDArray eps = guide(m, epsUncond, latent(m, epsCond), params.updateGuidance());
-      current = Tensors.values(schedule.prevStep(eps, t, x));
-    }
+    current = advance(current, t, v);
     return loss;
+  }
+
+  /**
+   * z̄ ← prev_step(ε_u + g (ε_c − ε_u)) with ε from one UNet call laid out exactly as fusion's
+   * batch ([z̄, z̄, z̄, z̄] with [v_i, v_i, c∅, c∅]; rows 0 and 2 are the ones fusion's content
+   * branch uses): convolutions give batch-size-dependent rounding, and this way fusion's content
+   * branch reproduces this path bit for bit.
+   */
+  private float[] advance(float[] latent, int t, float[] v) {
+    try (NDManager m = models.manager().newSubManager()) {
+      NDArray x = latent(m, latent);
+      NDArray embedding = Tensors.floats(m, v, 1, seq, hidden);
+      NDArray empty = nullText(m);
+      NDArray eps =
+          models.predictNoise(
+              NDArrays.concat(new NDList(x, x, x, x), 0),
+              t,
+              NDArrays.concat(new NDList(embedding, embedding, empty, empty), 0));
+      NDArray uncond = eps.get(new NDIndex("0:1"));
+      NDArray cond = eps.get(new NDIndex("2:3"));
+      return Tensors.values(
+          schedule.prevStep(guide(m, uncond, cond, params.updateGuidance()), t, x));
+    }
   }
 
   /** ε_u + g (ε_c − ε_u), as the official code writes it. */

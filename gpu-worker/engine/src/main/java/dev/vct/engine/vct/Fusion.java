@@ -11,6 +11,7 @@ import dev.vct.engine.scheduler.DdimSchedule;
 import dev.vct.engine.tokenizer.ClipTokenizer;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Stage C: dual-stream denoising from z*_N (official {@code Inversion.backward_diffusion_ptp} with
@@ -34,6 +35,7 @@ public final class Fusion implements ResumableStage<FusionResult> {
   private final float[] conceptPrompt; // CLIP(placeholder; learned rows), (1, seq, hidden)
   private final AttentionInjection injection;
   private final long inputHash;
+  private UnaryOperator<AttentionProcessor> decorator = UnaryOperator.identity();
   private float[] contentLatent; // z_B*
   private float[] mainLatent; // z_B
   private int completedSteps;
@@ -181,7 +183,7 @@ public final class Fusion implements ResumableStage<FusionResult> {
   @Override
   public int runUntil(int stepLimit, ProgressListener listener, Cancellation cancellation) {
     int limit = Math.min(stepLimit, totalSteps());
-    Map<String, AttentionProcessor> processors = models.everywhere(injection);
+    Map<String, AttentionProcessor> processors = models.everywhere(decorator.apply(injection));
     while (completedSteps < limit && !cancellation.isCancelled()) {
       step(completedSteps, processors);
       completedSteps++;
@@ -226,6 +228,11 @@ public final class Fusion implements ResumableStage<FusionResult> {
       contentLatent = Tensors.values(next.get(0).expandDims(0));
       mainLatent = Tensors.values(next.get(1).expandDims(0));
     }
+  }
+
+  /** Wraps the injecting processor (tests install a spy around it). */
+  void decorate(UnaryOperator<AttentionProcessor> decorator) {
+    this.decorator = decorator;
   }
 
   /** Both branches' current latents, [B*, B]. */
