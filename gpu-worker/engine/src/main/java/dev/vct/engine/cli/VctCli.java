@@ -13,7 +13,7 @@ public final class VctCli {
 
   /** Every engine subcommand, one line each (owners add theirs). */
   static final List<Command> COMMANDS =
-      List.of(new InitTinyCommand(), new ParityCommand(), new BenchCommand());
+      List.of(new InitTinyCommand(), new ParityCommand(), new BenchCommand(), new ScoreCommand());
 
   private VctCli() {}
 
