@@ -8,8 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.vct.gateway.testing.FakeOrchestrator;
 import dev.vct.gateway.testing.Http;
-import dev.vct.gateway.testing.TestImages;
 import dev.vct.gateway.testing.Tenants;
+import dev.vct.gateway.testing.TestImages;
 import dev.vct.storage.job.Scores;
 import dev.vct.storage.webhook.DeliveryStatus;
 import dev.vct.storage.webhook.WebhookDelivery;
@@ -48,7 +48,8 @@ class WebhookDeliveryTest {
     receiver.createContext(
         "/hook",
         exchange -> {
-          String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+          String body =
+              new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
           received.add(
               new Received(
                   exchange.getRequestHeaders().getFirst("webhook-id"),
@@ -78,9 +79,7 @@ class WebhookDeliveryTest {
     Map<String, Object> webhook =
         Map.of("url", url(), "events", List.of("job.completed", "job.status-changed"));
     Http.Reply submitted =
-        Http.submission(70)
-            .text("webhook", json(webhook))
-            .post("/v1/translations", tenant.key());
+        Http.submission(70).text("webhook", json(webhook)).post("/v1/translations", tenant.key());
     assertEquals(202, submitted.status(), submitted.text());
     UUID jobId = UUID.fromString(submitted.json().get("id").asText());
     orchestrator.start(jobId);
@@ -109,7 +108,8 @@ class WebhookDeliveryTest {
     byte[] key = Base64.getDecoder().decode(tenant.webhookSecret().substring("whsec_".length()));
     for (Received request : received) {
       assertEquals(
-          WebhookSigner.sign(key, request.id(), Long.parseLong(request.timestamp()), request.body()),
+          WebhookSigner.sign(
+              key, request.id(), Long.parseLong(request.timestamp()), request.body()),
           request.signature(),
           "signature of " + request.id());
     }
