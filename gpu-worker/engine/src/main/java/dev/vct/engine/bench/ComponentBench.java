@@ -8,6 +8,8 @@ import ai.djl.training.GradientCollector;
 import dev.vct.engine.model.RandomWeights;
 import dev.vct.engine.model.Sd1Architecture;
 import dev.vct.engine.tensor.StateDict;
+import dev.vct.engine.text.ClipTextConfig;
+import dev.vct.engine.text.ClipTextModel;
 import dev.vct.engine.unet.UNet2DConditionModel;
 import dev.vct.engine.unet.UNetConfig;
 import dev.vct.engine.vae.AutoencoderKL;
@@ -28,15 +30,23 @@ public final class ComponentBench {
   private final int batch;
   private final int latentSize;
   private final int iterations;
+  private final boolean backward;
   private final PrintStream log;
 
   /**
    * @param batch batch size (VCT's content inversion and fusion run the UNet at batch 2 and 4)
    * @param latentSize latent side (64 for 512 px images)
    * @param iterations timed iterations per phase, after one warm-up
+   * @param backward whether to time the backward phases too (they need several times the memory of
+   *     a forward pass at SD-1.5 size)
    */
   public ComponentBench(
-      Sd1Architecture arch, int batch, int latentSize, int iterations, PrintStream log) {
+      Sd1Architecture arch,
+      int batch,
+      int latentSize,
+      int iterations,
+      boolean backward,
+      PrintStream log) {
     if (batch < 1 || latentSize < 8 || latentSize % 8 != 0 || iterations < 1) {
       throw new IllegalArgumentException(
           "need batch >= 1, a latent size that is a multiple of 8 and iterations >= 1, got batch="
@@ -50,6 +60,7 @@ public final class ComponentBench {
     this.batch = batch;
     this.latentSize = latentSize;
     this.iterations = iterations;
+    this.backward = backward;
     this.log = log;
   }
 
@@ -75,6 +86,9 @@ public final class ComponentBench {
                             m.create(new long[] {500}),
                             m.randomNormal(context))
                         .toFloatArray()));
+        if (!backward) {
+          return out;
+        }
         out.add(
             measure(
                 "forward+backward",
@@ -92,6 +106,50 @@ public final class ComponentBench {
         return out;
       }
     }
+  }
+
+  /**
+   * CLIP text encoder on 77-token prompts; backward to the input token embeddings (the placeholder
+   * rows VCT's concept inversion trains).
+   */
+  public List<Measurement> textEncoder() {
+    try (NDManager manager = NDManager.newBaseManager();
+        StateDict weights =
+            StateDict.of(
+                new RandomWeights("random text encoder weights", arch.textEncoderLayout()))) {
+      long start = System.nanoTime();
+      try (ClipTextModel clip =
+          ClipTextModel.load(ClipTextConfig.fromJson(arch.textEncoderConfig()), weights, manager)) {
+        logLoad("text encoder", start);
+        Shape ids = new Shape(batch, Sd1Architecture.MAX_POSITIONS);
+        List<Measurement> out = new ArrayList<>();
+        out.add(
+            measure(
+                "forward",
+                manager,
+                m -> clip.forward(randomIds(m, ids)).lastHiddenState().toFloatArray()));
+        if (!backward) {
+          return out;
+        }
+        out.add(
+            measure(
+                "forward+backward",
+                manager,
+                m -> {
+                  NDArray embeds = clip.embed(randomIds(m, ids));
+                  embeds.setRequiresGradient(true);
+                  try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    gc.backward(clip.forwardEmbeddings(embeds).square().mean());
+                  }
+                  embeds.getGradient().toFloatArray();
+                }));
+        return out;
+      }
+    }
+  }
+
+  private NDArray randomIds(NDManager m, Shape shape) {
+    return m.randomInteger(0, arch.vocabSize(), shape, ai.djl.ndarray.types.DataType.INT64);
   }
 
   /** VAE encode of images and decode of latents; backward of the decoder to the latents. */
@@ -113,6 +171,9 @@ public final class ComponentBench {
                 m -> vae.encode(m.randomUniform(-1, 1, images)).mean().toFloatArray()));
         out.add(
             measure("decode", manager, m -> vae.decode(m.randomNormal(latents)).toFloatArray()));
+        if (!backward) {
+          return out;
+        }
         out.add(
             measure(
                 "decode+backward",

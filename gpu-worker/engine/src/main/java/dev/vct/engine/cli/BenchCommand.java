@@ -12,12 +12,12 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * {@code ./vct bench unet|vae [--size tiny|sd15] [--iters N] [--batch N] [--latent N]}, and {@code
- * ./vct bench score ...} (LPIPS + BRISQUE, options of {@link ScoringBenchmark}).
+ * {@code ./vct bench unet|text-encoder|vae [--size tiny|sd15] [--iters N] [--batch N] [--latent N]
+ * ...}, and {@code ./vct bench score ...} (LPIPS + BRISQUE, options of {@link ScoringBenchmark}).
  */
 final class BenchCommand implements Command {
 
-  private static final List<String> TARGETS = List.of("unet", "vae");
+  private static final List<String> TARGETS = List.of("unet", "text-encoder", "vae");
 
   @Override
   public String name() {
@@ -26,25 +26,29 @@ final class BenchCommand implements Command {
 
   @Override
   public String summary() {
-    return "time the engine's networks (unet, vae) with random weights, or scoring (score)";
+    return "time the networks (unet, text-encoder, vae) with random weights, or scoring";
   }
 
   @Override
   public String usage() {
     return """
-        usage: ./vct bench unet|vae [--size tiny|sd15] [--iters N] [--batch N] [--latent N]
+        usage: ./vct bench unet|text-encoder|vae [--size tiny|sd15] [--iters N] [--batch N]
+                                                 [--latent N] [--no-backward]
 
         Builds the network at the tiny (init-tiny) or the real SD-1.5 size with random weights
         and prints the median and minimum time of N iterations (after one warm-up) and the
         peak resident memory (VmHWM) of each phase:
-          unet  forward; forward+backward (gradient to the text hidden states, as VCT trains)
-          vae   encode; decode; decode+backward (gradient to the latents)
+          unet          forward; forward+backward (gradient to the text hidden states)
+          text-encoder  forward; forward+backward (gradient to the token embeddings)
+          vae           encode; decode; decode+backward (gradient to the latents)
         Set threads with VCT_JAVA_OPTS=-Dai.djl.pytorch.num_threads=N.
 
           --size S     tiny or sd15 (default tiny)
           --iters N    timed iterations per phase (default 5)
           --batch N    batch size (default 2)
           --latent N   latent side, 8 x smaller than the image (default 64 for sd15, 8 for tiny)
+          --no-backward  time the forward phases only (backward at SD-1.5 size, batch 2,
+                       needs well over 10 GB)
 
         """
         + ScoringBenchmark.USAGE;
@@ -55,7 +59,7 @@ final class BenchCommand implements Command {
     if (!argv.isEmpty() && argv.get(0).equals("score")) {
       return ScoringBenchmark.run(argv.subList(1, argv.size()), out, System.getenv());
     }
-    Args args = Args.parse(argv, Set.of("size", "iters", "batch", "latent"), Set.of());
+    Args args = Args.parse(argv, Set.of("size", "iters", "batch", "latent"), Set.of("no-backward"));
     if (args.help()) {
       out.print(usage());
       return 0;
@@ -82,9 +86,11 @@ final class BenchCommand implements Command {
         Runtime.getRuntime().availableProcessors(),
         cpuModel(),
         System.getProperty("java.version"));
-    ComponentBench bench = new ComponentBench(arch, batch, latent, iters, out);
+    ComponentBench bench =
+        new ComponentBench(arch, batch, latent, iters, !args.has("no-backward"), out);
     switch (target) {
       case "unet" -> bench.unet();
+      case "text-encoder" -> bench.textEncoder();
       case "vae" -> bench.vae();
       default -> throw new IllegalStateException(target);
     }

@@ -17,9 +17,17 @@ class ComponentBenchTest {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     ComponentBench bench =
         new ComponentBench(
-            Sd1Architecture.TINY, 1, 8, 2, new PrintStream(log, true, StandardCharsets.UTF_8));
+            Sd1Architecture.TINY,
+            1,
+            8,
+            2,
+            true,
+            new PrintStream(log, true, StandardCharsets.UTF_8));
     List<Measurement> unet = bench.unet();
     List<Measurement> vae = bench.vae();
+    List<Measurement> text = bench.textEncoder();
+    assertEquals(
+        List.of("forward", "forward+backward"), text.stream().map(Measurement::phase).toList());
     assertEquals(
         List.of("forward", "forward+backward"), unet.stream().map(Measurement::phase).toList());
     assertEquals(

@@ -70,6 +70,13 @@ public interface WorkerConfig {
     @WithDefault("5m")
     Duration maxPollInterval();
 
+    /** Partitions of the topics a worker creates when it starts before the orchestrator. */
+    @WithDefault("16")
+    int topicPartitions();
+
+    @WithDefault("1")
+    short topicReplicationFactor();
+
     /** Kafka's session.timeout.ms: how soon the group notices a dead worker. */
     @WithDefault("30s")
     Duration sessionTimeout();

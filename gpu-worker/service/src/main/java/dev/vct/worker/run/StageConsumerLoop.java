@@ -4,6 +4,7 @@ import dev.vct.storage.event.EventDecodingException;
 import dev.vct.storage.event.EventJson;
 import dev.vct.storage.event.StageRequest;
 import dev.vct.storage.event.Topics;
+import dev.vct.storage.event.kafka.TopicSetup;
 import dev.vct.storage.job.Stage;
 import dev.vct.worker.config.WorkerConfig;
 import dev.vct.worker.report.StageEventSender;
@@ -97,6 +98,8 @@ public class StageConsumerLoop {
   void start(@Observes StartupEvent event) {
     Set<Stage> served = servedStages();
     runner.init(served);
+    TopicSetup.ensure(
+        kafkaConfig, config.kafka().topicPartitions(), config.kafka().topicReplicationFactor());
     consumer =
         new KafkaConsumer<>(
             consumerConfig(), new StringDeserializer(), new ByteArrayDeserializer());
