@@ -143,6 +143,9 @@ public sealed interface StageEvent extends VctEvent {
       Objects.requireNonNull(occurredAt, "occurredAt");
       StageRunRef.check(jobId, stageRunId, stage, attempt);
       Objects.requireNonNull(checkpointKey, "checkpointKey");
+      if (step < 0) {
+        throw new IllegalArgumentException("checkpoint step must not be negative, got " + step);
+      }
     }
 
     public static Checkpointed of(StageRunRef run, String checkpointKey, int step) {
@@ -253,6 +256,50 @@ public sealed interface StageEvent extends VctEvent {
           run.stageRunId(),
           run.stage(),
           run.attempt());
+    }
+  }
+
+  /**
+   * The worker gave the attempt back before finishing it (it is shutting down): the orchestrator
+   * dispatches the next attempt at once instead of waiting for the lease to run out.
+   *
+   * @param checkpointKey the checkpoint saved just before stopping, or null when there is none
+   * @param checkpointStep its step, or null
+   */
+  record Released(
+      UUID eventId,
+      Instant occurredAt,
+      UUID jobId,
+      UUID stageRunId,
+      Stage stage,
+      int attempt,
+      String workerId,
+      String checkpointKey,
+      Integer checkpointStep)
+      implements StageEvent {
+    public Released {
+      Objects.requireNonNull(eventId, "eventId");
+      Objects.requireNonNull(occurredAt, "occurredAt");
+      StageRunRef.check(jobId, stageRunId, stage, attempt);
+      Objects.requireNonNull(workerId, "workerId");
+      if ((checkpointKey == null) != (checkpointStep == null)) {
+        throw new IllegalArgumentException(
+            "a released attempt names both its checkpoint key and step, or neither");
+      }
+    }
+
+    public static Released of(
+        StageRunRef run, String workerId, String checkpointKey, Integer checkpointStep) {
+      return new Released(
+          UUID.randomUUID(),
+          Instant.now(),
+          run.jobId(),
+          run.stageRunId(),
+          run.stage(),
+          run.attempt(),
+          workerId,
+          checkpointKey,
+          checkpointStep);
     }
   }
 }

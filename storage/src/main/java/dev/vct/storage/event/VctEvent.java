@@ -22,6 +22,7 @@ import java.util.UUID;
   @JsonSubTypes.Type(value = StageEvent.Succeeded.class, name = "stage.succeeded"),
   @JsonSubTypes.Type(value = StageEvent.Failed.class, name = "stage.failed"),
   @JsonSubTypes.Type(value = StageEvent.Cancelled.class, name = "stage.cancelled"),
+  @JsonSubTypes.Type(value = StageEvent.Released.class, name = "stage.released"),
   @JsonSubTypes.Type(value = JobEvent.StatusChanged.class, name = "job.status-changed"),
   @JsonSubTypes.Type(value = JobEvent.StageChanged.class, name = "job.stage-changed"),
   @JsonSubTypes.Type(value = JobEvent.Progress.class, name = "job.progress"),

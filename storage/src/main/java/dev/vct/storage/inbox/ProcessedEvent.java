@@ -57,6 +57,16 @@ public class ProcessedEvent extends PanacheEntityBase {
     return count("consumer = ?1 and eventId = ?2", consumer, eventId) > 0;
   }
 
+  /**
+   * Forgets events processed before {@code cutoff}; run it with a cutoff far beyond the longest
+   * time a redelivery can take (the topics' retention).
+   *
+   * @return how many records were removed
+   */
+  public static long purgeBefore(Instant cutoff) {
+    return delete("processedAt < ?1", cutoff);
+  }
+
   /** The composite primary key. */
   public static final class Key implements Serializable {
     public String consumer;

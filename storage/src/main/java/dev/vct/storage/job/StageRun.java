@@ -63,6 +63,10 @@ public class StageRun extends PanacheEntityBase {
   @Column(name = "checkpoint_step")
   public Integer checkpointStep;
 
+  /** Why the stage did not run, when it is {@link StageRunStatus#SKIPPED}. */
+  @Column(name = "skip_reason")
+  public String skipReason;
+
   @Column(name = "output_key")
   public String outputKey;
 

@@ -535,6 +535,27 @@ class PersistenceTest {
   }
 
   @Test
+  void purgeForgetsOnlyEventsProcessedBeforeTheCutoff() {
+    UUID old = UUID.randomUUID();
+    UUID recent = UUID.randomUUID();
+    txRun(() -> ProcessedEvent.markProcessed("purge-test", old));
+    txRun(
+        () ->
+            ProcessedEvent.getEntityManager()
+                .createNativeQuery(
+                    "update processed_events set processed_at = now() - interval '30 days'"
+                        + " where event_id = ?1")
+                .setParameter(1, old)
+                .executeUpdate());
+    txRun(() -> ProcessedEvent.markProcessed("purge-test", recent));
+
+    txRun(() -> ProcessedEvent.purgeBefore(Instant.now().minus(Duration.ofDays(7))));
+
+    assertFalse(tx(() -> ProcessedEvent.wasProcessed("purge-test", old)));
+    assertTrue(tx(() -> ProcessedEvent.wasProcessed("purge-test", recent)));
+  }
+
+  @Test
   void processedEventMarkIsUndoneWithItsTransaction() {
     UUID event = UUID.randomUUID();
 

@@ -42,6 +42,18 @@ public final class KafkaBroker implements ManagedServer {
           Map.entry("share.coordinator.state.topic.min.isr", "1"),
           Map.entry("group.initial.rebalance.delay.ms", "0"));
 
+  /**
+   * C1 only: a local broker needs little peak throughput, and on a busy two-core machine this
+   * nearly halves its start (6-7 s instead of 11-13 s measured at load 17).
+   */
+  private static final List<String> CHILD_JVM_OPTIONS =
+      List.of(
+          "-Xms128m",
+          "-Xmx1g",
+          "-XX:+UseSerialGC",
+          "-XX:TieredStopAtLevel=1",
+          "-Djava.awt.headless=true");
+
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
   private static final Duration STOP_GRACE = Duration.ofSeconds(20);
 
@@ -67,7 +79,7 @@ public final class KafkaBroker implements ManagedServer {
         new JavaChildProcess(
             "kafka",
             RuntimeArtifacts.kafkaBrokerClasspath(),
-            List.of("-Xms128m", "-Xmx1g", "-XX:+UseSerialGC", "-Djava.awt.headless=true"),
+            CHILD_JVM_OPTIONS,
             "dev.vct.local.child.KafkaServerMain",
             List.of(configFile().toString(), clusterId(this.dataDir)),
             this.dataDir.resolve("kafka.log"));
@@ -80,10 +92,6 @@ public final class KafkaBroker implements ManagedServer {
 
   public String bootstrapServers() {
     return "127.0.0.1:" + port;
-  }
-
-  public int port() {
-    return port;
   }
 
   /** Starts (or restarts) the broker and waits until it serves metadata. */

@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * {@code ./vct up}: starts PostgreSQL, Kafka and an S3 server on this machine, prints where they
@@ -29,9 +31,13 @@ public final class LocalStack {
   /** The bucket the services use; the storage code creates it when missing. */
   static final String BUCKET = "vct";
 
+  /** Held so the levels set in {@link #quietLibraryLogging()} stay set. */
+  private static final List<Logger> QUIETED = new ArrayList<>();
+
   private LocalStack() {}
 
   public static void main(String[] args) throws InterruptedException {
+    quietLibraryLogging();
     Options options;
     try {
       options = Options.parse(args, System.getenv());
@@ -84,6 +90,21 @@ public final class LocalStack {
     out.println("ready: infrastructure");
     out.flush();
     stopped.await();
+  }
+
+  /**
+   * The Kafka admin client (readiness checks) and zonky log every start at INFO; people want the
+   * addresses, so only their warnings are shown. The servers' own logs are in the data directory.
+   */
+  private static void quietLibraryLogging() {
+    if (System.getProperty("java.util.logging.manager") == null) {
+      System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
+    }
+    for (String name : List.of("org.apache.kafka", "io.zonky")) {
+      Logger logger = Logger.getLogger(name);
+      logger.setLevel(Level.WARNING);
+      QUIETED.add(logger);
+    }
   }
 
   /** Command line options; flags win over environment variables. */

@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
 /**
  * A real PostgreSQL server from Maven Central's zonky binaries (no Docker, works as root), with a
  * database {@value #DATABASE} owned by the login role {@value #USERNAME}. The data directory is
- * kept, so a restart (or the next {@code ./vct up}) finds the same data.
+ * kept, so a restart (or the next {@code ./vct up}) finds the same data; a new one starts as a copy
+ * of {@link PostgresTemplate}.
  *
  * <p>PostgreSQL daemonizes, so it would outlive this JVM; a small shell watchdog, whose standard
  * input is a pipe from this JVM, stops it (fast shutdown, then SIGKILL) when that pipe closes,
@@ -47,6 +48,7 @@ public final class PostgresServer implements ManagedServer {
 
   private final Path dataDir;
   private final int port;
+  private final boolean fromTemplate;
   private EmbeddedPostgres postgres;
   private ProcessHandle postmaster;
   private Process watchdog;
@@ -58,8 +60,18 @@ public final class PostgresServer implements ManagedServer {
 
   /** A server on {@code port} (0: a free one, kept across restarts). Not started yet. */
   public PostgresServer(Path dataDir, int port) {
+    this(dataDir, port, true);
+  }
+
+  private PostgresServer(Path dataDir, int port, boolean fromTemplate) {
     this.dataDir = dataDir.toAbsolutePath();
     this.port = FreePorts.orFree(port);
+    this.fromTemplate = fromTemplate;
+  }
+
+  /** A server whose new data directory is made by {@code initdb}: for {@link PostgresTemplate}. */
+  static PostgresServer withoutTemplate(Path dataDir) {
+    return new PostgresServer(dataDir, 0, false);
   }
 
   @Override
@@ -99,6 +111,9 @@ public final class PostgresServer implements ManagedServer {
     Path log = dataDir.resolve("postgres.log");
     try {
       Files.createDirectories(dataDir);
+      if (fromTemplate && !Files.exists(pgData.resolve("postgresql.conf"))) {
+        PostgresTemplate.copyInto(pgData);
+      }
       postgres =
           EmbeddedPostgres.builder()
               .setDataDirectory(pgData)

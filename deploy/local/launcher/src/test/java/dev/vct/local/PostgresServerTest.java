@@ -60,6 +60,24 @@ class PostgresServerTest {
     }
   }
 
+  @Test
+  void newDataDirectoriesAreIndependentCopiesOfAFreshCluster() throws SQLException {
+    try (PostgresServer first = new PostgresServer(dataDir.resolve("first"));
+        PostgresServer second = new PostgresServer(dataDir.resolve("second"))) {
+      first.start();
+      execute(first, "create table only_in_first (v int)");
+      second.start();
+      try (Connection c =
+              DriverManager.getConnection(second.jdbcUrl(), second.username(), second.password());
+          Statement s = c.createStatement();
+          ResultSet rs =
+              s.executeQuery("select count(*) from pg_tables where tablename = 'only_in_first'")) {
+        assertTrue(rs.next());
+        assertEquals(0, rs.getInt(1));
+      }
+    }
+  }
+
   private static void execute(PostgresServer server, String... sql) throws SQLException {
     try (Connection c =
             DriverManager.getConnection(server.jdbcUrl(), server.username(), server.password());

@@ -12,7 +12,8 @@ import java.util.Optional;
 public final class VctCli {
 
   /** Every engine subcommand, one line each (owners add theirs). */
-  static final List<Command> COMMANDS = List.of(new InitTinyCommand(), new ParityCommand());
+  static final List<Command> COMMANDS =
+      List.of(new InitTinyCommand(), new ParityCommand(), new BenchCommand(), new ScoreCommand());
 
   private VctCli() {}
 

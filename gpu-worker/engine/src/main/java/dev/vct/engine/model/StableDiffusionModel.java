@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vct.engine.scheduler.DdimSchedulerConfig;
+import dev.vct.engine.text.ClipTextModel;
+import dev.vct.engine.tokenizer.ClipTokenizer;
 import dev.vct.engine.unet.UNet2DConditionModel;
 import dev.vct.engine.vae.AutoencoderKL;
 import java.io.IOException;
@@ -35,6 +37,8 @@ public final class StableDiffusionModel implements AutoCloseable {
   private final NDManager manager;
   private final UNet2DConditionModel unet;
   private final AutoencoderKL vae;
+  private final ClipTextModel textEncoder;
+  private final ClipTokenizer tokenizer;
   private final DdimSchedulerConfig schedulerConfig;
 
   private StableDiffusionModel(
@@ -42,11 +46,15 @@ public final class StableDiffusionModel implements AutoCloseable {
       NDManager manager,
       UNet2DConditionModel unet,
       AutoencoderKL vae,
+      ClipTextModel textEncoder,
+      ClipTokenizer tokenizer,
       DdimSchedulerConfig schedulerConfig) {
     this.dir = dir;
     this.manager = manager;
     this.unet = unet;
     this.vae = vae;
+    this.textEncoder = textEncoder;
+    this.tokenizer = tokenizer;
     this.schedulerConfig = schedulerConfig;
   }
 
@@ -60,21 +68,55 @@ public final class StableDiffusionModel implements AutoCloseable {
     checkLayout(dir);
     NDManager manager = NDManager.newBaseManager(device);
     try {
+      ClipTokenizer tokenizer = ClipTokenizer.load(dir.resolve("tokenizer"));
+      ClipTextModel textEncoder = ClipTextModel.load(dir.resolve("text_encoder"), manager);
       UNet2DConditionModel unet = UNet2DConditionModel.load(dir.resolve("unet"), manager);
       AutoencoderKL vae = AutoencoderKL.load(dir.resolve("vae"), manager);
-      if (unet.config().inChannels() != vae.config().latentChannels()) {
-        throw new IllegalArgumentException(
-            dir
-                + ": unet in_channels="
-                + unet.config().inChannels()
-                + " but vae latent_channels="
-                + vae.config().latentChannels()
-                + " (components of different models?)");
-      }
-      return new StableDiffusionModel(dir, manager, unet, vae, schedulerConfig(dir));
+      checkConsistent(dir, unet, vae, textEncoder, tokenizer);
+      return new StableDiffusionModel(
+          dir, manager, unet, vae, textEncoder, tokenizer, schedulerConfig(dir));
+    } catch (IOException e) {
+      manager.close();
+      throw new UncheckedIOException(e.getMessage(), e);
     } catch (RuntimeException e) {
       manager.close();
       throw e;
+    }
+  }
+
+  /** The components must fit together: latent channels, context width, vocabulary. */
+  private static void checkConsistent(
+      Path dir,
+      UNet2DConditionModel unet,
+      AutoencoderKL vae,
+      ClipTextModel textEncoder,
+      ClipTokenizer tokenizer) {
+    List<String> problems = new ArrayList<>();
+    if (unet.config().inChannels() != vae.config().latentChannels()) {
+      problems.add(
+          "unet in_channels="
+              + unet.config().inChannels()
+              + " but vae latent_channels="
+              + vae.config().latentChannels());
+    }
+    int hidden = textEncoder.config().hiddenSize();
+    if (unet.config().crossAttentionDim().stream().anyMatch(d -> d != hidden)) {
+      problems.add(
+          "unet cross_attention_dim="
+              + unet.config().crossAttentionDim()
+              + " but text_encoder hidden_size="
+              + hidden);
+    }
+    if (tokenizer.vocabSize() > textEncoder.config().vocabSize()) {
+      problems.add(
+          "tokenizer has "
+              + tokenizer.vocabSize()
+              + " tokens but text_encoder vocab_size="
+              + textEncoder.config().vocabSize());
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(
+          dir + ": components do not fit together (from different models?): " + problems);
     }
   }
 
@@ -144,6 +186,15 @@ public final class StableDiffusionModel implements AutoCloseable {
 
   public AutoencoderKL vae() {
     return vae;
+  }
+
+  public ClipTextModel textEncoder() {
+    return textEncoder;
+  }
+
+  /** The tokenizer as stored (add VCT placeholders with {@link ClipTokenizer#withPlaceholder}). */
+  public ClipTokenizer tokenizer() {
+    return tokenizer;
   }
 
   public DdimSchedulerConfig schedulerConfig() {

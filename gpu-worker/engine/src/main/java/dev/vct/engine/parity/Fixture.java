@@ -109,7 +109,8 @@ public final class Fixture implements AutoCloseable {
    * Tolerance of one output, read from the manifest's {@code tolerance}: {@code "exact": true} for
    * all; {@code "<output>": "exact"} or {@code {"atol", "rtol"}} for one output; {@code
    * "<output>_atol"} / {@code "<output>_rtol"} overriding the top-level {@code atol} / {@code
-   * rtol}. Integer outputs are exact unless the manifest names a tolerance for that output.
+   * rtol}. Integer outputs are exact unless the manifest names a tolerance for that output (an
+   * integer output with only its own atol gets rtol 0).
    */
   public Tolerance tolerance(String output, boolean integer) {
     JsonNode t = manifest.path("tolerance");
@@ -133,7 +134,8 @@ public final class Fixture implements AutoCloseable {
       atol = number(t, "atol", output);
     }
     if (rtol < 0) {
-      rtol = number(t, "rtol", output);
+      // an integer output given only its own atol ("images ±2") is compared at that atol alone
+      rtol = integer ? 0 : number(t, "rtol", output);
     }
     return Tolerance.of(atol, rtol);
   }

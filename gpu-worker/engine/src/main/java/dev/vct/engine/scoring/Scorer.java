@@ -12,6 +12,9 @@ import java.nio.file.Path;
  * <p>LPIPS compares pixel by pixel, so the source must have the result's size: pass the source as
  * the translation saw it (after its crop and resize), not the original upload. A size mismatch is
  * refused rather than silently resampled.
+ *
+ * <p>Safe to share between threads: LPIPS calls run independently, BRISQUE calls take turns on the
+ * one native OpenCV model.
  */
 public final class Scorer implements AutoCloseable {
 

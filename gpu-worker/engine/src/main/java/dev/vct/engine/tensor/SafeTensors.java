@@ -32,7 +32,7 @@ import java.util.TreeMap;
  * data. The header is validated completely when the file is opened; each tensor is memory-mapped on
  * its own when loaded, with 64-bit offsets, so files over 2 GiB work.
  */
-public final class SafeTensors implements AutoCloseable {
+public final class SafeTensors implements TensorSource {
 
   /** Headers larger than this are rejected as corrupt (the Rust reference uses the same cap). */
   static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
@@ -274,7 +274,13 @@ public final class SafeTensors implements AutoCloseable {
     return file;
   }
 
+  @Override
+  public String origin() {
+    return file.toString();
+  }
+
   /** Tensor names, sorted. */
+  @Override
   public Set<String> names() {
     return tensors.keySet();
   }
@@ -284,6 +290,7 @@ public final class SafeTensors implements AutoCloseable {
   }
 
   /** Header entry of {@code name}; throws {@link SafeTensorsException} when absent. */
+  @Override
   public TensorInfo info(String name) {
     TensorInfo info = tensors.get(name);
     if (info == null) {
@@ -301,6 +308,7 @@ public final class SafeTensors implements AutoCloseable {
    * Loads one tensor into {@code manager}: F32, F16 and BF16 as float32; I64 as int64; I32 as
    * int32; U8 as uint8. The array owns its memory (nothing aliases the mapped file).
    */
+  @Override
   public NDArray load(String name, NDManager manager) {
     TensorInfo info = info(name);
     Shape shape = new Shape(info.shape());
@@ -320,6 +328,7 @@ public final class SafeTensors implements AutoCloseable {
   }
 
   /** F32, F16 or BF16 tensor as float32 values, row-major. */
+  @Override
   public float[] floats(String name) {
     return floats(info(name));
   }

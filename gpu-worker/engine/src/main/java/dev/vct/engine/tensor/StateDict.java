@@ -21,15 +21,15 @@ import java.util.stream.Collectors;
  */
 public final class StateDict implements AutoCloseable {
 
-  private final List<SafeTensors> files;
-  private final Map<String, SafeTensors> owner;
+  private final List<TensorSource> files;
+  private final Map<String, TensorSource> owner;
   private final Set<String> used;
   private final String prefix;
   private final boolean ownsFiles;
 
   private StateDict(
-      List<SafeTensors> files,
-      Map<String, SafeTensors> owner,
+      List<TensorSource> files,
+      Map<String, TensorSource> owner,
       Set<String> used,
       String prefix,
       boolean ownsFiles) {
@@ -42,34 +42,34 @@ public final class StateDict implements AutoCloseable {
 
   /** Opens the given files as one state dict; a key present in two files is an error. */
   public static StateDict open(Path... files) {
-    List<SafeTensors> opened = new ArrayList<>();
+    List<TensorSource> opened = new ArrayList<>();
     try {
       for (Path f : files) {
         opened.add(SafeTensors.open(f));
       }
       return of(opened, true);
     } catch (RuntimeException e) {
-      opened.forEach(SafeTensors::close);
+      opened.forEach(TensorSource::close);
       throw e;
     }
   }
 
-  /** Wraps already open files; {@link #close()} leaves them open. */
-  public static StateDict of(SafeTensors... files) {
+  /** Wraps already open sources; {@link #close()} leaves them open. */
+  public static StateDict of(TensorSource... files) {
     return of(List.of(files), false);
   }
 
-  private static StateDict of(List<SafeTensors> files, boolean ownsFiles) {
+  private static StateDict of(List<TensorSource> files, boolean ownsFiles) {
     if (files.isEmpty()) {
-      throw new IllegalArgumentException("a state dict needs at least one safetensors file");
+      throw new IllegalArgumentException("a state dict needs at least one tensor source");
     }
-    Map<String, SafeTensors> owner = new HashMap<>();
-    for (SafeTensors f : files) {
+    Map<String, TensorSource> owner = new HashMap<>();
+    for (TensorSource f : files) {
       for (String name : f.names()) {
-        SafeTensors previous = owner.putIfAbsent(name, f);
+        TensorSource previous = owner.putIfAbsent(name, f);
         if (previous != null) {
           throw new IllegalArgumentException(
-              "tensor '" + name + "' is in both " + previous.file() + " and " + f.file());
+              "tensor '" + name + "' is in both " + previous.origin() + " and " + f.origin());
         }
       }
     }
@@ -111,7 +111,7 @@ public final class StateDict implements AutoCloseable {
    * any shape is accepted.
    */
   public NDArray take(String key, NDManager manager, long... expectedShape) {
-    SafeTensors file = file(key);
+    TensorSource file = file(key);
     String full = prefix + key;
     if (expectedShape.length > 0) {
       long[] actual = file.info(full).shape();
@@ -120,7 +120,7 @@ public final class StateDict implements AutoCloseable {
             "weight '"
                 + full
                 + "' in "
-                + file.file()
+                + file.origin()
                 + " has shape "
                 + Arrays.toString(actual)
                 + " but the model config expects "
@@ -136,14 +136,14 @@ public final class StateDict implements AutoCloseable {
 
   /** Like {@link #take} but returns the values as float32 in a Java array. */
   public float[] takeFloats(String key, long... expectedShape) {
-    SafeTensors file = file(key);
+    TensorSource file = file(key);
     String full = prefix + key;
     if (expectedShape.length > 0 && !Arrays.equals(file.info(full).shape(), expectedShape)) {
       throw new MissingWeightException(
           "weight '"
               + full
               + "' in "
-              + file.file()
+              + file.origin()
               + " has shape "
               + Arrays.toString(file.info(full).shape())
               + " but the model config expects "
@@ -172,8 +172,8 @@ public final class StateDict implements AutoCloseable {
     }
   }
 
-  private SafeTensors file(String key) {
-    SafeTensors file = owner.get(prefix + key);
+  private TensorSource file(String key) {
+    TensorSource file = owner.get(prefix + key);
     if (file == null) {
       throw new MissingWeightException(
           "weight '" + prefix + key + "' is missing from " + describeFiles());
@@ -183,15 +183,15 @@ public final class StateDict implements AutoCloseable {
 
   private String describeFiles() {
     return files.size() == 1
-        ? files.get(0).file().toString()
-        : files.stream().map(f -> f.file().toString()).collect(Collectors.joining(", ", "[", "]"));
+        ? files.get(0).origin()
+        : files.stream().map(TensorSource::origin).collect(Collectors.joining(", ", "[", "]"));
   }
 
   /** Closes the files this state dict opened itself (views close nothing). */
   @Override
   public void close() {
     if (ownsFiles) {
-      files.forEach(SafeTensors::close);
+      files.forEach(TensorSource::close);
     }
   }
 }

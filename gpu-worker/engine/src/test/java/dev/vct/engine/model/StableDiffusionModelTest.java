@@ -33,10 +33,14 @@ class StableDiffusionModelTest {
           NDManager m = sd.manager().newSubManager()) {
         assertEquals(Device.cpu(), sd.device());
         assertEquals(1, sd.schedulerConfig().stepsOffset());
+        NDArray ids = m.create(sd.tokenizer().encode("a photo of a cat").ids(), new Shape(1, 77));
+        NDArray context = sd.textEncoder().forward(ids).lastHiddenState();
+        assertEquals(new Shape(1, 77, 32), context.getShape());
         NDArray latents = m.ones(new Shape(1, 4, 8, 8)).mul(0.1f);
-        NDArray context = m.ones(new Shape(1, 77, 32)).mul(0.05f);
         NDArray eps = sd.unet().forward(latents, m.create(new long[] {501}), context);
         assertEquals(new Shape(1, 4, 8, 8), eps.getShape());
+        NDArray image = sd.vae().decode(eps);
+        assertEquals(new Shape(1, 3, 64, 64), image.getShape());
         float[] values = eps.toFloatArray();
         if (reference == null) {
           reference = values;

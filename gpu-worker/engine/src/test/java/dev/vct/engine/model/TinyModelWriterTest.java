@@ -138,6 +138,22 @@ class TinyModelWriterTest {
             .readTree(dir.resolve("text_encoder/config.json").toFile());
     assertEquals(1000, text.get("vocab_size").asInt());
     assertEquals(998, text.get("bos_token_id").asInt());
+
+    // the real CLIP tokenizer reads the files: frequent words are single tokens
+    var tokenizer = dev.vct.engine.tokenizer.ClipTokenizer.load(dir.resolve("tokenizer"));
+    assertEquals(998, tokenizer.bosId());
+    assertEquals(999, tokenizer.eosId());
+    int[] ids = tokenizer.tokenIds("A photo of a cat!");
+    assertEquals(
+        List.of("a</w>", "photo</w>", "of</w>", "a</w>", "cat</w>", "!</w>"),
+        java.util.Arrays.stream(ids).mapToObj(v.vocabulary()::get).toList());
+    // a rare word is split into pieces that spell it
+    List<String> pieces =
+        java.util.Arrays.stream(tokenizer.tokenIds("Monet")).mapToObj(v.vocabulary()::get).toList();
+    assertTrue(pieces.size() > 1, pieces.toString());
+    assertEquals("monet</w>", String.join("", pieces));
+    // and any text still tokenizes, down to byte symbols
+    assertTrue(tokenizer.tokenIds("zxqv \u00e9t\u00e9 \ud83d\ude00").length > 4);
   }
 
   private static void assertLayout(Path file, CheckpointLayout layout) {

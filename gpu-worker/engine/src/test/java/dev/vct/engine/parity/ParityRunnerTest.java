@@ -45,7 +45,7 @@ class ParityRunnerTest {
         Fixture f = Fixture.open(dir, m)) {
       assertEquals(Tolerance.of(1e-3, 0.25), f.tolerance("a", false));
       assertEquals(Tolerance.EXACT, f.tolerance("ids", true));
-      assertEquals(Tolerance.of(2, 1e-2), f.tolerance("images_u8", true));
+      assertEquals(Tolerance.of(2, 0), f.tolerance("images_u8", true));
       assertEquals(Tolerance.EXACT, f.tolerance("b", false));
       assertEquals(Tolerance.of(1e-4, 0.5), f.tolerance("c", false));
       assertEquals(Tolerance.of(1e-3, 1e-2), f.tolerance("other", false));

@@ -13,7 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 
 /** Model files for scoring tests that need no oracle fixtures, and the fixture folder. */
-final class ScoringTestFiles {
+public final class ScoringTestFiles {
 
   /** OpenCV's LIVE model files ship inside the JavaCPP OpenCV jar, byte-identical to contrib's. */
   private static final String OPENCV_QUALITY =
@@ -22,7 +22,7 @@ final class ScoringTestFiles {
   private ScoringTestFiles() {}
 
   /** The oracle fixture folder {@code name}, or a skipped test naming where it was looked for. */
-  static Path fixture(String name) {
+  public static Path fixture(String name) {
     String root = System.getProperty("vct.fixtures.dir", "");
     Path dir = Path.of(root.isEmpty() ? "absent-vct.fixtures.dir" : root).resolve(name);
     Assumptions.assumeTrue(
@@ -31,7 +31,7 @@ final class ScoringTestFiles {
   }
 
   /** Writes an LPIPS AlexNet state_dict with random weights (seeded) in the reference layout. */
-  static Path randomLpipsWeights(Path dir, long seed) {
+  public static Path randomLpipsWeights(Path dir, long seed) {
     Path file = dir.resolve("lpips-random.safetensors");
     try (NDManager manager = NDManager.newBaseManager()) {
       manager.getEngine().setRandomSeed((int) seed);
@@ -66,7 +66,7 @@ final class ScoringTestFiles {
   }
 
   /** Copies OpenCV's brisque_model_live.yml and brisque_range_live.yml into {@code dir}. */
-  static Path[] brisqueModelFiles(Path dir) throws IOException {
+  public static Path[] brisqueModelFiles(Path dir) throws IOException {
     Path model = copyResource(OPENCV_QUALITY + "brisque_model_live.yml", dir);
     Path range = copyResource(OPENCV_QUALITY + "brisque_range_live.yml", dir);
     return new Path[] {model, range};

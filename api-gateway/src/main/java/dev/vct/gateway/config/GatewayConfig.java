@@ -1,0 +1,85 @@
+package dev.vct.gateway.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Every gateway knob; each is one environment variable (VCT_GATEWAY_...). */
+@ConfigMapping(prefix = "vct.gateway")
+public interface GatewayConfig {
+  /** The model every new job runs with (the workers' configured checkpoint). */
+  @WithDefault("sd15")
+  String modelId();
+
+  /**
+   * An admin key created at start-up (env VCT_BOOTSTRAP_API_KEY) so a fresh install can create its
+   * first tenants.
+   */
+  Optional<String> bootstrapApiKey();
+
+  Images images();
+
+  Tenants tenants();
+
+  Webhooks webhooks();
+
+  Events events();
+
+  interface Images {
+    /** Largest accepted image file, per image. */
+    @WithDefault("10485760")
+    long maxBytes();
+
+    /** Largest accepted width times height, read from the header before decoding. */
+    @WithDefault("16777216")
+    long maxPixels();
+
+    /** Largest accepted width or height. */
+    @WithDefault("8192")
+    int maxSide();
+  }
+
+  /** Limits given to tenants created without explicit ones. */
+  interface Tenants {
+    @WithDefault("4")
+    int defaultMaxConcurrentJobs();
+
+    @WithDefault("600")
+    int defaultRequestsPerMinute();
+  }
+
+  interface Webhooks {
+    /** Deliver to loopback, private and link-local addresses (off: SSRF protection). */
+    @WithDefault("false")
+    boolean allowPrivateAddresses();
+
+    /** Attempts per delivery before it is marked failed. */
+    @WithDefault("8")
+    int maxAttempts();
+
+    /** Delay before the first retry; doubled after each failed attempt. */
+    @WithDefault("5s")
+    Duration initialBackoff();
+
+    @WithDefault("1h")
+    Duration maxBackoff();
+
+    @WithDefault("10s")
+    Duration timeout();
+
+    /** How often pending deliveries are looked for. */
+    @WithDefault("1s")
+    Duration pollInterval();
+  }
+
+  interface Events {
+    /** How often an open event stream looks for new events. */
+    @WithDefault("500ms")
+    Duration pollInterval();
+
+    /** A comment line sent this often keeps idle streams open through proxies. */
+    @WithDefault("15s")
+    Duration keepAlive();
+  }
+}

@@ -1,0 +1,109 @@
+package dev.vct.gateway.error;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.NotAcceptableException;
+import jakarta.ws.rs.NotAllowedException;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.NotSupportedException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Request;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * One mapper per exception type, so every refusal, including the framework's own 404, 405, 406 and
+ * 415, is JSON {@code {code, message}}. Unexpected failures become a logged 500 with an incident id
+ * and no internals.
+ */
+public class ErrorMappers {
+  private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
+
+  @Inject FrameworkErrors frameworkErrors;
+
+  @ServerExceptionMapper
+  public Response apiException(ApiException e) {
+    Response.ResponseBuilder response = build(e.code(), e.getMessage());
+    e.headers().forEach(response::header);
+    return response.build();
+  }
+
+  @ServerExceptionMapper
+  public Response notFound(NotFoundException e, UriInfo uri, Request request) {
+    return build(
+            ErrorCode.NOT_FOUND,
+            "No endpoint answers "
+                + request.getMethod()
+                + " /"
+                + uri.getPath().replaceFirst("^/", "")
+                + "; the API is described at /q/openapi and /q/swagger-ui")
+        .build();
+  }
+
+  @ServerExceptionMapper
+  public Response notAllowed(NotAllowedException e, UriInfo uri, Request request) {
+    Response.ResponseBuilder response =
+        build(
+            ErrorCode.METHOD_NOT_ALLOWED,
+            request.getMethod()
+                + " is not allowed on /"
+                + uri.getPath().replaceFirst("^/", "")
+                + "; allowed: "
+                + String.join(", ", e.getResponse().getAllowedMethods()));
+    response.allow(e.getResponse().getAllowedMethods());
+    return response.build();
+  }
+
+  @ServerExceptionMapper
+  public Response notSupported(NotSupportedException e) {
+    return build(
+            ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+            "This endpoint does not accept that Content-Type; send application/json or"
+                + " multipart/form-data as the API documentation says")
+        .build();
+  }
+
+  @ServerExceptionMapper
+  public Response notAcceptable(NotAcceptableException e) {
+    return build(
+            ErrorCode.NOT_ACCEPTABLE,
+            "This endpoint cannot answer in the media type the Accept header asks for")
+        .build();
+  }
+
+  /** Other client errors the framework raises (for example a malformed multipart body). */
+  @ServerExceptionMapper
+  public Response webApplication(WebApplicationException e) {
+    int status = e.getResponse().getStatus();
+    if (status == 413) {
+      return build(ErrorCode.REQUEST_TOO_LARGE, frameworkErrors.message()).build();
+    }
+    if (status >= 400 && status < 500) {
+      return build(
+              ErrorCode.BAD_REQUEST,
+              "The request could not be read (HTTP " + status + "); check its syntax")
+          .status(status)
+          .build();
+    }
+    return unexpected(e);
+  }
+
+  @ServerExceptionMapper
+  public Response unexpected(Throwable e) {
+    String incident = UUID.randomUUID().toString();
+    LOG.errorf(e, "Unexpected failure, incident %s", incident);
+    return build(
+            ErrorCode.INTERNAL_ERROR,
+            "The server failed unexpectedly; quote incident " + incident + " when reporting it")
+        .build();
+  }
+
+  static Response.ResponseBuilder build(ErrorCode code, String message) {
+    return Response.status(code.status())
+        .type(MediaType.APPLICATION_JSON_TYPE)
+        .entity(new ApiError(code.code(), message));
+  }
+}

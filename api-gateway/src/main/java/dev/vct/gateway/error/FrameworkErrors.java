@@ -1,0 +1,90 @@
+package dev.vct.gateway.error;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.Json;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Answers bodies over {@code quarkus.http.limits.max-body-size} with a JSON 413 before any of the
+ * body is read (Quarkus' own check, one route later, answers with an empty body), and turns the
+ * framework's other bare 404 and 413 failures into the same JSON shape.
+ */
+@ApplicationScoped
+public class FrameworkErrors {
+  /** Runs just before Quarkus' own upload limit route (RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT). */
+  private static final int ORDER = -3;
+
+  private final long limit;
+
+  FrameworkErrors(
+      @ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize) {
+    this.limit = maxBodySize.asLongValue();
+  }
+
+  String message() {
+    return "The request body is larger than the limit of "
+        + limit
+        + " bytes; send smaller images (base64 adds a third to their size)";
+  }
+
+  void install(@Observes Router router) {
+    router.route().order(ORDER).handler(this::checkContentLength);
+    router
+        .route()
+        .order(Integer.MIN_VALUE)
+        .failureHandler(
+            ctx -> {
+              if (ctx.statusCode() == 413) {
+                respond(ctx, ErrorCode.REQUEST_TOO_LARGE, message());
+              } else {
+                ctx.next();
+              }
+            });
+    router.route().order(Integer.MAX_VALUE).handler(this::notFound);
+  }
+
+  private void notFound(RoutingContext ctx) {
+    respond(
+        ctx,
+        ErrorCode.NOT_FOUND,
+        "Nothing is served at "
+            + ctx.request().method()
+            + " "
+            + ctx.request().path()
+            + "; the API is described at /q/openapi and /q/swagger-ui");
+  }
+
+  private void checkContentLength(RoutingContext ctx) {
+    String header = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (header != null) {
+      long length;
+      try {
+        length = Long.parseLong(header.trim());
+      } catch (NumberFormatException e) {
+        respond(ctx, ErrorCode.BAD_REQUEST, "The Content-Length header is not a number");
+        return;
+      }
+      if (length > limit) {
+        ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+        respond(ctx, ErrorCode.REQUEST_TOO_LARGE, message());
+        return;
+      }
+    }
+    ctx.next();
+  }
+
+  static void respond(RoutingContext ctx, ErrorCode code, String message) {
+    if (ctx.response().ended()) {
+      return;
+    }
+    ctx.response()
+        .setStatusCode(code.status())
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(Json.encode(new ApiError(code.code(), message)));
+  }
+}

@@ -1,0 +1,23 @@
+package dev.vct.gateway.image;
+
+/** The image formats the gateway accepts, recognised by their first bytes. */
+public enum ImageFormat {
+  PNG("image/png", "png"),
+  JPEG("image/jpeg", "jpg");
+
+  private final String mediaType;
+  private final String extension;
+
+  ImageFormat(String mediaType, String extension) {
+    this.mediaType = mediaType;
+    this.extension = extension;
+  }
+
+  public String mediaType() {
+    return mediaType;
+  }
+
+  public String extension() {
+    return extension;
+  }
+}

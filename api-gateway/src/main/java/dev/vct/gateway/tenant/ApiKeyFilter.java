@@ -1,0 +1,26 @@
+package dev.vct.gateway.tenant;
+
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.HttpHeaders;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+
+/** Every /v1 request must carry a valid API key; see {@link Authenticator}. */
+public class ApiKeyFilter {
+  private final Caller caller;
+  private final Authenticator authenticator;
+
+  ApiKeyFilter(Caller caller, Authenticator authenticator) {
+    this.caller = caller;
+    this.authenticator = authenticator;
+  }
+
+  @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
+  public void authenticate(ContainerRequestContext request) {
+    if (request.getUriInfo().getPath().startsWith("/v1/")) {
+      Authenticator.Key key =
+          authenticator.authenticate(request.getHeaderString(HttpHeaders.AUTHORIZATION));
+      caller.authenticate(key.tenantId(), key.admin());
+    }
+  }
+}

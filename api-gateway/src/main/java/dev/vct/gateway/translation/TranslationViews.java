@@ -1,0 +1,164 @@
+package dev.vct.gateway.translation;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.vct.storage.job.Job;
+import dev.vct.storage.job.Scores;
+import dev.vct.storage.job.StageRun;
+import dev.vct.storage.job.StageRunStatus;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/** Response bodies of the translation endpoints. */
+public final class TranslationViews {
+  private TranslationViews() {}
+
+  @Schema(name = "ErrorDetail")
+  public record ErrorView(String code, String message) {
+    static ErrorView of(String code, String message) {
+      return code == null ? null : new ErrorView(code, message);
+    }
+  }
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  @Schema(name = "Links")
+  public record Links(String self, String events, String cancel, String result) {
+    static Links of(UUID id) {
+      String self = TranslationResource.PATH + "/" + id;
+      return new Links(self, self + "/events", self + "/cancel", self + "/result");
+    }
+  }
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @Schema(name = "StageProgress")
+  public record StageProgressView(Integer step, Integer totalSteps, Double loss) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @Schema(name = "Stage")
+  public record StageView(
+      @Schema(example = "concept_inversion") String stage,
+      @Schema(description = "pending, dispatched, running, succeeded, failed, cancelled, skipped")
+          String status,
+      int attempt,
+      @Schema(description = "This stage's progress, 0 to 1") double fraction,
+      StageProgressView progress,
+      Instant startedAt,
+      Instant finishedAt,
+      Long durationMs,
+      ErrorView error) {
+    static StageView of(StageRun run) {
+      return new StageView(
+          run.stage.code(),
+          run.status.code(),
+          run.attempt,
+          fraction(run),
+          run.progressStep == null && run.progressTotal == null
+              ? null
+              : new StageProgressView(run.progressStep, run.progressTotal, run.progressLoss),
+          run.startedAt,
+          run.finishedAt,
+          millisBetween(run.startedAt, run.finishedAt),
+          ErrorView.of(run.errorCode, run.errorMessage));
+    }
+
+    static double fraction(StageRun run) {
+      if (run.status == StageRunStatus.SUCCEEDED || run.status == StageRunStatus.SKIPPED) {
+        return 1;
+      }
+      if (run.progressStep != null && run.progressTotal != null && run.progressTotal > 0) {
+        return Math.min(1, Math.max(0, run.progressStep / (double) run.progressTotal));
+      }
+      return 0;
+    }
+  }
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @Schema(name = "Translation")
+  public record TranslationView(
+      UUID id,
+      @Schema(description = "queued, running, succeeded, failed or cancelled") String status,
+      boolean cancelRequested,
+      @Schema(description = "The whole job's progress, 0 to 1") double progress,
+      String modelId,
+      long seed,
+      @Schema(implementation = TranslationParameters.class) Map<String, Object> params,
+      List<StageView> stages,
+      Scores scores,
+      String resultUrl,
+      ErrorView error,
+      Instant createdAt,
+      Instant startedAt,
+      Instant finishedAt,
+      Long durationMs,
+      Links links) {
+    static TranslationView of(Job job, List<StageRun> runs) {
+      List<StageView> stages = runs.stream().map(StageView::of).toList();
+      double progress =
+          job.status == dev.vct.storage.job.JobStatus.SUCCEEDED
+              ? 1
+              : stages.stream().mapToDouble(StageView::fraction).sum()
+                  / Math.max(stages.size(), dev.vct.storage.job.Stage.values().length);
+      return new TranslationView(
+          job.id,
+          job.status.code(),
+          job.cancelRequested,
+          progress,
+          job.modelId,
+          job.seed,
+          job.parameters,
+          stages,
+          job.scores,
+          job.resultKey == null ? null : Links.of(job.id).result(),
+          ErrorView.of(job.errorCode, job.errorMessage),
+          job.createdAt,
+          job.startedAt,
+          job.finishedAt,
+          millisBetween(job.startedAt, job.finishedAt),
+          Links.of(job.id));
+    }
+  }
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @Schema(name = "TranslationSummary")
+  public record TranslationSummary(
+      UUID id,
+      String status,
+      Scores scores,
+      String resultUrl,
+      ErrorView error,
+      Instant createdAt,
+      Instant finishedAt,
+      Links links) {
+    static TranslationSummary of(Job job) {
+      return new TranslationSummary(
+          job.id,
+          job.status.code(),
+          job.scores,
+          job.resultKey == null ? null : Links.of(job.id).result(),
+          ErrorView.of(job.errorCode, job.errorMessage),
+          job.createdAt,
+          job.finishedAt,
+          Links.of(job.id));
+    }
+  }
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @Schema(name = "TranslationPage")
+  public record TranslationPage(
+      List<TranslationSummary> data,
+      @Schema(description = "Pass as ?cursor= for the next page; absent on the last page")
+          String nextCursor) {}
+
+  private static Long millisBetween(Instant start, Instant end) {
+    return start == null || end == null ? null : end.toEpochMilli() - start.toEpochMilli();
+  }
+}

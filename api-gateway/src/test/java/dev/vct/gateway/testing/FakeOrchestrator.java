@@ -1,0 +1,173 @@
+package dev.vct.gateway.testing;
+
+import dev.vct.storage.blob.BlobKeys;
+import dev.vct.storage.blob.BlobStore;
+import dev.vct.storage.event.EventJson;
+import dev.vct.storage.event.JobEvent;
+import dev.vct.storage.event.Topics;
+import dev.vct.storage.job.Job;
+import dev.vct.storage.job.JobStatus;
+import dev.vct.storage.job.Scores;
+import dev.vct.storage.job.Stage;
+import dev.vct.storage.job.StageRun;
+import dev.vct.storage.job.StageRunStatus;
+import dev.vct.storage.persistence.Clock;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import java.io.ByteArrayInputStream;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Test code standing in for the orchestrator: writes what only the orchestrator writes (job status,
+ * stage runs, the job event log, the result) and publishes its job events, so the gateway's read
+ * side can be tested on its own.
+ */
+@ApplicationScoped
+public class FakeOrchestrator {
+  private final EntityManager em;
+  private final BlobStore blobs;
+  private final KafkaProducer<String, byte[]> producer;
+
+  FakeOrchestrator(
+      EntityManager em,
+      BlobStore blobs,
+      @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap) {
+    this.em = em;
+    this.blobs = blobs;
+    Properties props = new Properties();
+    props.put("bootstrap.servers", bootstrap);
+    props.put("key.serializer", StringSerializer.class.getName());
+    props.put("value.serializer", ByteArraySerializer.class.getName());
+    this.producer = new KafkaProducer<>(props);
+  }
+
+  /** queued -> running, with all four stage runs pending. */
+  public void start(UUID jobId) {
+    QuarkusTransaction.requiringNew()
+        .run(
+            () -> {
+              Job job = Job.findById(jobId);
+              job.status = JobStatus.RUNNING;
+              job.startedAt = Clock.now();
+              for (Stage stage : Stage.values()) {
+                StageRun.pending(jobId, stage).persist();
+              }
+              log(
+                  JobEvent.StatusChanged.of(
+                      jobId, job.tenantId, JobStatus.QUEUED, JobStatus.RUNNING));
+            });
+  }
+
+  public void stage(UUID jobId, Stage stage, StageRunStatus status) {
+    QuarkusTransaction.requiringNew()
+        .run(
+            () -> {
+              Job job = Job.findById(jobId);
+              StageRun run = StageRun.find(jobId, stage).orElseThrow();
+              run.status = status;
+              if (status == StageRunStatus.RUNNING) {
+                run.startedAt = Clock.now();
+                run.attempt = 1;
+              } else if (status.terminal()) {
+                run.finishedAt = Clock.now();
+              }
+              log(JobEvent.StageChanged.of(jobId, job.tenantId, stage, status, run.attempt));
+            });
+  }
+
+  public void progress(UUID jobId, Stage stage, int step, int total) {
+    QuarkusTransaction.requiringNew()
+        .run(
+            () -> {
+              Job job = Job.findById(jobId);
+              StageRun run = StageRun.find(jobId, stage).orElseThrow();
+              run.progressStep = step;
+              run.progressTotal = total;
+              run.progressLoss = 0.5 / step;
+              log(
+                  JobEvent.Progress.of(
+                      jobId,
+                      job.tenantId,
+                      stage,
+                      step,
+                      total,
+                      0.5 / step,
+                      step / (double) total / 4));
+            });
+  }
+
+  /** Runs every stage to success and finishes the job with {@code resultPng}. */
+  public void succeed(UUID jobId, byte[] resultPng, Scores scores) {
+    for (Stage stage : Stage.values()) {
+      stage(jobId, stage, StageRunStatus.RUNNING);
+      progress(jobId, stage, 1, 2);
+      progress(jobId, stage, 2, 2);
+      stage(jobId, stage, StageRunStatus.SUCCEEDED);
+    }
+    String key = BlobKeys.result(jobId);
+    blobs.put(key, new ByteArrayInputStream(resultPng), resultPng.length, "image/png");
+    QuarkusTransaction.requiringNew()
+        .run(
+            () -> {
+              Job job = Job.findById(jobId);
+              job.status = JobStatus.SUCCEEDED;
+              job.resultKey = key;
+              job.scores = scores;
+              job.finishedAt = Clock.now();
+              log(
+                  JobEvent.StatusChanged.of(
+                      jobId, job.tenantId, JobStatus.RUNNING, JobStatus.SUCCEEDED));
+              log(JobEvent.Completed.succeeded(jobId, job.tenantId, key, scores));
+            });
+  }
+
+  public void fail(UUID jobId, String code, String message) {
+    QuarkusTransaction.requiringNew()
+        .run(
+            () -> {
+              Job job = Job.findById(jobId);
+              job.status = JobStatus.FAILED;
+              job.errorCode = code;
+              job.errorMessage = message;
+              job.finishedAt = Clock.now();
+              log(JobEvent.Completed.failed(jobId, job.tenantId, code, message));
+            });
+  }
+
+  private static String typeOf(String json) {
+    try {
+      return EventJson.mapper().readTree(json).get("type").asText();
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Appends to the job's event log (next sequence number) and publishes the event. */
+  private void log(JobEvent event) {
+    long seq =
+        ((Number)
+                em.createNativeQuery(
+                        "select coalesce(max(seq), 0) + 1 from job_events where job_id = ?1")
+                    .setParameter(1, event.jobId())
+                    .getSingleResult())
+            .longValue();
+    String json = EventJson.encodeToString(event);
+    em.createNativeQuery(
+            "insert into job_events (job_id, seq, event_id, type, payload)"
+                + " values (?1, ?2, ?3, ?4, cast(?5 as jsonb))")
+        .setParameter(1, event.jobId())
+        .setParameter(2, seq)
+        .setParameter(3, event.eventId())
+        .setParameter(4, typeOf(json))
+        .setParameter(5, json)
+        .executeUpdate();
+    producer.send(new ProducerRecord<>(Topics.JOB_EVENTS, event.key(), EventJson.encode(event)));
+  }
+}

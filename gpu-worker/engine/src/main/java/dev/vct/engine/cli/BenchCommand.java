@@ -1,0 +1,111 @@
+package dev.vct.engine.cli;
+
+import dev.vct.engine.bench.ComponentBench;
+import dev.vct.engine.model.Sd1Architecture;
+import dev.vct.engine.scoring.ScoringBenchmark;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * {@code ./vct bench unet|text-encoder|vae [--size tiny|sd15] [--iters N] [--batch N] [--latent N]
+ * ...}, and {@code ./vct bench score ...} (LPIPS + BRISQUE, options of {@link ScoringBenchmark}).
+ */
+final class BenchCommand implements Command {
+
+  private static final List<String> TARGETS = List.of("unet", "text-encoder", "vae");
+
+  @Override
+  public String name() {
+    return "bench";
+  }
+
+  @Override
+  public String summary() {
+    return "time the networks (unet, text-encoder, vae) with random weights, or scoring";
+  }
+
+  @Override
+  public String usage() {
+    return """
+        usage: ./vct bench unet|text-encoder|vae [--size tiny|sd15] [--iters N] [--batch N]
+                                                 [--latent N] [--no-backward]
+
+        Builds the network at the tiny (init-tiny) or the real SD-1.5 size with random weights
+        and prints the median and minimum time of N iterations (after one warm-up) and the
+        peak resident memory (VmHWM) of each phase:
+          unet          forward; forward+backward (gradient to the text hidden states)
+          text-encoder  forward; forward+backward (gradient to the token embeddings)
+          vae           encode; decode; decode+backward (gradient to the latents)
+        Set threads with VCT_JAVA_OPTS=-Dai.djl.pytorch.num_threads=N.
+
+          --size S     tiny or sd15 (default tiny)
+          --iters N    timed iterations per phase (default 5)
+          --batch N    batch size (default 2)
+          --latent N   latent side, 8 x smaller than the image (default 64 for sd15, 8 for tiny)
+          --no-backward  time the forward phases only (backward at SD-1.5 size, batch 2,
+                       needs well over 10 GB)
+
+        """
+        + ScoringBenchmark.USAGE;
+  }
+
+  @Override
+  public int run(List<String> argv, PrintStream out) throws Exception {
+    if (!argv.isEmpty() && argv.get(0).equals("score")) {
+      return ScoringBenchmark.run(argv.subList(1, argv.size()), out, System.getenv());
+    }
+    Args args = Args.parse(argv, Set.of("size", "iters", "batch", "latent"), Set.of("no-backward"));
+    if (args.help()) {
+      out.print(usage());
+      return 0;
+    }
+    String target = args.positionals(1, "one of " + String.join(", ", TARGETS)).get(0);
+    if (!TARGETS.contains(target)) {
+      throw new UsageException(
+          "unknown benchmark '" + target + "' (use one of " + String.join(", ", TARGETS) + ")");
+    }
+    String size = args.choice("size", "tiny", List.of("tiny", "sd15"));
+    Sd1Architecture arch = size.equals("sd15") ? Sd1Architecture.SD15 : Sd1Architecture.TINY;
+    int latent = args.integer("latent", size.equals("sd15") ? 64 : 8);
+    int batch = args.integer("batch", 2);
+    int iters = args.integer("iters", 5);
+    out.printf(
+        Locale.ROOT,
+        "bench %s --size %s: batch %d, latents %dx%d, %d iterations; %d cores (%s), java %s%n",
+        target,
+        size,
+        batch,
+        latent,
+        latent,
+        iters,
+        Runtime.getRuntime().availableProcessors(),
+        cpuModel(),
+        System.getProperty("java.version"));
+    ComponentBench bench =
+        new ComponentBench(arch, batch, latent, iters, !args.has("no-backward"), out);
+    switch (target) {
+      case "unet" -> bench.unet();
+      case "text-encoder" -> bench.textEncoder();
+      case "vae" -> bench.vae();
+      default -> throw new IllegalStateException(target);
+    }
+    return 0;
+  }
+
+  private static String cpuModel() throws IOException {
+    Path cpuinfo = Path.of("/proc/cpuinfo");
+    if (!Files.isReadable(cpuinfo)) {
+      return "unknown CPU";
+    }
+    return Files.readAllLines(cpuinfo).stream()
+        .filter(l -> l.startsWith("model name"))
+        .map(l -> l.substring(l.indexOf(':') + 1).trim())
+        .findFirst()
+        .orElse("unknown CPU");
+  }
+}

@@ -1,0 +1,84 @@
+package dev.vct.worker.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** Every knob of a worker; each is one environment variable (VCT_WORKER_...). */
+@ConfigMapping(prefix = "vct.worker")
+public interface WorkerConfig {
+
+  /**
+   * The stages this worker serves, as topic suffixes: {@code content-inversion}, {@code
+   * concept-inversion}, {@code fusion}, {@code scoring}. A pool can serve one or several.
+   */
+  @WithDefault("content-inversion,concept-inversion,fusion,scoring")
+  List<String> stages();
+
+  /** This worker's name in events and logs; defaults to host name and process id. */
+  Optional<String> id();
+
+  /** The consumer group all workers share; Kafka spreads the stage topics' partitions over it. */
+  @WithDefault("vct-workers")
+  String groupId();
+
+  /** Stage requests run at the same time (one GPU: one). */
+  @WithDefault("1")
+  int concurrency();
+
+  /** How often a running stage reports that it is alive; well below the orchestrator's lease. */
+  @WithDefault("10s")
+  Duration heartbeatInterval();
+
+  /** Progress events of one stage are sent at most this often. */
+  @WithDefault("1s")
+  Duration progressInterval();
+
+  Checkpoint checkpoint();
+
+  Kafka kafka();
+
+  /**
+   * On shutdown, how long to wait for the running stage to finish its step, checkpoint and give the
+   * work back; past that the process exits and the orchestrator's lease recovers the stage.
+   */
+  @WithDefault("60s")
+  Duration drainTimeout();
+
+  interface Checkpoint {
+    /** Save the state after this many steps... */
+    @WithDefault("50")
+    int everySteps();
+
+    /** ...or when this much time passed since the last save, whichever comes first. */
+    @WithDefault("60s")
+    Duration every();
+  }
+
+  /** Consumer settings of the stage-request loop (see StageConsumerLoop for why). */
+  interface Kafka {
+    /** How long one poll waits for records; also how quickly the loop notices finished stages. */
+    @WithDefault("200ms")
+    Duration pollTimeout();
+
+    /**
+     * Kafka's max.poll.interval.ms. The loop polls every {@link #pollTimeout()} even while a stage
+     * runs, so this bounds a stuck loop, not a long stage.
+     */
+    @WithDefault("5m")
+    Duration maxPollInterval();
+
+    /** Partitions of the topics a worker creates when it starts before the orchestrator. */
+    @WithDefault("16")
+    int topicPartitions();
+
+    @WithDefault("1")
+    short topicReplicationFactor();
+
+    /** Kafka's session.timeout.ms: how soon the group notices a dead worker. */
+    @WithDefault("30s")
+    Duration sessionTimeout();
+  }
+}

@@ -1,0 +1,286 @@
+package dev.vct.worker.run;
+
+import dev.vct.storage.blob.BlobKeys;
+import dev.vct.storage.blob.BlobStore;
+import dev.vct.storage.event.StageEvent;
+import dev.vct.storage.event.StageRequest;
+import dev.vct.storage.event.StageRunRef;
+import dev.vct.storage.job.Stage;
+import dev.vct.worker.config.WorkerConfig;
+import dev.vct.worker.report.StageEventSender;
+import dev.vct.worker.stage.CancellationToken;
+import dev.vct.worker.stage.Checkpoint;
+import dev.vct.worker.stage.StageException;
+import dev.vct.worker.stage.StageExecutor;
+import dev.vct.worker.stage.StageResult;
+import dev.vct.worker.stage.StageStoppedException;
+import dev.vct.worker.stage.StopReason;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs stage requests on their own threads (at most {@code vct.worker.concurrency} at once), with
+ * heartbeats, checkpoints and stop requests, and reports every outcome. The outcome event is sent
+ * (and acknowledged by the broker) before the caller is told it may commit the request's offset.
+ */
+@ApplicationScoped
+public class StageRunner {
+  private static final Logger LOG = Logger.getLogger(StageRunner.class);
+
+  /** Jobs cancelled while this worker ran, so that their queued requests are not started. */
+  private static final int REMEMBERED_CANCELS = 10_000;
+
+  @Inject WorkerConfig config;
+  @Inject WorkerIdentity identity;
+  @Inject BlobStore blobs;
+  @Inject StageEventSender sender;
+  @Inject WorkerMetrics metrics;
+  @Inject Instance<StageExecutor> allExecutors;
+
+  private final Map<UUID, Running> running = new ConcurrentHashMap<>();
+  private final Set<UUID> cancelledJobs =
+      Collections.synchronizedSet(
+          Collections.newSetFromMap(
+              new LinkedHashMap<>() {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<UUID, Boolean> eldest) {
+                  return size() > REMEMBERED_CANCELS;
+                }
+              }));
+  private Map<Stage, StageExecutor> executors;
+  private ExecutorService threads;
+  private ScheduledExecutorService heartbeats;
+  private volatile Instant drainDeadline;
+
+  /** Checks that every served stage has exactly one executor; called before consuming starts. */
+  void init(Set<Stage> served) {
+    Map<Stage, StageExecutor> byStage = new EnumMap<>(Stage.class);
+    for (StageExecutor executor : allExecutors) {
+      StageExecutor previous = byStage.put(executor.stage(), executor);
+      if (previous != null && served.contains(executor.stage())) {
+        throw new IllegalStateException(
+            "two executors for "
+                + executor.stage().code()
+                + ": "
+                + previous.getClass().getName()
+                + " and "
+                + executor.getClass().getName());
+      }
+    }
+    for (Stage stage : served) {
+      if (!byStage.containsKey(stage)) {
+        throw new IllegalStateException(
+            "this worker serves "
+                + stage.code()
+                + " (vct.worker.stages) but has no StageExecutor for it");
+      }
+    }
+    executors = byStage;
+    threads = Executors.newFixedThreadPool(config.concurrency(), named("stage-runner"));
+    heartbeats = Executors.newSingleThreadScheduledExecutor(named("heartbeat"));
+  }
+
+  /**
+   * Starts {@code request} on a stage thread. {@code done} receives true when the request is
+   * finished with (its outcome reported, or nothing left to do) and its offset may be committed,
+   * false when it must be redelivered (its partition moved to another worker, or the outcome could
+   * not be sent before the drain deadline).
+   */
+  void start(StageRequest request, Consumer<Boolean> done) {
+    Running run = new Running(request, new CancellationToken());
+    running.put(request.stageRunId(), run);
+    if (drainDeadline != null) {
+      run.token.stop(StopReason.DRAINING);
+    }
+    threads.execute(
+        () -> {
+          boolean commit = false;
+          try {
+            commit = execute(run);
+          } catch (RuntimeException | Error e) {
+            LOG.errorf(
+                e, "stage runner failed on %s of job %s", request.stage().code(), request.jobId());
+          } finally {
+            running.remove(request.stageRunId());
+            done.accept(commit);
+          }
+        });
+  }
+
+  /** Stops every stage of {@code jobId} running here, and skips its requests still queued. */
+  void cancelJob(UUID jobId) {
+    cancelledJobs.add(jobId);
+    running.values().stream()
+        .filter(r -> r.request.jobId().equals(jobId))
+        .forEach(r -> r.token.stop(StopReason.CANCELLED));
+  }
+
+  /** Stops one attempt, for example because its partition moved to another worker. */
+  void stop(UUID stageRunId, StopReason why) {
+    Running run = running.get(stageRunId);
+    if (run != null) {
+      run.token.stop(why);
+    }
+  }
+
+  /** Asks every running stage to checkpoint and give its work back; new requests are not run. */
+  void drain() {
+    drainDeadline = Instant.now().plus(config.drainTimeout());
+    running.values().forEach(r -> r.token.stop(StopReason.DRAINING));
+  }
+
+  int runningCount() {
+    return running.size();
+  }
+
+  /** The oldest running attempt's start, for health details. */
+  Optional<Instant> oldestStart() {
+    return running.values().stream().map(r -> r.startedAt).min(Comparator.naturalOrder());
+  }
+
+  void close(@Observes @Priority(5_000) ShutdownEvent event) throws InterruptedException {
+    if (threads != null) {
+      threads.shutdown();
+      threads.awaitTermination(5, TimeUnit.SECONDS);
+      heartbeats.shutdownNow();
+    }
+  }
+
+  private boolean execute(Running run) {
+    StageRequest request = run.request;
+    StageRunRef ref = request.run();
+    if (cancelledJobs.contains(request.jobId())) {
+      return report(StageEvent.Cancelled.of(ref));
+    }
+    if (Instant.now().isAfter(request.deadline())) {
+      return report(
+          StageEvent.Failed.of(
+              ref,
+              "request_expired",
+              "the request waited in its topic past its deadline " + request.deadline(),
+              true));
+    }
+    StageExecutor executor = executors.get(request.stage());
+    Optional<Checkpoint> resumeFrom = furthestCheckpoint(request);
+    metrics.queued(request.stage(), Duration.between(request.occurredAt(), run.startedAt).abs());
+    resumeFrom.ifPresent(c -> metrics.resumed(request.stage()));
+    if (!report(
+        StageEvent.Started.of(ref, identity.id(), resumeFrom.map(Checkpoint::step).orElse(null)))) {
+      return false;
+    }
+    RunContext context =
+        new RunContext(
+            ref,
+            blobs,
+            sender,
+            config,
+            run.token,
+            resumeFrom,
+            () -> metrics.checkpointed(request.stage()));
+    Duration interval = config.heartbeatInterval();
+    ScheduledFuture<?> heartbeat =
+        heartbeats.scheduleAtFixedRate(
+            () -> sender.send(StageEvent.Heartbeat.of(ref, identity.id())),
+            interval.toMillis(),
+            interval.toMillis(),
+            TimeUnit.MILLISECONDS);
+    String outcome = "failed";
+    try {
+      StageResult result = executor.run(request, context);
+      outcome = "succeeded";
+      return report(StageEvent.Succeeded.of(ref, result.outputs(), result.metrics()));
+    } catch (StageStoppedException stopped) {
+      outcome = stopped.reason().name().toLowerCase(Locale.ROOT);
+      return switch (stopped.reason()) {
+        case CANCELLED -> report(StageEvent.Cancelled.of(ref));
+        case DRAINING -> {
+          Optional<Checkpoint> last = context.lastCheckpoint();
+          yield report(
+              StageEvent.Released.of(
+                  ref,
+                  identity.id(),
+                  last.map(Checkpoint::blobKey).orElse(null),
+                  last.map(Checkpoint::step).orElse(null)));
+        }
+        // The partition's new owner reads the request again and resumes from the checkpoint.
+        case REASSIGNED -> false;
+      };
+    } catch (Throwable failure) {
+      StageException error = StageException.classify(failure);
+      LOG.warnf(
+          failure,
+          "%s of job %s attempt %d failed (%s)",
+          request.stage().code(),
+          request.jobId(),
+          request.attempt(),
+          error.code());
+      return report(StageEvent.Failed.of(ref, error.code(), error.getMessage(), error.retryable()));
+    } finally {
+      heartbeat.cancel(false);
+      metrics.stageEnded(request.stage(), outcome, Duration.between(run.startedAt, Instant.now()));
+    }
+  }
+
+  /**
+   * The checkpoint with the most steps among the one the request names and those saved under the
+   * stage run's prefix (by any earlier attempt, also one the orchestrator had not heard of yet).
+   */
+  private Optional<Checkpoint> furthestCheckpoint(StageRequest request) {
+    return Stream.concat(
+            Checkpoint.fromKey(request.resumeFromCheckpoint()).stream(),
+            blobs.list(BlobKeys.checkpointPrefix(request.stageRunId())).stream()
+                .map(Checkpoint::fromKey)
+                .flatMap(Optional::stream))
+        .filter(c -> blobs.exists(c.blobKey()))
+        .max(Comparator.comparingInt(Checkpoint::step));
+  }
+
+  private boolean report(StageEvent outcome) {
+    Instant giveUpAt = drainDeadline != null ? drainDeadline : Instant.MAX;
+    return sender.sendAndWait(outcome, giveUpAt);
+  }
+
+  private static ThreadFactory named(String name) {
+    return task -> {
+      Thread thread = new Thread(task, name);
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+
+  private static final class Running {
+    final StageRequest request;
+    final CancellationToken token;
+    final Instant startedAt = Instant.now();
+
+    Running(StageRequest request, CancellationToken token) {
+      this.request = request;
+      this.token = token;
+    }
+  }
+}

@@ -1,0 +1,22 @@
+package dev.vct.worker.stage;
+
+/** Why a running stage is asked to stop between steps. */
+public enum StopReason {
+  /** The job was cancelled: stop at once, no checkpoint needed. */
+  CANCELLED(false),
+  /** The worker shuts down: checkpoint, then give the work back to the orchestrator. */
+  DRAINING(true),
+  /** Kafka moved the request's partition to another worker, which will resume it. */
+  REASSIGNED(true);
+
+  private final boolean checkpointFirst;
+
+  StopReason(boolean checkpointFirst) {
+    this.checkpointFirst = checkpointFirst;
+  }
+
+  /** Whether the stage saves its state before it stops, so that the next run resumes there. */
+  public boolean checkpointFirst() {
+    return checkpointFirst;
+  }
+}

@@ -1,0 +1,316 @@
+package dev.vct.worker.simulated;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.vct.local.test.KafkaTestResource;
+import dev.vct.local.test.S3TestResource;
+import dev.vct.storage.blob.BlobStore;
+import dev.vct.storage.event.BlobRole;
+import dev.vct.storage.event.CancelRequest;
+import dev.vct.storage.event.EventJson;
+import dev.vct.storage.event.StageEvent;
+import dev.vct.storage.event.StageRequest;
+import dev.vct.storage.event.StageRunRef;
+import dev.vct.storage.event.Topics;
+import dev.vct.storage.event.VctEvent;
+import dev.vct.storage.job.Stage;
+import dev.vct.worker.run.StageConsumerLoop;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The worker service in this JVM with the simulated stages, against a real Kafka broker and a real
+ * S3 server; the test plays the orchestrator (sends stage requests, reads stage events).
+ */
+@QuarkusTest
+@QuarkusTestResource(value = KafkaTestResource.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = S3TestResource.class, restrictToAnnotatedClass = false)
+class WorkerServiceTest {
+
+  @ConfigProperty(name = "kafka.bootstrap.servers")
+  String bootstrapServers;
+
+  @Inject BlobStore blobs;
+  @Inject MeterRegistry registry;
+  @Inject StageConsumerLoop loop;
+
+  private KafkaConsumer<String, String> events;
+  private KafkaProducer<String, String> producer;
+  private final List<String> seen = new ArrayList<>();
+
+  @BeforeEach
+  void connect() {
+    events =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "test-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest"),
+            new StringDeserializer(),
+            new StringDeserializer());
+    events.subscribe(List.of(Topics.STAGE_EVENTS, Topics.DEAD_LETTER));
+    producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ProducerConfig.LINGER_MS_CONFIG,
+                0),
+            new StringSerializer(),
+            new StringSerializer());
+  }
+
+  @AfterEach
+  void close() {
+    events.close();
+    producer.close();
+  }
+
+  @Test
+  void stageLongerThanMaxPollIntervalRunsOnceWithoutARebalance() {
+    double revokedBefore = rebalances();
+    // 25 steps of 200 ms: 5 s, over twice the test's max.poll.interval.ms of 2 s.
+    StageRequest request = request(Stage.FUSION, UUID.randomUUID(), 1, 25, 200);
+    send(Topics.forStage(request.stage()), request);
+    await(StageEvent.Started.class, request, Duration.ofSeconds(30));
+    sleep(Duration.ofMillis(2_500));
+    assertTrue(
+        Duration.between(loop.lastPoll(), Instant.now()).toMillis() < 1_000,
+        "the consumer keeps polling while the stage runs");
+    await(StageEvent.Succeeded.class, request, Duration.ofSeconds(30));
+    sleep(Duration.ofMillis(500));
+    assertEquals(1, count(StageEvent.Started.class, request), "the request ran exactly once");
+    assertEquals(revokedBefore, rebalances(), "no partition was revoked");
+    assertTrue(count(StageEvent.Heartbeat.class, request) >= 5, "heartbeats while running");
+  }
+
+  @Test
+  void resumedStageEndsWithTheSameResultAsAnUninterruptedOne() {
+    UUID job = UUID.randomUUID();
+    StageRequest whole = request(Stage.CONCEPT_INVERSION, job, 1, 30, 20);
+    send(Topics.forStage(whole.stage()), whole);
+    await(StageEvent.Succeeded.class, whole, Duration.ofSeconds(30));
+    String uninterrupted = read(whole.output(BlobRole.CONCEPT_EMBEDDING));
+
+    // The same computation (same seed, another stage run), cancelled after a checkpoint...
+    UUID interruptedJob = UUID.randomUUID();
+    StageRequest first = request(Stage.CONCEPT_INVERSION, interruptedJob, 1, 30, 100);
+    send(Topics.forStage(first.stage()), first);
+    StageEvent.Checkpointed checkpoint =
+        (StageEvent.Checkpointed)
+            await(StageEvent.Checkpointed.class, first, Duration.ofSeconds(30));
+    send(Topics.JOB_CANCEL, CancelRequest.of(interruptedJob, UUID.randomUUID(), "test"));
+    await(StageEvent.Cancelled.class, first, Duration.ofSeconds(30));
+    assertTrue(blobs.exists(checkpoint.checkpointKey()));
+
+    // ...and started again as attempt 2, on a worker that knows nothing about the first run.
+    StageRequest second = withAttempt(first, 2);
+    blobs.delete(second.output(BlobRole.CONCEPT_EMBEDDING));
+    send(Topics.forStage(second.stage()), withJob(second, UUID.randomUUID()));
+    StageEvent.Started started =
+        (StageEvent.Started) await(StageEvent.Started.class, second, Duration.ofSeconds(30));
+    assertTrue(
+        started.resumedFromStep() != null && started.resumedFromStep() >= checkpoint.step(),
+        "resumed from step " + started.resumedFromStep() + ", checkpoint was " + checkpoint.step());
+    await(StageEvent.Succeeded.class, second, Duration.ofSeconds(30));
+    assertEquals(uninterrupted, read(second.output(BlobRole.CONCEPT_EMBEDDING)));
+  }
+
+  @Test
+  void cancelStopsTheStageWithinOneStepAndFreesTheWorker() {
+    UUID job = UUID.randomUUID();
+    StageRequest running = request(Stage.CONTENT_INVERSION, job, 1, 200, 100);
+    send(Topics.forStage(running.stage()), running);
+    await(StageEvent.Started.class, running, Duration.ofSeconds(30));
+    await(StageEvent.Progress.class, running, Duration.ofSeconds(30));
+    Instant cancelledAt = Instant.now();
+    send(Topics.JOB_CANCEL, CancelRequest.of(job, UUID.randomUUID(), "test"));
+    await(StageEvent.Cancelled.class, running, Duration.ofSeconds(30));
+    long stopMillis = Duration.between(cancelledAt, Instant.now()).toMillis();
+    assertTrue(stopMillis < 2_000, "stopped " + stopMillis + " ms after the cancel");
+    assertTrue(count(StageEvent.Succeeded.class, running) == 0);
+
+    StageRequest next = request(Stage.CONTENT_INVERSION, UUID.randomUUID(), 1, 2, 0);
+    send(Topics.forStage(next.stage()), next);
+    await(StageEvent.Succeeded.class, next, Duration.ofSeconds(30));
+  }
+
+  @Test
+  void undecodableRequestGoesToTheDeadLetterTopicWithoutBlockingItsPartition() {
+    UUID job = UUID.randomUUID();
+    String poison = "poison-" + UUID.randomUUID();
+    producer.send(new ProducerRecord<>(Topics.STAGE_SCORING, job.toString(), poison));
+    StageRequest after = request(Stage.SCORING, job, 1, 1, 0);
+    send(Topics.forStage(after.stage()), after);
+    StageEvent.Succeeded done =
+        (StageEvent.Succeeded) await(StageEvent.Succeeded.class, after, Duration.ofSeconds(30));
+    assertTrue(done.metrics().containsKey("lpips"));
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (seen.stream().noneMatch(v -> v.equals(poison)) && System.nanoTime() < until) {
+      poll();
+    }
+    assertTrue(seen.contains(poison), "the poison record is on " + Topics.DEAD_LETTER);
+  }
+
+  private StageRequest request(Stage stage, UUID job, int attempt, int steps, int stepMillis) {
+    UUID run = UUID.randomUUID();
+    Map<BlobRole, String> outputs =
+        switch (stage) {
+          case CONTENT_INVERSION -> Map.of(BlobRole.CONTENT_EMBEDDING, "test/" + run + "/content");
+          case CONCEPT_INVERSION -> Map.of(BlobRole.CONCEPT_EMBEDDING, "test/" + run + "/concept");
+          case FUSION -> Map.of(BlobRole.RESULT_IMAGE, "test/" + run + "/result");
+          case SCORING -> Map.of();
+        };
+    return StageRequest.of(
+        new StageRunRef(job, run, stage, attempt),
+        Map.of(),
+        outputs,
+        Map.of("simulate.steps", steps, "simulate.step-ms", stepMillis),
+        null,
+        "tiny",
+        7L,
+        Instant.now().plus(Duration.ofHours(1)));
+  }
+
+  private static StageRequest withAttempt(StageRequest r, int attempt) {
+    return new StageRequest(
+        UUID.randomUUID(),
+        Instant.now(),
+        r.jobId(),
+        r.stageRunId(),
+        r.stage(),
+        attempt,
+        r.inputKeys(),
+        r.outputKeys(),
+        r.parameters(),
+        null,
+        r.modelId(),
+        r.seed(),
+        r.deadline());
+  }
+
+  private static StageRequest withJob(StageRequest r, UUID job) {
+    return new StageRequest(
+        r.eventId(),
+        r.occurredAt(),
+        job,
+        r.stageRunId(),
+        r.stage(),
+        r.attempt(),
+        r.inputKeys(),
+        r.outputKeys(),
+        r.parameters(),
+        null,
+        r.modelId(),
+        r.seed(),
+        r.deadline());
+  }
+
+  private void send(String topic, VctEvent event) {
+    try {
+      producer
+          .send(new ProducerRecord<>(topic, event.key(), EventJson.encodeToString(event)))
+          .get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private StageEvent await(
+      Class<? extends StageEvent> type, StageRequest request, Duration timeout) {
+    long until = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < until) {
+      StageEvent found = find(type, request);
+      if (found != null) {
+        return found;
+      }
+      poll();
+    }
+    return fail(
+        "no "
+            + type.getSimpleName()
+            + " for stage run "
+            + request.stageRunId()
+            + " attempt "
+            + request.attempt());
+  }
+
+  private StageEvent find(Class<? extends StageEvent> type, StageRequest request) {
+    return stageEvents(type, request).stream().findFirst().orElse(null);
+  }
+
+  private long count(Class<? extends StageEvent> type, StageRequest request) {
+    poll();
+    return stageEvents(type, request).size();
+  }
+
+  private List<StageEvent> stageEvents(Class<? extends StageEvent> type, StageRequest request) {
+    Predicate<StageEvent> matches =
+        e ->
+            type.isInstance(e)
+                && e.stageRunId().equals(request.stageRunId())
+                && e.attempt() == request.attempt();
+    return seen.stream()
+        .filter(v -> v.contains("\"stage."))
+        .map(v -> EventJson.decode(v, StageEvent.class))
+        .filter(matches)
+        .toList();
+  }
+
+  private void poll() {
+    for (ConsumerRecord<String, String> record : events.poll(Duration.ofMillis(100))) {
+      seen.add(record.value());
+    }
+  }
+
+  private double rebalances() {
+    var counter = registry.find("vct.worker.rebalances").tag("change", "revoked").counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  private String read(String key) {
+    try (InputStream in = blobs.open(key)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package dev.vct.orchestrator.config;
+
+import dev.vct.storage.job.Stage;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithDefaults;
+import java.time.Duration;
+import java.util.Map;
+
+/** Every knob of the orchestrator; each is one environment variable (VCT_ORCHESTRATOR_...). */
+@ConfigMapping(prefix = "vct.orchestrator")
+public interface OrchestratorConfig {
+
+  /**
+   * How long a running stage keeps its lease without a heartbeat; then it is re-dispatched with a
+   * higher attempt number. Must be well above the workers' heartbeat interval.
+   */
+  @WithDefault("60s")
+  Duration lease();
+
+  /** How often the sweeper looks for lost submissions, expired leases, retries and cancels. */
+  @WithDefault("1s")
+  Duration sweepInterval();
+
+  /**
+   * A queued job that has no stage runs this long after its creation is planned by the sweeper (its
+   * submit message was lost or is late); planning twice is harmless.
+   */
+  @WithDefault("5s")
+  Duration planGrace();
+
+  /** The most rows one sweep handles per kind of work, so one sweep stays short. */
+  @WithDefault("200")
+  int sweepBatch();
+
+  /**
+   * How long a dispatched stage request stays valid; a worker that reads it later (the request
+   * waited in its topic that long) reports it as failed instead of running it.
+   */
+  @WithDefault("24h")
+  Duration requestTtl();
+
+  /** Partitions of each stage topic when the orchestrator creates it: at least the most workers. */
+  @WithDefault("16")
+  int stageTopicPartitions();
+
+  /** Replication factor of the topics the orchestrator creates (3 on a production cluster). */
+  @WithDefault("1")
+  int topicReplicationFactor();
+
+  Retry retry();
+
+  /**
+   * Per-stage settings, keyed like the stage topics, for example {@code
+   * vct.orchestrator.stages.concept-inversion.max-attempts=5}.
+   */
+  @WithDefaults
+  Map<String, StagePolicy> stages();
+
+  default StagePolicy stage(Stage stage) {
+    return stages().get(stage.code().replace('_', '-'));
+  }
+
+  /**
+   * Exponential back-off between attempts after a retryable failure: base * factor^(n-1), capped.
+   */
+  interface Retry {
+    @WithDefault("2s")
+    Duration base();
+
+    @WithDefault("2.0")
+    double factor();
+
+    @WithDefault("5m")
+    Duration cap();
+  }
+
+  interface StagePolicy {
+    /** Attempts in all (the first and the retries) before the job fails with the stage's error. */
+    @WithDefault("3")
+    int maxAttempts();
+  }
+}

@@ -1,0 +1,559 @@
+package dev.vct.orchestrator.job;
+
+import dev.vct.orchestrator.config.OrchestratorConfig;
+import dev.vct.orchestrator.graph.Backoff;
+import dev.vct.orchestrator.graph.StagePlan;
+import dev.vct.orchestrator.metrics.OrchestratorMetrics;
+import dev.vct.orchestrator.outbox.Outbox;
+import dev.vct.storage.blob.BlobKeys;
+import dev.vct.storage.embedding.Embedding;
+import dev.vct.storage.event.BlobRole;
+import dev.vct.storage.event.CancelRequest;
+import dev.vct.storage.event.JobEvent;
+import dev.vct.storage.event.StageEvent;
+import dev.vct.storage.event.StageRequest;
+import dev.vct.storage.event.StageRunRef;
+import dev.vct.storage.event.Topics;
+import dev.vct.storage.inbox.ProcessedEvent;
+import dev.vct.storage.job.Job;
+import dev.vct.storage.job.JobStatus;
+import dev.vct.storage.job.Scores;
+import dev.vct.storage.job.Stage;
+import dev.vct.storage.job.StageRun;
+import dev.vct.storage.job.StageRunStatus;
+import dev.vct.storage.persistence.Clock;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.LockModeType;
+import jakarta.transaction.Transactional;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.jboss.logging.Logger;
+
+/**
+ * The only writer of job status and stage runs. Every method is one transaction that first locks
+ * the job's row, so the submit consumer, the stage-event consumer, the cancel consumer and the
+ * sweeper (on any number of replicas) serialize per job, and a job reaches exactly one terminal
+ * state. Kafka records and job events leave through the {@link Outbox} of the same transaction.
+ */
+@ApplicationScoped
+public class JobService {
+  private static final Logger LOG = Logger.getLogger(JobService.class);
+
+  /** This service's name in the processed-event log. */
+  static final String CONSUMER = "orchestrator";
+
+  /** A rough share of the whole job's work per stage, for the progress fraction clients see. */
+  private static final Map<Stage, Double> WEIGHT =
+      Map.of(
+          Stage.CONTENT_INVERSION, 0.40,
+          Stage.CONCEPT_INVERSION, 0.40,
+          Stage.FUSION, 0.15,
+          Stage.SCORING, 0.05);
+
+  @Inject OrchestratorConfig config;
+  @Inject Outbox outbox;
+  @Inject JobEventLog events;
+  @Inject OrchestratorMetrics metrics;
+
+  /** Plans a submitted job unless this submission was handled before. */
+  @Transactional
+  public void submitted(UUID eventId, UUID jobId) {
+    if (ProcessedEvent.markProcessed(CONSUMER, eventId)) {
+      planIn(jobId);
+    }
+  }
+
+  /** Plans a queued job that the sweeper found without stage runs (its submit was lost or late). */
+  @Transactional
+  public void plan(UUID jobId) {
+    planIn(jobId);
+  }
+
+  /** Applies a worker's report about one attempt of one stage run. */
+  @Transactional
+  public void stageEvent(StageEvent event) {
+    if (!ProcessedEvent.markProcessed(CONSUMER, event.eventId())) {
+      return;
+    }
+    Job job = lockJob(event.jobId()).orElse(null);
+    StageRun run = StageRun.findById(event.stageRunId());
+    if (job == null || run == null || !run.jobId.equals(job.id)) {
+      LOG.warnf(
+          "ignoring %s for unknown job %s / stage run %s",
+          type(event), event.jobId(), event.stageRunId());
+      return;
+    }
+    if (job.status.terminal()
+        || !run.status.inFlight()
+        || !run.isCurrent(event.stageRunId(), event.attempt())) {
+      // A fenced-off attempt (its lease expired and the stage was re-dispatched), a finished
+      // stage or a finished job: the event changes nothing.
+      metrics.staleEvent(run.stage);
+      LOG.debugf(
+          "stale %s for %s attempt %d (current attempt %d, %s)",
+          type(event), run.stage.code(), event.attempt(), run.attempt, run.status.code());
+      return;
+    }
+    Instant now = Clock.now();
+    if (event instanceof StageEvent.Started started) {
+      boolean resumed = started.resumedFromStep() != null;
+      metrics.stageStarted(
+          run.stage, Duration.between(run.dispatchedAt, started.occurredAt()).abs(), resumed);
+      run.status = StageRunStatus.RUNNING;
+      run.startedAt = now;
+      if (resumed) {
+        run.progressStep = started.resumedFromStep();
+      }
+      alive(run, now);
+      events.append(stageChanged(job, run));
+    } else if (event instanceof StageEvent.Progress progress) {
+      run.progressStep = progress.step();
+      run.progressTotal = progress.totalSteps();
+      run.progressLoss = progress.loss();
+      alive(run, now);
+      events.append(
+          JobEvent.Progress.of(
+              job.id,
+              job.tenantId,
+              run.stage,
+              progress.step(),
+              progress.totalSteps(),
+              progress.loss(),
+              fraction(job, run.stage, (double) progress.step() / progress.totalSteps())));
+    } else if (event instanceof StageEvent.Heartbeat) {
+      alive(run, now);
+    } else if (event instanceof StageEvent.Checkpointed checkpointed) {
+      run.checkpointKey = checkpointed.checkpointKey();
+      run.checkpointStep = checkpointed.step();
+      alive(run, now);
+    } else if (event instanceof StageEvent.Released released) {
+      if (released.checkpointKey() != null) {
+        run.checkpointKey = released.checkpointKey();
+        run.checkpointStep = released.checkpointStep();
+      }
+      metrics.released(run.stage);
+      dispatch(job, run, runsOf(job));
+    } else if (event instanceof StageEvent.Succeeded succeeded) {
+      succeeded(job, run, succeeded, now);
+    } else if (event instanceof StageEvent.Failed failed) {
+      failed(job, run, failed, now);
+    } else if (event instanceof StageEvent.Cancelled) {
+      // Workers stop a stage only on a cancel request, so the job is being cancelled.
+      finishCancelled(job, now);
+    }
+  }
+
+  /** Cancels a job that is not finished yet; a finished job stays as it is. */
+  @Transactional
+  public void cancel(UUID jobId) {
+    lockJob(jobId)
+        .filter(job -> !job.status.terminal())
+        .ifPresent(job -> finishCancelled(job, Clock.now()));
+  }
+
+  /** A cancel request from the gateway, recorded in the processed-event log. */
+  @Transactional
+  public void cancelRequested(UUID eventId, UUID jobId) {
+    if (ProcessedEvent.markProcessed(CONSUMER, eventId)) {
+      lockJob(jobId)
+          .filter(job -> !job.status.terminal())
+          .ifPresent(job -> finishCancelled(job, Clock.now()));
+    }
+  }
+
+  /**
+   * The lease of {@code attempt} of the stage run ran out without a heartbeat: fence that attempt
+   * and dispatch the next one (resuming from the last checkpoint), or fail the job when the stage
+   * used up its attempts.
+   */
+  @Transactional
+  public void leaseExpired(UUID stageRunId, int attempt) {
+    StageRun unlocked = StageRun.findById(stageRunId);
+    if (unlocked == null) {
+      return;
+    }
+    Job job = lockJob(unlocked.jobId).orElseThrow();
+    StageRun run = StageRun.findById(stageRunId);
+    StageRun.getEntityManager().refresh(run);
+    Instant now = Clock.now();
+    if (job.status.terminal()
+        || !run.status.inFlight()
+        || run.attempt != attempt
+        || run.leaseExpiresAt == null
+        || run.leaseExpiresAt.isAfter(now)) {
+      return;
+    }
+    LOG.infof(
+        "lease of %s attempt %d of job %s expired (last heartbeat %s)",
+        run.stage.code(), attempt, job.id, run.lastHeartbeatAt);
+    if (run.retryCount + 1 < maxAttempts(run.stage)) {
+      run.retryCount++;
+      metrics.retry(run.stage, "lease_expired");
+      dispatch(job, run, runsOf(job));
+    } else {
+      run.status = StageRunStatus.FAILED;
+      run.errorCode = "stage_lease_expired";
+      run.errorMessage =
+          run.stage.code()
+              + " lost its worker (no heartbeat for "
+              + config.lease().toSeconds()
+              + " s) on all "
+              + maxAttempts(run.stage)
+              + " attempts";
+      run.errorRetryable = true;
+      run.finishedAt = now;
+      run.leaseExpiresAt = null;
+      events.append(stageChanged(job, run));
+      finishFailed(job, run.errorCode, run.errorMessage, now);
+    }
+  }
+
+  /** Dispatches the next attempt of a stage run whose retry back-off has passed. */
+  @Transactional
+  public void retryDue(UUID stageRunId) {
+    StageRun unlocked = StageRun.findById(stageRunId);
+    if (unlocked == null) {
+      return;
+    }
+    Job job = lockJob(unlocked.jobId).orElseThrow();
+    StageRun run = StageRun.findById(stageRunId);
+    StageRun.getEntityManager().refresh(run);
+    if (job.status == JobStatus.RUNNING
+        && run.status == StageRunStatus.PENDING
+        && run.nextAttemptAt != null
+        && !run.nextAttemptAt.isAfter(Clock.now())) {
+      dispatch(job, run, runsOf(job));
+    }
+  }
+
+  private void planIn(UUID jobId) {
+    Job job = lockJob(jobId).orElse(null);
+    if (job == null) {
+      LOG.warnf("submitted job %s does not exist; nothing to plan", jobId);
+      return;
+    }
+    if (job.status != JobStatus.QUEUED || StageRun.count("jobId", jobId) > 0) {
+      return;
+    }
+    Instant now = Clock.now();
+    if (job.cancelRequested) {
+      finishCancelled(job, now);
+      return;
+    }
+    job.status = JobStatus.RUNNING;
+    job.startedAt = now;
+    events.append(
+        JobEvent.StatusChanged.of(job.id, job.tenantId, JobStatus.QUEUED, JobStatus.RUNNING));
+    Map<Stage, StageRun> runs = new EnumMap<>(Stage.class);
+    for (Stage stage : Stage.values()) {
+      StageRun run = StageRun.pending(jobId, stage);
+      if (InversionKeys.cacheable(stage)) {
+        InversionKeys keys = InversionKeys.of(job, stage);
+        Optional<Embedding> cached =
+            Embedding.lookup(keys.kind(), keys.inputSha256(), keys.modelId(), keys.paramHash());
+        metrics.embeddingLookup(keys.kind(), cached.isPresent());
+        cached.ifPresent(
+            embedding -> {
+              run.status = StageRunStatus.SKIPPED;
+              run.outputKey = embedding.blobKey;
+              run.skipReason =
+                  "reused the cached "
+                      + keys.kind().code()
+                      + " embedding "
+                      + embedding.blobKey
+                      + " (same input, model and parameters)";
+              run.finishedAt = now;
+            });
+      }
+      run.persist();
+      runs.put(stage, run);
+      if (run.status == StageRunStatus.SKIPPED) {
+        events.append(stageChanged(job, run));
+      }
+    }
+    advance(job, runs, now);
+  }
+
+  private void succeeded(Job job, StageRun run, StageEvent.Succeeded event, Instant now) {
+    Optional<String> missing = missingOutput(run.stage, event);
+    if (missing.isPresent()) {
+      run.errorCode = "bad_stage_output";
+      run.errorMessage = missing.get();
+      run.errorRetryable = false;
+      run.status = StageRunStatus.FAILED;
+      run.finishedAt = now;
+      run.leaseExpiresAt = null;
+      events.append(stageChanged(job, run));
+      finishFailed(job, run.errorCode, run.errorMessage, now);
+      return;
+    }
+    run.status = StageRunStatus.SUCCEEDED;
+    run.finishedAt = now;
+    run.leaseExpiresAt = null;
+    run.outputKey = mainOutput(run.stage, event);
+    Instant began = run.startedAt != null ? run.startedAt : run.dispatchedAt;
+    metrics.stageSucceeded(run.stage, Duration.between(began, now));
+    if (InversionKeys.cacheable(run.stage)) {
+      catalogue(InversionKeys.of(job, run.stage), run.outputKey, event.metrics());
+    }
+    if (run.stage == Stage.SCORING) {
+      job.scores = new Scores(event.metrics().get("lpips"), event.metrics().get("brisque"));
+    }
+    events.append(stageChanged(job, run));
+    advance(job, runsOf(job), now);
+  }
+
+  private void failed(Job job, StageRun run, StageEvent.Failed event, Instant now) {
+    run.errorCode = event.code();
+    run.errorMessage = event.message();
+    run.errorRetryable = event.retryable();
+    run.leaseExpiresAt = null;
+    if (event.retryable() && run.retryCount + 1 < maxAttempts(run.stage)) {
+      run.retryCount++;
+      run.status = StageRunStatus.PENDING;
+      run.nextAttemptAt = now.plus(backoff().delayBeforeRetry(run.retryCount));
+      metrics.retry(run.stage, "failure");
+      LOG.infof(
+          "%s of job %s failed (%s: %s); retry %d at %s",
+          run.stage.code(),
+          job.id,
+          event.code(),
+          event.message(),
+          run.retryCount,
+          run.nextAttemptAt);
+      events.append(stageChanged(job, run));
+      return;
+    }
+    run.status = StageRunStatus.FAILED;
+    run.finishedAt = now;
+    events.append(stageChanged(job, run));
+    finishFailed(job, event.code(), event.message(), now);
+  }
+
+  /** Dispatches every stage whose inputs are ready; finishes the job when all are done. */
+  private void advance(Job job, Map<Stage, StageRun> runs, Instant now) {
+    StagePlan plan =
+        new StagePlan(
+            runs.values().stream().collect(Collectors.toMap(r -> r.stage, r -> r.status)));
+    if (plan.complete()) {
+      finishSucceeded(job, runs, now);
+      return;
+    }
+    for (Stage stage : plan.ready()) {
+      StageRun run = runs.get(stage);
+      if (run.nextAttemptAt == null) {
+        dispatch(job, run, runs);
+      }
+    }
+  }
+
+  /** Sends the next attempt of {@code run}; a worker's events for older attempts are now stale. */
+  private void dispatch(Job job, StageRun run, Map<Stage, StageRun> runs) {
+    Instant now = Clock.now();
+    run.attempt++;
+    run.status = StageRunStatus.DISPATCHED;
+    run.dispatchedAt = now;
+    run.nextAttemptAt = null;
+    // The lease starts when a worker reports; a request may wait in its topic behind long stages.
+    run.leaseExpiresAt = null;
+    StageRequest request =
+        StageRequest.of(
+            new StageRunRef(job.id, run.id, run.stage, run.attempt),
+            inputs(job, run.stage, runs),
+            outputs(job, run.stage),
+            job.parameters,
+            run.checkpointKey,
+            job.modelId,
+            job.seed,
+            now.plus(config.requestTtl()));
+    outbox.add(Topics.forStage(run.stage), request);
+    events.append(stageChanged(job, run));
+  }
+
+  private Map<BlobRole, String> inputs(Job job, Stage stage, Map<Stage, StageRun> runs) {
+    return switch (stage) {
+      case CONTENT_INVERSION -> Map.of(BlobRole.SOURCE_IMAGE, job.sourceKey);
+      case CONCEPT_INVERSION -> Map.of(BlobRole.REFERENCE_IMAGE, job.referenceKey);
+      case FUSION ->
+          Map.of(
+              BlobRole.SOURCE_IMAGE, job.sourceKey,
+              BlobRole.CONTENT_EMBEDDING, runs.get(Stage.CONTENT_INVERSION).outputKey,
+              BlobRole.CONCEPT_EMBEDDING, runs.get(Stage.CONCEPT_INVERSION).outputKey);
+      case SCORING ->
+          Map.of(
+              BlobRole.SOURCE_IMAGE, job.sourceKey,
+              BlobRole.RESULT_IMAGE, runs.get(Stage.FUSION).outputKey);
+    };
+  }
+
+  private Map<BlobRole, String> outputs(Job job, Stage stage) {
+    return switch (stage) {
+      case CONTENT_INVERSION ->
+          Map.of(BlobRole.CONTENT_EMBEDDING, InversionKeys.of(job, stage).blobKey());
+      case CONCEPT_INVERSION ->
+          Map.of(BlobRole.CONCEPT_EMBEDDING, InversionKeys.of(job, stage).blobKey());
+      case FUSION -> Map.of(BlobRole.RESULT_IMAGE, BlobKeys.result(job.id));
+      case SCORING -> Map.of();
+    };
+  }
+
+  private static String mainOutput(Stage stage, StageEvent.Succeeded event) {
+    return switch (stage) {
+      case CONTENT_INVERSION -> event.outputKeys().get(BlobRole.CONTENT_EMBEDDING);
+      case CONCEPT_INVERSION -> event.outputKeys().get(BlobRole.CONCEPT_EMBEDDING);
+      case FUSION -> event.outputKeys().get(BlobRole.RESULT_IMAGE);
+      case SCORING -> null;
+    };
+  }
+
+  /** What a successful stage must report, so a bad executor fails loudly here, not later. */
+  private static Optional<String> missingOutput(Stage stage, StageEvent.Succeeded event) {
+    if (stage != Stage.SCORING && mainOutput(stage, event) == null) {
+      return Optional.of(stage.code() + " reported success without its output blob key");
+    }
+    if (InversionKeys.cacheable(stage) && shape(event.metrics()).length == 0) {
+      return Optional.of(
+          stage.code() + " reported success without the embedding shape (metrics shape_0, ...)");
+    }
+    if (stage == Stage.SCORING
+        && !(event.metrics().containsKey("lpips") && event.metrics().containsKey("brisque"))) {
+      return Optional.of("scoring reported success without both lpips and brisque");
+    }
+    return Optional.empty();
+  }
+
+  /** Inversion executors report their main tensor's shape as metrics shape_0, shape_1, .... */
+  static long[] shape(Map<String, Double> metrics) {
+    return IntStream.iterate(0, i -> metrics.containsKey("shape_" + i), i -> i + 1)
+        .mapToLong(i -> metrics.get("shape_" + i).longValue())
+        .toArray();
+  }
+
+  private static void catalogue(InversionKeys keys, String blobKey, Map<String, Double> metrics) {
+    // Two jobs may invert the same input at once: the first entry stays, the second is dropped.
+    Embedding entry =
+        Embedding.of(
+            keys.kind(),
+            keys.inputSha256(),
+            keys.modelId(),
+            keys.paramHash(),
+            blobKey,
+            shape(metrics));
+    Embedding.getEntityManager()
+        .createNativeQuery(
+            "insert into embeddings (id, kind, input_sha256, model_id, param_hash, blob_key, shape,"
+                + " created_at) values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) on conflict do nothing")
+        .setParameter(1, entry.id)
+        .setParameter(2, entry.kind.code())
+        .setParameter(3, entry.inputSha256)
+        .setParameter(4, entry.modelId)
+        .setParameter(5, entry.paramHash)
+        .setParameter(6, entry.blobKey)
+        .setParameter(7, entry.shape)
+        .setParameter(8, entry.createdAt)
+        .executeUpdate();
+  }
+
+  private void finishSucceeded(Job job, Map<Stage, StageRun> runs, Instant now) {
+    JobStatus from = job.status;
+    job.status = JobStatus.SUCCEEDED;
+    job.finishedAt = now;
+    job.resultKey = runs.get(Stage.FUSION).outputKey;
+    events.append(JobEvent.StatusChanged.of(job.id, job.tenantId, from, job.status));
+    events.append(JobEvent.Completed.succeeded(job.id, job.tenantId, job.resultKey, job.scores));
+    metrics.jobFinished(job.status, Duration.between(job.createdAt, now));
+  }
+
+  private void finishFailed(Job job, String code, String message, Instant now) {
+    JobStatus from = job.status;
+    stopOtherStages(job, now);
+    job.status = JobStatus.FAILED;
+    job.finishedAt = now;
+    job.errorCode = code;
+    job.errorMessage = message;
+    events.append(JobEvent.StatusChanged.of(job.id, job.tenantId, from, job.status));
+    events.append(JobEvent.Completed.failed(job.id, job.tenantId, code, message));
+    metrics.jobFinished(job.status, Duration.between(job.createdAt, now));
+  }
+
+  private void finishCancelled(Job job, Instant now) {
+    JobStatus from = job.status;
+    stopOtherStages(job, now);
+    job.status = JobStatus.CANCELLED;
+    job.finishedAt = now;
+    events.append(JobEvent.StatusChanged.of(job.id, job.tenantId, from, job.status));
+    events.append(JobEvent.Completed.cancelled(job.id, job.tenantId));
+    metrics.jobFinished(job.status, Duration.between(job.createdAt, now));
+  }
+
+  /**
+   * Marks every unfinished stage run cancelled; when one may be running on a worker, broadcasts a
+   * cancel so that the worker stops it between two steps.
+   */
+  private void stopOtherStages(Job job, Instant now) {
+    boolean inFlight = false;
+    for (StageRun run : runsOf(job).values()) {
+      if (run.status.terminal()) {
+        continue;
+      }
+      inFlight |= run.status.inFlight();
+      run.status = StageRunStatus.CANCELLED;
+      run.finishedAt = now;
+      run.leaseExpiresAt = null;
+      run.nextAttemptAt = null;
+      events.append(stageChanged(job, run));
+    }
+    if (inFlight) {
+      outbox.add(
+          Topics.JOB_CANCEL,
+          CancelRequest.of(job.id, job.tenantId, "job " + job.id + " ended; stop its stages"));
+    }
+  }
+
+  private void alive(StageRun run, Instant now) {
+    run.lastHeartbeatAt = now;
+    run.leaseExpiresAt = now.plus(config.lease());
+  }
+
+  private double fraction(Job job, Stage current, double currentDone) {
+    double done =
+        runsOf(job).values().stream()
+            .filter(r -> r.status == StageRunStatus.SUCCEEDED || r.status == StageRunStatus.SKIPPED)
+            .mapToDouble(r -> WEIGHT.get(r.stage))
+            .sum();
+    return Math.min(1.0, done + WEIGHT.get(current) * Math.max(0, Math.min(1, currentDone)));
+  }
+
+  private int maxAttempts(Stage stage) {
+    return config.stage(stage).maxAttempts();
+  }
+
+  private Backoff backoff() {
+    return new Backoff(config.retry().base(), config.retry().factor(), config.retry().cap());
+  }
+
+  private static Optional<Job> lockJob(UUID jobId) {
+    return Optional.ofNullable(Job.findById(jobId, LockModeType.PESSIMISTIC_WRITE));
+  }
+
+  private static Map<Stage, StageRun> runsOf(Job job) {
+    Map<Stage, StageRun> runs = new EnumMap<>(Stage.class);
+    StageRun.forJob(job.id).forEach(run -> runs.put(run.stage, run));
+    return runs;
+  }
+
+  private static JobEvent.StageChanged stageChanged(Job job, StageRun run) {
+    return JobEvent.StageChanged.of(job.id, job.tenantId, run.stage, run.status, run.attempt);
+  }
+
+  private static String type(StageEvent event) {
+    return event.getClass().getSimpleName();
+  }
+}

@@ -1,0 +1,97 @@
+package dev.vct.orchestrator.sweep;
+
+import dev.vct.orchestrator.config.OrchestratorConfig;
+import dev.vct.orchestrator.job.JobService;
+import dev.vct.storage.job.StageRun;
+import dev.vct.storage.persistence.Clock;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/**
+ * What no message triggers: queued jobs whose submit message was lost (the gateway writes the row
+ * first), cancel flags the gateway set, stage runs whose lease ran out (their worker died), and
+ * retries whose back-off passed. Each item is its own transaction in {@link JobService}, which
+ * re-checks the condition under the job's lock, so replicas sweeping at once do no harm.
+ */
+@ApplicationScoped
+public class Sweeper {
+  private static final Logger LOG = Logger.getLogger(Sweeper.class);
+
+  @Inject OrchestratorConfig config;
+  @Inject JobService jobs;
+
+  @Scheduled(
+      identity = "sweeper",
+      every = "${vct.orchestrator.sweep-interval:1s}",
+      delayed = "1s",
+      concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+  void sweep() {
+    Instant now = Clock.now();
+    each("plan", unplannedJobs(now.minus(config.planGrace())), jobs::plan);
+    each("cancel", cancelRequested(), jobs::cancel);
+    each(
+        "expire lease",
+        QuarkusTransaction.requiringNew()
+            .call(() -> StageRun.expiredLeases(now, config.sweepBatch()))
+            .stream()
+            .map(run -> new Attempt(run.id, run.attempt))
+            .toList(),
+        attempt -> jobs.leaseExpired(attempt.stageRunId(), attempt.attempt()));
+    each(
+        "retry",
+        QuarkusTransaction.requiringNew()
+            .call(() -> StageRun.dueForRetry(now, config.sweepBatch()))
+            .stream()
+            .map(run -> run.id)
+            .toList(),
+        jobs::retryDue);
+  }
+
+  private record Attempt(UUID stageRunId, int attempt) {}
+
+  private List<UUID> unplannedJobs(Instant createdBefore) {
+    return ids(
+        "select j.id from jobs j where j.status = 'queued' and j.created_at < ?1"
+            + " and not exists (select 1 from stage_runs s where s.job_id = j.id)"
+            + " order by j.created_at limit ?2",
+        createdBefore,
+        config.sweepBatch());
+  }
+
+  private List<UUID> cancelRequested() {
+    return ids(
+        "select id from jobs where cancel_requested and status in ('queued', 'running')"
+            + " limit ?1",
+        config.sweepBatch());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<UUID> ids(String sql, Object... parameters) {
+    return QuarkusTransaction.requiringNew()
+        .call(
+            () -> {
+              var query = StageRun.getEntityManager().createNativeQuery(sql, UUID.class);
+              for (int i = 0; i < parameters.length; i++) {
+                query.setParameter(i + 1, parameters[i]);
+              }
+              return (List<UUID>) query.getResultList();
+            });
+  }
+
+  private static <T> void each(String what, List<T> items, Consumer<T> action) {
+    for (T item : items) {
+      try {
+        action.accept(item);
+      } catch (RuntimeException e) {
+        LOG.warnf(e, "sweeper could not %s %s; the next sweep tries again", what, item);
+      }
+    }
+  }
+}

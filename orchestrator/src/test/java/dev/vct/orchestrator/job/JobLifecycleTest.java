@@ -1,0 +1,350 @@
+package dev.vct.orchestrator.job;
+
+import static dev.vct.storage.job.Stage.CONCEPT_INVERSION;
+import static dev.vct.storage.job.Stage.CONTENT_INVERSION;
+import static dev.vct.storage.job.Stage.FUSION;
+import static dev.vct.storage.job.Stage.SCORING;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.vct.local.test.KafkaTestResource;
+import dev.vct.local.test.PostgresTestResource;
+import dev.vct.local.test.S3TestResource;
+import dev.vct.storage.blob.Sha256;
+import dev.vct.storage.event.BlobRole;
+import dev.vct.storage.event.EventJson;
+import dev.vct.storage.event.JobEvent;
+import dev.vct.storage.event.JobSubmitted;
+import dev.vct.storage.event.StageEvent;
+import dev.vct.storage.event.StageRequest;
+import dev.vct.storage.event.Topics;
+import dev.vct.storage.job.Job;
+import dev.vct.storage.job.JobEventEntry;
+import dev.vct.storage.job.JobStatus;
+import dev.vct.storage.job.Stage;
+import dev.vct.storage.job.StageRun;
+import dev.vct.storage.job.StageRunStatus;
+import dev.vct.storage.tenant.Tenant;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The orchestrator against real PostgreSQL, Kafka and S3, with the test playing the workers: it
+ * reads the stage requests the orchestrator dispatches and answers with stage events.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = PostgresTestResource.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = KafkaTestResource.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = S3TestResource.class, restrictToAnnotatedClass = false)
+class JobLifecycleTest {
+
+  @ConfigProperty(name = "kafka.bootstrap.servers")
+  String bootstrapServers;
+
+  private FakeWorker worker;
+  private UUID tenant;
+
+  @BeforeEach
+  void setUp() {
+    worker = new FakeWorker(bootstrapServers);
+    tenant =
+        QuarkusTransaction.requiringNew()
+            .call(
+                () -> {
+                  Tenant t = Tenant.create("tenant-" + UUID.randomUUID(), 100, 1000);
+                  t.persist();
+                  return t.id;
+                });
+  }
+
+  @AfterEach
+  void tearDown() {
+    worker.close();
+  }
+
+  @Test
+  void jobGoesThroughAllFourStagesToSucceeded() {
+    UUID job = submit(newJob(randomSha(), randomSha()));
+    StageRequest content = worker.next(job, CONTENT_INVERSION);
+    StageRequest concept = worker.next(job, CONCEPT_INVERSION);
+    assertEquals(1, content.attempt());
+    worker.succeed(content);
+    worker.succeed(concept);
+    StageRequest fusion = worker.next(job, FUSION);
+    assertEquals(
+        content.outputKeys().values().iterator().next(),
+        fusion.inputKeys().get(BlobRole.CONTENT_EMBEDDING));
+    worker.succeed(fusion);
+    worker.succeed(worker.next(job, SCORING));
+
+    Job done = awaitJob(job, j -> j.status.terminal());
+    assertEquals(JobStatus.SUCCEEDED, done.status);
+    assertEquals("outputs/" + job + "/result.png", done.resultKey);
+    assertEquals(0.25, done.scores.lpips());
+    assertEquals(20.5, done.scores.brisque());
+    assertTrue(runs(job).stream().allMatch(r -> r.status == StageRunStatus.SUCCEEDED));
+    assertEventLogIsGapFreeWithOneCompletion(job, JobStatus.SUCCEEDED);
+  }
+
+  @Test
+  void secondJobWithTheSameReferenceSkipsConceptInversion() {
+    String reference = randomSha();
+    UUID first = submit(newJob(randomSha(), reference));
+    runToSuccess(first);
+
+    UUID second = submit(newJob(randomSha(), reference));
+    worker.succeed(worker.next(second, CONTENT_INVERSION));
+    StageRequest fusion = worker.next(second, FUSION);
+    StageRun concept = run(second, CONCEPT_INVERSION);
+    assertEquals(StageRunStatus.SKIPPED, concept.status);
+    assertEquals(0, concept.attempt);
+    assertTrue(
+        concept.skipReason.startsWith("reused the cached concept embedding"), concept.skipReason);
+    assertEquals(
+        run(first, CONCEPT_INVERSION).outputKey,
+        fusion.inputKeys().get(BlobRole.CONCEPT_EMBEDDING));
+    worker.succeed(fusion);
+    worker.succeed(worker.next(second, SCORING));
+    assertEquals(JobStatus.SUCCEEDED, awaitJob(second, j -> j.status.terminal()).status);
+    assertTrue(
+        worker.received(second, Duration.ZERO).stream()
+            .noneMatch(r -> r.stage() == CONCEPT_INVERSION));
+  }
+
+  @Test
+  void expiredLeaseIsRedispatchedAndTheStaleAttemptsLateCompletionChangesNothing() {
+    UUID job = submit(newJob(randomSha(), randomSha()));
+    StageRequest first = worker.next(job, CONTENT_INVERSION);
+    worker.started(first);
+    // No heartbeat: the 2 s lease runs out and the sweeper dispatches attempt 2.
+    StageRequest second = worker.next(job, CONTENT_INVERSION);
+    assertEquals(2, second.attempt());
+    assertEquals(first.stageRunId(), second.stageRunId());
+
+    worker.send(worker.succeeded(first));
+    worker.succeed(worker.next(job, CONCEPT_INVERSION));
+    sleep(Duration.ofMillis(800));
+    StageRun content = run(job, CONTENT_INVERSION);
+    assertEquals(2, content.attempt);
+    assertEquals(StageRunStatus.DISPATCHED, content.status);
+    assertEquals(1, content.retryCount);
+
+    worker.succeed(second);
+    worker.succeed(worker.next(job, FUSION));
+    worker.succeed(worker.next(job, SCORING));
+    assertEquals(JobStatus.SUCCEEDED, awaitJob(job, j -> j.status.terminal()).status);
+  }
+
+  @Test
+  void duplicateDeliveriesProduceOneResult() {
+    UUID job = submit(newJob(randomSha(), randomSha()));
+    worker.succeed(worker.next(job, CONTENT_INVERSION));
+    worker.succeed(worker.next(job, CONCEPT_INVERSION));
+    StageRequest fusion = worker.next(job, FUSION);
+    worker.started(fusion);
+    StageEvent.Succeeded done = worker.succeeded(fusion);
+    worker.send(done);
+    worker.send(done); // the same record delivered twice
+    worker.send(worker.succeeded(fusion)); // a second worker ran the same attempt
+    StageRequest scoring = worker.next(job, SCORING);
+    worker.succeed(scoring);
+    worker.send(worker.succeeded(scoring));
+
+    assertEquals(JobStatus.SUCCEEDED, awaitJob(job, j -> j.status.terminal()).status);
+    List<StageRequest> more = worker.received(job, Duration.ofSeconds(1));
+    assertEquals(List.of(), more, "no stage may be dispatched twice");
+    assertEventLogIsGapFreeWithOneCompletion(job, JobStatus.SUCCEEDED);
+  }
+
+  @Test
+  void retryableFailureBacksOffAndRetriesWithTheNextAttempt() {
+    UUID job = submit(newJob(randomSha(), randomSha()));
+    StageRequest first = worker.next(job, CONCEPT_INVERSION);
+    worker.started(first);
+    worker.send(StageEvent.Failed.of(first.run(), "out_of_memory", "CUDA out of memory", true));
+    StageRequest retry = worker.next(job, CONCEPT_INVERSION);
+    assertEquals(2, retry.attempt());
+    assertEquals(1, run(job, CONCEPT_INVERSION).retryCount);
+    runToSuccess(job, retry);
+  }
+
+  @Test
+  void failureAfterTheLastAttemptFailsTheJobWithTheStagesError() {
+    UUID job = submit(newJob(randomSha(), randomSha()));
+    worker.succeed(worker.next(job, CONTENT_INVERSION));
+    worker.succeed(worker.next(job, CONCEPT_INVERSION));
+    // fusion has max-attempts=2 in the test configuration
+    for (int attempt = 1; attempt <= 2; attempt++) {
+      StageRequest fusion = worker.next(job, FUSION);
+      assertEquals(attempt, fusion.attempt());
+      worker.started(fusion);
+      worker.send(StageEvent.Failed.of(fusion.run(), "interrupted", "node lost", true));
+    }
+    Job failed = awaitJob(job, j -> j.status.terminal());
+    assertEquals(JobStatus.FAILED, failed.status);
+    assertEquals("interrupted", failed.errorCode);
+    assertEquals("node lost", failed.errorMessage);
+    assertEventLogIsGapFreeWithOneCompletion(job, JobStatus.FAILED);
+  }
+
+  @Test
+  void nonRetryableFailureFailsTheJobAndStopsTheOtherStage() {
+    UUID job = submit(newJob(randomSha(), randomSha()));
+    StageRequest content = worker.next(job, CONTENT_INVERSION);
+    StageRequest concept = worker.next(job, CONCEPT_INVERSION);
+    worker.started(concept);
+    worker.started(content);
+    worker.send(
+        StageEvent.Failed.of(content.run(), "bad_input", "the source is not an image", false));
+    Job failed = awaitJob(job, j -> j.status.terminal());
+    assertEquals(JobStatus.FAILED, failed.status);
+    assertEquals("bad_input", failed.errorCode);
+    assertEquals(StageRunStatus.CANCELLED, run(job, CONCEPT_INVERSION).status);
+    assertTrue(worker.cancelSeen(job), "the worker running concept inversion is told to stop");
+    assertEquals(0, run(job, CONTENT_INVERSION).retryCount);
+  }
+
+  @Test
+  void cancelFlagCancelsARunningJobAndTellsTheWorkers() {
+    UUID job = submit(newJob(randomSha(), randomSha()));
+    StageRequest content = worker.next(job, CONTENT_INVERSION);
+    worker.started(content);
+    QuarkusTransaction.requiringNew()
+        .run(() -> Job.update("cancelRequested = true where id = ?1", job));
+    Job cancelled = awaitJob(job, j -> j.status.terminal());
+    assertEquals(JobStatus.CANCELLED, cancelled.status);
+    assertTrue(worker.cancelSeen(job));
+    // The worker confirms; the job stays cancelled, once.
+    worker.send(StageEvent.Cancelled.of(content.run()));
+    sleep(Duration.ofMillis(500));
+    assertEventLogIsGapFreeWithOneCompletion(job, JobStatus.CANCELLED);
+  }
+
+  @Test
+  void queuedJobWhoseSubmitMessageWasLostIsPlannedBySweeper() {
+    UUID job = newJob(randomSha(), randomSha());
+    StageRequest content = worker.next(job, CONTENT_INVERSION);
+    assertNotNull(content);
+    assertEquals(JobStatus.RUNNING, awaitJob(job, j -> j.status == JobStatus.RUNNING).status);
+  }
+
+  @Test
+  void undecodableEventGoesToTheDeadLetterTopicAndTheNextOnesStillApply() {
+    UUID job = submit(newJob(randomSha(), randomSha()));
+    String marker = "not-json-" + UUID.randomUUID();
+    worker.sendRaw(Topics.STAGE_EVENTS, job.toString(), marker);
+    assertTrue(worker.deadLettered(marker));
+    runToSuccess(job);
+  }
+
+  private void runToSuccess(UUID job) {
+    worker.succeed(worker.next(job, CONTENT_INVERSION));
+    worker.succeed(worker.next(job, CONCEPT_INVERSION));
+    worker.succeed(worker.next(job, FUSION));
+    worker.succeed(worker.next(job, SCORING));
+    assertEquals(JobStatus.SUCCEEDED, awaitJob(job, j -> j.status.terminal()).status);
+  }
+
+  /** Finishes a job whose concept inversion is {@code concept}. */
+  private void runToSuccess(UUID job, StageRequest concept) {
+    worker.succeed(worker.next(job, CONTENT_INVERSION));
+    worker.succeed(concept);
+    worker.succeed(worker.next(job, FUSION));
+    worker.succeed(worker.next(job, SCORING));
+    assertEquals(JobStatus.SUCCEEDED, awaitJob(job, j -> j.status.terminal()).status);
+  }
+
+  private void assertEventLogIsGapFreeWithOneCompletion(UUID job, JobStatus status) {
+    List<JobEventEntry> log =
+        QuarkusTransaction.requiringNew().call(() -> JobEventEntry.after(job, 0, 1_000));
+    for (int i = 0; i < log.size(); i++) {
+      assertEquals(i + 1, log.get(i).seq);
+    }
+    List<JobEvent.Completed> completions =
+        log.stream()
+            .map(JobEventEntry::event)
+            .filter(JobEvent.Completed.class::isInstance)
+            .map(JobEvent.Completed.class::cast)
+            .toList();
+    assertEquals(1, completions.size(), "exactly one completion in " + log.size() + " events");
+    assertEquals(status, completions.get(0).status());
+    assertEquals(
+        completions.get(0).eventId(), log.get(log.size() - 1).eventId, "completion is last");
+  }
+
+  private UUID newJob(String sourceSha, String referenceSha) {
+    UUID id = UUID.randomUUID();
+    QuarkusTransaction.requiringNew()
+        .run(
+            () ->
+                Job.queued(
+                        id,
+                        tenant,
+                        Map.of("guidance", 7.5, "concept_steps", 500),
+                        42L,
+                        "tiny-sd",
+                        "inputs/" + id + "/source.png",
+                        sourceSha,
+                        "inputs/" + id + "/reference.png",
+                        referenceSha)
+                    .persist());
+    return id;
+  }
+
+  private UUID submit(UUID job) {
+    worker.sendRaw(
+        Topics.JOB_SUBMITTED,
+        job.toString(),
+        EventJson.encodeToString(JobSubmitted.of(job, tenant)));
+    return job;
+  }
+
+  private static Job awaitJob(UUID id, Predicate<Job> condition) {
+    long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (System.nanoTime() < until) {
+      Job job = QuarkusTransaction.requiringNew().call(() -> Job.<Job>findById(id));
+      if (job != null && condition.test(job)) {
+        return job;
+      }
+      sleep(Duration.ofMillis(50));
+    }
+    Job last = QuarkusTransaction.requiringNew().call(() -> Job.<Job>findById(id));
+    return fail(
+        "job "
+            + id
+            + " did not reach the expected state; it is "
+            + (last == null ? null : last.status));
+  }
+
+  private static List<StageRun> runs(UUID job) {
+    return QuarkusTransaction.requiringNew().call(() -> StageRun.forJob(job));
+  }
+
+  private static StageRun run(UUID job, Stage stage) {
+    return QuarkusTransaction.requiringNew().call(() -> StageRun.find(job, stage).orElseThrow());
+  }
+
+  private static String randomSha() {
+    return Sha256.hex(UUID.randomUUID().toString());
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
