@@ -74,14 +74,17 @@ final class BenchCommand implements Command {
     int latent = args.integer("latent", size.equals("sd15") ? 64 : 8);
     int batch = args.integer("batch", 2);
     int iters = args.integer("iters", 5);
+    String input =
+        target.equals("text-encoder")
+            ? "prompts of " + Sd1Architecture.MAX_POSITIONS + " tokens"
+            : "latents " + latent + "x" + latent;
     out.printf(
         Locale.ROOT,
-        "bench %s --size %s: batch %d, latents %dx%d, %d iterations; %d cores (%s), java %s%n",
+        "bench %s --size %s: batch %d, %s, %d iterations; %d cores (%s), java %s%n",
         target,
         size,
         batch,
-        latent,
-        latent,
+        input,
         iters,
         Runtime.getRuntime().availableProcessors(),
         cpuModel(),
