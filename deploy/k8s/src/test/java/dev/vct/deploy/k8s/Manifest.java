@@ -55,7 +55,8 @@ record Manifest(String source, JsonNode node) {
     var fields = selector.fields();
     while (fields.hasNext()) {
       var field = fields.next();
-      if (!labels.path(field.getKey()).asText("\0").equals(field.getValue().asText())) {
+      JsonNode label = labels.get(field.getKey());
+      if (label == null || !label.asText().equals(field.getValue().asText())) {
         return false;
       }
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,9 +94,9 @@ final class ManifestSet {
               "kubectl kustomize "
                   + Repo.rel(dir)
                   + " failed: "
-                  + java.nio.file.Files.readString(err.toPath(), StandardCharsets.UTF_8));
+                  + Files.readString(err.toPath(), StandardCharsets.UTF_8));
         }
-        return java.nio.file.Files.readString(out.toPath(), StandardCharsets.UTF_8);
+        return Files.readString(out.toPath(), StandardCharsets.UTF_8);
       } finally {
         out.delete();
         err.delete();

@@ -51,11 +51,16 @@ final class BenchCommand implements Command {
                        needs well over 10 GB)
 
         """
-        + ScoringBenchmark.USAGE;
+        + ScoringBenchmark.USAGE
+        + "\n"
+        + VctBenchmark.USAGE;
   }
 
   @Override
   public int run(List<String> argv, PrintStream out) throws Exception {
+    if (!argv.isEmpty() && argv.get(0).equals("vct")) {
+      return VctBenchmark.run(argv.subList(1, argv.size()), out);
+    }
     if (!argv.isEmpty() && argv.get(0).equals("score")) {
       return ScoringBenchmark.run(argv.subList(1, argv.size()), out, System.getenv());
     }
@@ -74,14 +79,17 @@ final class BenchCommand implements Command {
     int latent = args.integer("latent", size.equals("sd15") ? 64 : 8);
     int batch = args.integer("batch", 2);
     int iters = args.integer("iters", 5);
+    String input =
+        target.equals("text-encoder")
+            ? "prompts of " + Sd1Architecture.MAX_POSITIONS + " tokens"
+            : "latents " + latent + "x" + latent;
     out.printf(
         Locale.ROOT,
-        "bench %s --size %s: batch %d, latents %dx%d, %d iterations; %d cores (%s), java %s%n",
+        "bench %s --size %s: batch %d, %s, %d iterations; %d cores (%s), java %s%n",
         target,
         size,
         batch,
-        latent,
-        latent,
+        input,
         iters,
         Runtime.getRuntime().availableProcessors(),
         cpuModel(),
@@ -97,7 +105,7 @@ final class BenchCommand implements Command {
     return 0;
   }
 
-  private static String cpuModel() throws IOException {
+  static String cpuModel() throws IOException {
     Path cpuinfo = Path.of("/proc/cpuinfo");
     if (!Files.isReadable(cpuinfo)) {
       return "unknown CPU";

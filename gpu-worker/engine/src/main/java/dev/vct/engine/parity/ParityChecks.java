@@ -8,6 +8,10 @@ import dev.vct.engine.tokenizer.ClipTokenizerParity;
 import dev.vct.engine.unet.UNetAttentionMapsParity;
 import dev.vct.engine.unet.UNetParity;
 import dev.vct.engine.vae.VaeParity;
+import dev.vct.engine.vct.VctConceptInversionParity;
+import dev.vct.engine.vct.VctContentInversionParity;
+import dev.vct.engine.vct.VctDdimInversionParity;
+import dev.vct.engine.vct.VctFusionParity;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,7 +30,11 @@ public final class ParityChecks {
           new UNetAttentionMapsParity(),
           new VaeParity(),
           new LpipsParity(),
-          new BrisqueParity());
+          new BrisqueParity(),
+          new VctDdimInversionParity(),
+          new VctContentInversionParity(),
+          new VctConceptInversionParity(),
+          new VctFusionParity());
 
   private static final Map<String, ParityCheck> BY_COMPONENT =
       ALL.stream().collect(Collectors.toMap(ParityCheck::component, Function.identity()));

@@ -142,8 +142,10 @@ class SafeTensorsTest {
     }
     try (SafeTensors st = SafeTensors.open(file)) {
       float[] java = st.floats("t");
+      float[] loaded = st.load("t", manager).toFloatArray();
       for (int i = 0; i < all.length; i++) {
         assertSameFloat(torch[i], java[i], i);
+        assertSameFloat(torch[i], loaded[i], i);
         // and the writer's float32 -> binary16 rounding inverts it exactly
         if (!Float.isNaN(java[i])) {
           assertEquals(all[i], HalfFloats.floatToF16(java[i]), "pattern " + i);

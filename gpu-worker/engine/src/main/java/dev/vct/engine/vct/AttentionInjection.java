@@ -1,0 +1,114 @@
+package dev.vct.engine.vct;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import dev.vct.engine.nn.AttentionCall;
+import dev.vct.engine.nn.AttentionProcessor;
+import java.util.Arrays;
+
+/**
+ * VCT's attention control during fusion (prompt-to-prompt's AttentionReweight wrapping
+ * AttentionRefine), as an attention processor installed in every layer. The UNet batch is [u_B*,
+ * u_B, c_B*, c_B]: content and main branch, unconditional then conditional. Only the conditional
+ * half is edited, and only the main branch's row of it:
+ *
+ * <ul>
+ *   <li>cross-attention, steps i &lt; crossSteps: A_B ← α_t · eq ⊙ (α ⊙ A_B*[:, :, m] + (1 − α) ⊙
+ *       A_B) + (1 − α_t) A_B (no renormalisation), m and α from {@link PromptAligner};
+ *   <li>self-attention, steps i &lt; selfSteps, layers with at most selfMaxQueries queries: A_B ←
+ *       A_B* (values stay the main branch's own).
+ * </ul>
+ *
+ * Every other call computes plain attention (sliced where memory needs it).
+ */
+final class AttentionInjection implements AttentionProcessor {
+
+  /** Told about every edit (for tests and tracing). */
+  interface Observer {
+    void edited(String layer, int step, boolean cross);
+  }
+
+  static final int BATCH = 4; // [u_B*, u_B, c_B*, c_B]
+  private static final int BASE = 2; // c_B*
+  private static final int EDITED = 3; // c_B
+
+  private final AttentionProcessor plain;
+  private final int crossSteps;
+  private final int selfSteps;
+  private final int selfMaxQueries;
+  private final long[] mapper; // (77), −1 read as the last position, like torch
+  private final float[] refineAlphas; // (77)
+  private final float[] equalizer; // (77)
+  private final float[][] crossAlpha; // (N + 1, 77)
+  private final Observer observer;
+
+  AttentionInjection(
+      AttentionProcessor plain,
+      int crossSteps,
+      int selfSteps,
+      int selfMaxQueries,
+      PromptAligner.Refinement refinement,
+      float[] equalizer,
+      float[][] crossAlpha,
+      Observer observer) {
+    this.plain = plain;
+    this.crossSteps = crossSteps;
+    this.selfSteps = selfSteps;
+    this.selfMaxQueries = selfMaxQueries;
+    int keys = refinement.mapper().length;
+    this.mapper = Arrays.stream(refinement.mapper()).map(k -> k < 0 ? k + keys : k).toArray();
+    this.refineAlphas = refinement.alphas().clone();
+    this.equalizer = equalizer.clone();
+    this.crossAlpha = crossAlpha;
+    this.observer = observer;
+  }
+
+  boolean editsCross(int step) {
+    return step < crossSteps;
+  }
+
+  boolean editsSelf(int step, long queries) {
+    return step < selfSteps && queries <= selfMaxQueries;
+  }
+
+  @Override
+  public NDArray attend(AttentionCall call) {
+    int step = call.context().step();
+    boolean cross = call.cross();
+    boolean edit = cross ? editsCross(step) : editsSelf(step, call.queries());
+    if (!edit) {
+      return plain.attend(call);
+    }
+    if (call.batch() != BATCH) {
+      throw new IllegalStateException(
+          "fusion attention expects a batch of 4 [u_B*, u_B, c_B*, c_B], got " + call.batch());
+    }
+    NDArray probabilities = call.probabilities(); // (4, heads, queries, keys)
+    NDArray base = probabilities.get(BASE);
+    NDArray own = probabilities.get(EDITED);
+    NDArray replaced = cross ? refineAndReweight(base, own, step) : base;
+    NDArray edited =
+        NDArrays.concat(
+            new NDList(probabilities.get(new NDIndex(":{}", EDITED)), replaced.expandDims(0)), 0);
+    if (observer != null) {
+      observer.edited(call.path(), step, cross);
+    }
+    return call.weightedValues(edited);
+  }
+
+  /** (heads, queries, keys) of the main branch after AttentionRefine and AttentionReweight. */
+  private NDArray refineAndReweight(NDArray base, NDArray own, int step) {
+    NDManager m = own.getManager();
+    long keys = own.getShape().get(2);
+    NDArray alphas = Tensors.floats(m, refineAlphas, keys);
+    NDArray one = Tensors.scalar(m, 1f);
+    NDArray gathered = base.get(new NDIndex(":, :, {}", Tensors.longs(m, mapper, keys)));
+    NDArray refined = gathered.mul(alphas).add(own.mul(one.sub(alphas)));
+    NDArray reweighted = refined.mul(Tensors.floats(m, equalizer, keys));
+    NDArray alphaT = Tensors.floats(m, crossAlpha[step], keys);
+    return reweighted.mul(alphaT).add(one.sub(alphaT).mul(own));
+  }
+}

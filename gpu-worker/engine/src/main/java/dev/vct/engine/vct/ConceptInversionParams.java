@@ -1,0 +1,190 @@
+package dev.vct.engine.vct;
+
+/**
+ * Knobs of stage A, concept inversion, with the official recipe's values as defaults ({@link
+ * #defaults()}): 500 optimizer steps of 4 accumulated micro-steps, K = 3 tokens initialised from
+ * "girl", AdamW (0.9, 0.999, 1e-8, weight decay 1e-2) at 5e-4 scaled by the accumulation, L1 latent
+ * loss with weight 1, horizontal flips with p = 0.5, 512 px.
+ *
+ * @param steps optimizer steps ({@code --max_train_steps})
+ * @param gradientAccumulation micro-steps per optimizer step
+ * @param tokens K, the vectors of the concept placeholder
+ * @param initializerWord row i starts as the embedding of token {@code ids[i * len(ids) / K]}
+ * @param placeholder the placeholder text; its tokens are {@code placeholder_0 ...}
+ * @param learningRate base learning rate
+ * @param scaleLearningRate multiply it by the accumulation steps (official {@code scale_lr})
+ * @param beta1 AdamW beta1
+ * @param beta2 AdamW beta2
+ * @param adamEpsilon AdamW epsilon
+ * @param weightDecay AdamW decoupled weight decay
+ * @param useL1 add the L1 loss between the predicted and the true clean latent
+ * @param l1Weight its weight
+ * @param flipProbability probability of a horizontal flip per micro-step
+ * @param resolution the reference is resized to resolution x resolution
+ * @param seed seed of the stage's random draws (flips, posterior noise, noise, timesteps)
+ */
+public record ConceptInversionParams(
+    int steps,
+    int gradientAccumulation,
+    int tokens,
+    String initializerWord,
+    String placeholder,
+    double learningRate,
+    boolean scaleLearningRate,
+    double beta1,
+    double beta2,
+    double adamEpsilon,
+    double weightDecay,
+    boolean useL1,
+    double l1Weight,
+    double flipProbability,
+    int resolution,
+    long seed) {
+
+  public ConceptInversionParams {
+    requirePositive("steps", steps);
+    requirePositive("gradientAccumulation", gradientAccumulation);
+    requirePositive("tokens", tokens);
+    if (initializerWord == null || initializerWord.isBlank()) {
+      throw new IllegalArgumentException("the initializer word must be a non-blank word");
+    }
+    if (placeholder == null || placeholder.isBlank()) {
+      throw new IllegalArgumentException("the placeholder must be non-blank text such as <s2>");
+    }
+    if (!(learningRate > 0)) {
+      throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
+    }
+    if (!(flipProbability >= 0 && flipProbability <= 1)) {
+      throw new IllegalArgumentException(
+          "flip probability must be in [0, 1], got " + flipProbability);
+    }
+    if (l1Weight < 0) {
+      throw new IllegalArgumentException("L1 weight must be >= 0, got " + l1Weight);
+    }
+    if (resolution < 8 || resolution % 8 != 0) {
+      throw new IllegalArgumentException(
+          "resolution must be a positive multiple of 8, got " + resolution);
+    }
+  }
+
+  /** The published recipe (README of the official code). */
+  public static ConceptInversionParams defaults() {
+    return new ConceptInversionParams(
+        500, 4, 3, "girl", "<s2>", 5e-4, true, 0.9, 0.999, 1e-8, 1e-2, true, 1.0, 0.5, 512, 0);
+  }
+
+  /** The learning rate AdamW uses. */
+  public double effectiveLearningRate() {
+    return scaleLearningRate ? learningRate * gradientAccumulation : learningRate;
+  }
+
+  public int microSteps() {
+    return steps * gradientAccumulation;
+  }
+
+  public ConceptInversionParams withSteps(int steps) {
+    return new ConceptInversionParams(
+        steps,
+        gradientAccumulation,
+        tokens,
+        initializerWord,
+        placeholder,
+        learningRate,
+        scaleLearningRate,
+        beta1,
+        beta2,
+        adamEpsilon,
+        weightDecay,
+        useL1,
+        l1Weight,
+        flipProbability,
+        resolution,
+        seed);
+  }
+
+  public ConceptInversionParams withTokens(int tokens) {
+    return new ConceptInversionParams(
+        steps,
+        gradientAccumulation,
+        tokens,
+        initializerWord,
+        placeholder,
+        learningRate,
+        scaleLearningRate,
+        beta1,
+        beta2,
+        adamEpsilon,
+        weightDecay,
+        useL1,
+        l1Weight,
+        flipProbability,
+        resolution,
+        seed);
+  }
+
+  public ConceptInversionParams withInitializerWord(String word) {
+    return new ConceptInversionParams(
+        steps,
+        gradientAccumulation,
+        tokens,
+        word,
+        placeholder,
+        learningRate,
+        scaleLearningRate,
+        beta1,
+        beta2,
+        adamEpsilon,
+        weightDecay,
+        useL1,
+        l1Weight,
+        flipProbability,
+        resolution,
+        seed);
+  }
+
+  public ConceptInversionParams withResolution(int resolution) {
+    return new ConceptInversionParams(
+        steps,
+        gradientAccumulation,
+        tokens,
+        initializerWord,
+        placeholder,
+        learningRate,
+        scaleLearningRate,
+        beta1,
+        beta2,
+        adamEpsilon,
+        weightDecay,
+        useL1,
+        l1Weight,
+        flipProbability,
+        resolution,
+        seed);
+  }
+
+  public ConceptInversionParams withSeed(long seed) {
+    return new ConceptInversionParams(
+        steps,
+        gradientAccumulation,
+        tokens,
+        initializerWord,
+        placeholder,
+        learningRate,
+        scaleLearningRate,
+        beta1,
+        beta2,
+        adamEpsilon,
+        weightDecay,
+        useL1,
+        l1Weight,
+        flipProbability,
+        resolution,
+        seed);
+  }
+
+  private static void requirePositive(String name, int value) {
+    if (value < 1) {
+      throw new IllegalArgumentException(name + " must be >= 1, got " + value);
+    }
+  }
+}

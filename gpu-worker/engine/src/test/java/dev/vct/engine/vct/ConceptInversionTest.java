@@ -1,0 +1,122 @@
+package dev.vct.engine.vct;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConceptInversionTest {
+
+  @TempDir static Path dir;
+  private static VctModels models;
+  private static final float[] REFERENCE = TinyVct.image(TinyVct.RESOLUTION, 1);
+
+  @BeforeAll
+  static void load() {
+    models = TinyVct.load(dir.resolve("model"));
+  }
+
+  @AfterAll
+  static void close() {
+    models.close();
+  }
+
+  private static ConceptEmbedding uninterrupted(ConceptInversionParams params) {
+    ConceptInversion stage = ConceptInversion.start(models, params, REFERENCE);
+    stage.run(ProgressListener.NONE, Cancellation.NEVER);
+    return stage.result();
+  }
+
+  @Test
+  void resumedConceptInversionMatchesUninterruptedRunBitForBit() {
+    ConceptInversionParams params = TinyVct.conceptParams();
+    ConceptEmbedding expected = uninterrupted(params);
+    for (int stop : new int[] {0, 1, 2}) {
+      ConceptInversion first = ConceptInversion.start(models, params, REFERENCE);
+      first.runUntil(stop, ProgressListener.NONE, Cancellation.NEVER);
+      Path file = dir.resolve("concept-" + stop + ".safetensors");
+      first.saveCheckpoint(file);
+      ConceptInversion resumed =
+          ConceptInversion.resume(models, params, REFERENCE, StageCheckpoint.read(file));
+      assertEquals(stop, resumed.completedSteps());
+      resumed.run(ProgressListener.NONE, Cancellation.NEVER);
+      assertEquals(expected, resumed.result(), "resumed after step " + stop);
+    }
+  }
+
+  @Test
+  void sameSeedGivesTheSameEmbeddingAndAnotherSeedAnotherOne() {
+    ConceptInversionParams params = TinyVct.conceptParams().withSteps(1);
+    ConceptEmbedding a = uninterrupted(params);
+    assertEquals(a, uninterrupted(params));
+    assertNotEquals(a, uninterrupted(params.withSeed(7)));
+  }
+
+  @Test
+  void trainingMovesOnlyTheConceptRowsFromTheInitializerWord() {
+    ConceptInversionParams params = TinyVct.conceptParams();
+    float[] initial = ConceptInversion.initialRows(models, params);
+    ConceptEmbedding learned = uninterrupted(params);
+    assertEquals(params.tokens(), learned.tokens());
+    assertEquals(models.textHidden(), learned.hidden());
+    assertFalse(Arrays.equals(initial, learned.rows()), "AdamW steps change the rows");
+    // Adam moves each coordinate by at most about lr per step (plus the decay)
+    double lr = params.effectiveLearningRate();
+    float[] rows = learned.rows();
+    for (int i = 0; i < rows.length; i++) {
+      assertTrue(Math.abs(rows[i] - initial[i]) <= params.steps() * lr * 1.01 + 1e-4);
+    }
+  }
+
+  @Test
+  void cancellationStopsAfterTheStepInProgress() {
+    ConceptInversionParams params = TinyVct.conceptParams();
+    ConceptInversion stage = ConceptInversion.start(models, params, REFERENCE);
+    Cancellation.Flag flag = Cancellation.flag();
+    List<Integer> reported = new ArrayList<>();
+    int done =
+        stage.run(
+            (step, total, loss) -> {
+              reported.add(step);
+              assertEquals(params.steps(), total);
+              assertTrue(Double.isFinite(loss));
+              if (step == 1) {
+                flag.cancel();
+              }
+            },
+            flag);
+    assertEquals(1, done);
+    assertEquals(List.of(1), reported);
+    assertThrows(IllegalStateException.class, stage::result);
+  }
+
+  @Test
+  void checkpointRoundTripsThroughBytesAndRejectsOtherParameters() {
+    ConceptInversionParams params = TinyVct.conceptParams();
+    ConceptInversion stage = ConceptInversion.start(models, params, REFERENCE);
+    stage.runUntil(1, ProgressListener.NONE, Cancellation.NEVER);
+    StageCheckpoint restored = StageCheckpoint.fromBytes(stage.checkpoint().toBytes());
+    assertArrayEquals(stage.rows(), restored.floats("rows"));
+    IllegalArgumentException other =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ConceptInversion.resume(models, params.withSeed(9), REFERENCE, restored));
+    assertTrue(other.getMessage().contains("other parameters"), other.getMessage());
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            ConceptInversion.resume(
+                models, params, TinyVct.image(TinyVct.RESOLUTION, 5), restored));
+  }
+}

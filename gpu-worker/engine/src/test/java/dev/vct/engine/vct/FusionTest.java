@@ -1,0 +1,166 @@
+package dev.vct.engine.vct;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import dev.vct.engine.nn.DefaultAttentionProcessor;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FusionTest {
+
+  @TempDir static Path dir;
+  private static VctModels models;
+  private static ContentEmbedding content;
+  private static ConceptEmbedding concept;
+
+  @BeforeAll
+  static void prepare() {
+    models = TinyVct.load(dir.resolve("model"));
+    ContentInversion inversion =
+        ContentInversion.start(models, TinyVct.contentParams(), TinyVct.image(64, 2));
+    inversion.run(ProgressListener.NONE, Cancellation.NEVER);
+    content = inversion.result();
+    ConceptInversion learning =
+        ConceptInversion.start(models, TinyVct.conceptParams().withSteps(1), TinyVct.image(64, 1));
+    learning.run(ProgressListener.NONE, Cancellation.NEVER);
+    concept = learning.result();
+  }
+
+  @AfterAll
+  static void close() {
+    models.close();
+  }
+
+  @Test
+  void contentBranchReproducesTheContentInversionReconstructionExactly() {
+    Fusion fusion = Fusion.start(models, FusionParams.defaults(), content, concept);
+    fusion.run(ProgressListener.NONE, Cancellation.NEVER);
+    FusionResult result = fusion.result();
+    assertArrayEquals(content.reconstruction(), result.reconstruction());
+    assertFalse(
+        java.util.Arrays.equals(result.reconstruction(), result.translation()),
+        "the main branch differs from the content branch");
+  }
+
+  @Test
+  void resumedFusionMatchesUninterruptedRunBitForBit() {
+    Fusion whole = Fusion.start(models, FusionParams.defaults(), content, concept);
+    whole.run(ProgressListener.NONE, Cancellation.NEVER);
+    for (int stop : new int[] {1, 3}) {
+      Fusion first = Fusion.start(models, FusionParams.defaults(), content, concept);
+      first.runUntil(stop, ProgressListener.NONE, Cancellation.NEVER);
+      Fusion resumed =
+          Fusion.resume(
+              models,
+              FusionParams.defaults(),
+              content,
+              concept,
+              StageCheckpoint.fromBytes(first.checkpoint().toBytes()));
+      resumed.run(ProgressListener.NONE, Cancellation.NEVER);
+      assertEquals(whole.result(), resumed.result(), "resumed after step " + stop);
+    }
+  }
+
+  /**
+   * A spy around every layer's processor: rows 0..2 of the batch (both unconditional rows and the
+   * content branch's conditional row) must always equal plain attention, and the main branch's
+   * conditional row may differ only where the processor reports an edit. The edits must be exactly:
+   * cross-attention in every layer for steps below int(0.2 (N + 1)), self-attention in the layers
+   * with at most selfMaxQueries queries for steps below int(0.9 N).
+   */
+  @Test
+  void spyProcessorSeesInjectionsOnlyInTheNamedLayersAndSteps() {
+    // 128 px: queries 256 / 64 / 16 / 4 per level; a limit of 64 excludes the finest level.
+    int r = 128;
+    ContentInversion inversion =
+        ContentInversion.start(
+            models, TinyVct.contentParams().withResolution(r).withSteps(5, 1), TinyVct.image(r, 3));
+    inversion.run(ProgressListener.NONE, Cancellation.NEVER);
+    FusionParams params =
+        new FusionParams(
+            7.5, 0.2, 0.9, 64, 0.5, false); // cross steps int(1.2) = 1, self int(4.5) = 4
+    Set<String> edits = new LinkedHashSet<>();
+    Set<String> changedRows = new HashSet<>();
+    Set<String> calls = new LinkedHashSet<>();
+    Fusion fusion =
+        Fusion.start(
+            models,
+            params,
+            inversion.result(),
+            concept,
+            (layer, step, cross) -> edits.add(step + " " + layer));
+    fusion.decorate(
+        injection ->
+            call -> {
+              NDArray edited = injection.attend(call);
+              NDArray plain = DefaultAttentionProcessor.INSTANCE.attend(call);
+              String key = call.context().step() + " " + call.path();
+              calls.add(key + " " + call.queries());
+              assertTrue(
+                  edited.get(":3").sub(plain.get(":3")).abs().max().getFloat() < 1e-6,
+                  key + ": rows other than the main branch's conditional row are untouched");
+              if (edited.get(3).sub(plain.get(3)).abs().max().getFloat() > 1e-6) {
+                changedRows.add(key);
+              }
+              return edited;
+            });
+    fusion.run(ProgressListener.NONE, Cancellation.NEVER);
+
+    Set<String> expected = new LinkedHashSet<>();
+    for (String call : calls) {
+      String[] parts = call.split(" ");
+      int step = Integer.parseInt(parts[0]);
+      String layer = parts[1];
+      long queries = Long.parseLong(parts[2]);
+      boolean cross = layer.endsWith("attn2");
+      if (cross ? step < 1 : step < 4 && queries <= 64) {
+        expected.add(step + " " + layer);
+      }
+    }
+    assertEquals(expected, edits);
+    assertTrue(edits.containsAll(changedRows), "the main branch changed only where edited");
+    assertTrue(changedRows.size() > edits.size() / 2, "edits change the attention");
+    List<String> layers = List.copyOf(models.unet().attentionProcessors().keySet());
+    assertEquals(5 * layers.size(), calls.size(), "every layer is called once per step");
+    assertTrue(
+        edits.stream().anyMatch(e -> e.startsWith("0 ") && e.endsWith("attn1"))
+            && edits.stream().noneMatch(e -> e.startsWith("4 ")),
+        "self edits stop at int(0.9 N)");
+  }
+
+  @Test
+  void officialEqualizerScalesPositionsZeroToKMinusOneAndTheFixOneToK() {
+    long[] ids = new long[77];
+    java.util.Arrays.fill(ids, 999);
+    ids[0] = 998;
+    ids[1] = 1000;
+    ids[2] = 1001;
+    ids[3] = 1002;
+    int[] placeholders = {1000, 1001, 1002};
+    float[] quirk = Fusion.equalizer(ids, placeholders, FusionParams.defaults(), 77);
+    float[] fixed =
+        Fusion.equalizer(ids, placeholders, FusionParams.defaults().withFixedEqualizer(true), 77);
+    assertArrayEquals(new float[] {0.5f, 0.5f, 0.5f, 1f, 1f}, java.util.Arrays.copyOf(quirk, 5));
+    assertArrayEquals(new float[] {1f, 0.5f, 0.5f, 0.5f, 1f}, java.util.Arrays.copyOf(fixed, 5));
+  }
+
+  @Test
+  void injectionCountsFollowTheOfficialRatios() {
+    FusionParams p = FusionParams.defaults();
+    assertEquals(10, p.crossSteps(50)); // int(0.2 * 51)
+    assertEquals(45, p.selfSteps(50)); // int(0.9 * 50)
+    assertEquals(2, p.crossSteps(10));
+    assertEquals(9, p.selfSteps(10));
+  }
+}
