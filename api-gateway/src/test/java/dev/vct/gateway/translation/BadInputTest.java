@@ -140,7 +140,7 @@ class BadInputTest {
             400,
             "invalid_parameter"),
         bad(
-            "resolution not a multiple of 64",
+            "resolution not a multiple of 8",
             v -> json(withParams(Map.of("resolution", 100))),
             400,
             "invalid_parameter"),
