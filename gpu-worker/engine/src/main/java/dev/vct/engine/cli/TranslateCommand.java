@@ -104,9 +104,7 @@ final class TranslateCommand implements Command {
           runStage(
               ContentInversion.NAME,
               () -> ContentInversion.start(models, contentParams, sourcePixels),
-              c ->
-                  ContentInversion.resume(
-                      models, contentParams, c, ContentInversion.sourceHash(sourcePixels)),
+              c -> ContentInversion.resume(models, contentParams, sourcePixels, c),
               checkpoints,
               err);
       FusionResult fused =
