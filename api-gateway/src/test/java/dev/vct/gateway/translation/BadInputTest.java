@@ -65,6 +65,14 @@ class BadInputTest {
         .post(PATH, key());
   }
 
+  /** A JSON upload without Content-Length (chunked), so the limit applies while reading. */
+  private static Http.Reply chunked(int bytes) {
+    byte[] body = new byte[bytes];
+    java.util.Arrays.fill(body, (byte) 'A');
+    body[0] = '"';
+    return Http.sendStreaming(PATH, key(), "application/json", body);
+  }
+
   private static final byte[] PNG = TestImages.png(32, 32, 3);
 
   private static Arguments bad(
@@ -132,7 +140,7 @@ class BadInputTest {
             400,
             "invalid_parameter"),
         bad(
-            "resolution not a multiple of 64",
+            "resolution not a multiple of 8",
             v -> json(withParams(Map.of("resolution", 100))),
             400,
             "invalid_parameter"),
@@ -159,6 +167,7 @@ class BadInputTest {
             v -> json(body(b64(new byte[3 << 20]), b64(PNG), null)),
             413,
             "request_too_large"),
+        bad("chunked body over the request limit", v -> chunked(5 << 20), 413, "request_too_large"),
         bad(
             "truncated PNG",
             v -> files(TestImages.cut(TestImages.png(64, 64, 4), 300), "cut.png", PNG),
