@@ -1,6 +1,8 @@
 package dev.vct.system;
 
 import dev.vct.storage.event.StageEvent;
+import dev.vct.storage.event.StageRequest;
+import dev.vct.storage.event.Topics;
 import dev.vct.storage.job.Stage;
 import dev.vct.system.JobClient.JobRow;
 import java.io.PrintStream;
@@ -21,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
 
 /**
  * {@code ./vct bench jobs}: the job system's own cost. Starts the stack of {@link JobStack} (real
@@ -53,13 +56,18 @@ public final class JobsBenchmark {
 
   private final JobStack stack;
   private final JobClient client;
-  private final StageEventLog stageEvents;
+  private final EventLog events;
   private final PrintStream out;
 
   private JobsBenchmark(JobStack stack, PrintStream out) {
     this.stack = stack;
     this.client = new JobClient(stack);
-    this.stageEvents = new StageEventLog(stack.kafka().bootstrapServers());
+    List<String> topics = new ArrayList<>();
+    topics.add(Topics.STAGE_EVENTS);
+    for (Stage stage : Stage.values()) {
+      topics.add(Topics.forStage(stage));
+    }
+    this.events = new EventLog(stack.kafka().bootstrapServers(), topics);
     this.out = out;
   }
 
@@ -103,7 +111,7 @@ public final class JobsBenchmark {
         bench.run(options);
       } finally {
         bench.client.close();
-        bench.stageEvents.close();
+        bench.events.close();
       }
     }
   }
@@ -159,48 +167,104 @@ public final class JobsBenchmark {
     double achievedRate = count / ((System.nanoTime() - start) / 1e9);
     Map<UUID, JobRow> done =
         client.awaitTerminal(submitted.keySet(), Duration.ofSeconds(60).plus(length));
-    return new Step(rate, achievedRate, submitted, done, lastSubmission, criticalPaths(done));
+    return new Step(
+        rate, achievedRate, submitted, done, lastSubmission, timelines(done, submitted));
   }
 
-  /** Per job, the stage time on its critical path: max(inversions) + fusion + scoring. */
-  private Map<UUID, Duration> criticalPaths(Map<UUID, JobRow> jobs) {
-    Map<UUID, Map<Stage, Duration>> ran = new HashMap<>();
-    Map<String, Instant> started = new HashMap<>();
+  /**
+   * Per job, where its time went along its critical path (the later inversion, fusion, scoring),
+   * from the stage requests on the stage topics (dispatched: the orchestrator's transaction;
+   * relayed: the record's create time) and the workers' reports.
+   */
+  private Map<UUID, Timeline> timelines(Map<UUID, JobRow> jobs, Map<UUID, Instant> submitted) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      ran.clear();
-      started.clear();
-      for (StageEvent event : stageEvents.events()) {
-        if (!jobs.containsKey(event.jobId())) {
-          continue;
-        }
-        String attempt = event.stageRunId() + "/" + event.attempt();
-        if (event instanceof StageEvent.Started) {
-          started.put(attempt, event.occurredAt());
-        } else if (event instanceof StageEvent.Succeeded && started.containsKey(attempt)) {
-          ran.computeIfAbsent(event.jobId(), j -> new EnumMap<>(Stage.class))
-              .put(event.stage(), Duration.between(started.get(attempt), event.occurredAt()));
+    Map<UUID, Timeline> timelines = new HashMap<>();
+    while (timelines.size() < jobs.size() && System.nanoTime() < deadline) {
+      Map<String, StageRequest> requests = new HashMap<>();
+      Map<String, Instant> relayed = new HashMap<>();
+      Map<String, Instant> started = new HashMap<>();
+      Map<String, Instant> succeeded = new HashMap<>();
+      for (EventLog.Received received : events.received()) {
+        if (received.event() instanceof StageRequest r && jobs.containsKey(r.jobId())) {
+          requests.put(attempt(r.stageRunId(), r.attempt()), r);
+          relayed.put(attempt(r.stageRunId(), r.attempt()), received.produced());
+        } else if (received.event() instanceof StageEvent e && jobs.containsKey(e.jobId())) {
+          if (e instanceof StageEvent.Started) {
+            started.put(attempt(e.stageRunId(), e.attempt()), e.occurredAt());
+          } else if (e instanceof StageEvent.Succeeded) {
+            succeeded.put(attempt(e.stageRunId(), e.attempt()), e.occurredAt());
+          }
         }
       }
-      boolean complete =
-          ran.size() == jobs.size()
-              && ran.values().stream().allMatch(m -> m.size() == Stage.values().length);
-      if (complete || System.nanoTime() > deadline) {
-        break;
-      }
+      Map<UUID, Map<Stage, Hop>> hops = new HashMap<>();
+      succeeded.forEach(
+          (key, done) -> {
+            StageRequest r = requests.get(key);
+            if (r != null && started.containsKey(key)) {
+              hops.computeIfAbsent(r.jobId(), j -> new EnumMap<>(Stage.class))
+                  .put(
+                      r.stage(), new Hop(r.occurredAt(), relayed.get(key), started.get(key), done));
+            }
+          });
+      hops.forEach(
+          (job, stages) -> {
+            if (stages.size() == Stage.values().length) {
+              timelines.put(
+                  job, Timeline.of(submitted.get(job), stages, jobs.get(job).finishedAt()));
+            }
+          });
     }
-    Map<UUID, Duration> paths = new HashMap<>();
-    ran.forEach(
-        (job, stages) -> {
-          Duration content = stages.getOrDefault(Stage.CONTENT_INVERSION, Duration.ZERO);
-          Duration concept = stages.getOrDefault(Stage.CONCEPT_INVERSION, Duration.ZERO);
-          paths.put(
-              job,
-              (content.compareTo(concept) > 0 ? content : concept)
-                  .plus(stages.getOrDefault(Stage.FUSION, Duration.ZERO))
-                  .plus(stages.getOrDefault(Stage.SCORING, Duration.ZERO)));
-        });
-    return paths;
+    return timelines;
+  }
+
+  private static String attempt(UUID stageRun, int attempt) {
+    return stageRun + "/" + attempt;
+  }
+
+  /** One stage's run: dispatched by the orchestrator, relayed to Kafka, started, succeeded. */
+  private record Hop(Instant dispatched, Instant relayed, Instant started, Instant succeeded) {}
+
+  /**
+   * A job's time along its critical path, in milliseconds: planning (submission to the inversions'
+   * dispatch), the outbox relay, the workers' pickup (relayed to started), the stages themselves,
+   * and the orchestrator's reaction (a stage's success to the next dispatch or the job's end).
+   */
+  private record Timeline(
+      long endToEnd, long plan, long relay, long pickup, long stages, long react) {
+
+    static Timeline of(Instant submitted, Map<Stage, Hop> hops, Instant finished) {
+      Hop content = hops.get(Stage.CONTENT_INVERSION);
+      Hop concept = hops.get(Stage.CONCEPT_INVERSION);
+      Hop inversion = content.succeeded().isAfter(concept.succeeded()) ? content : concept;
+      List<Hop> path = List.of(inversion, hops.get(Stage.FUSION), hops.get(Stage.SCORING));
+      long relay = 0;
+      long pickup = 0;
+      long stages = 0;
+      long react = 0;
+      for (int i = 0; i < path.size(); i++) {
+        Hop hop = path.get(i);
+        relay += millis(hop.dispatched(), hop.relayed());
+        pickup += millis(hop.relayed(), hop.started());
+        stages += millis(hop.started(), hop.succeeded());
+        Instant next = i + 1 < path.size() ? path.get(i + 1).dispatched() : finished;
+        react += millis(hop.succeeded(), next);
+      }
+      return new Timeline(
+          millis(submitted, finished),
+          millis(submitted, inversion.dispatched()),
+          relay,
+          pickup,
+          stages,
+          react);
+    }
+
+    long overhead() {
+      return endToEnd - stages;
+    }
+
+    private static long millis(Instant from, Instant to) {
+      return Duration.between(from, to).toMillis();
+    }
   }
 
   /** One run at one rate and what it measured. */
@@ -210,30 +274,13 @@ public final class JobsBenchmark {
       Map<UUID, Instant> submitted,
       Map<UUID, JobRow> done,
       Instant lastSubmission,
-      Map<UUID, Duration> criticalPaths) {
+      Map<UUID, Timeline> timelines) {
 
-    List<Long> endToEndMillis() {
-      return sorted(
-          submitted.keySet().stream()
-              .map(job -> Duration.between(submitted.get(job), done.get(job).finishedAt()))
-              .map(Duration::toMillis)
-              .toList());
-    }
-
-    List<Long> overheadMillis() {
-      return sorted(
-          submitted.keySet().stream()
-              .filter(criticalPaths::containsKey)
-              .map(
-                  job ->
-                      Duration.between(submitted.get(job), done.get(job).finishedAt())
-                          .minus(criticalPaths.get(job)))
-              .map(Duration::toMillis)
-              .toList());
-    }
-
-    List<Long> stageMillis() {
-      return sorted(criticalPaths.values().stream().map(Duration::toMillis).toList());
+    List<Long> values(ToLongFunction<Timeline> part) {
+      List<Long> values = new ArrayList<>();
+      timelines.values().forEach(t -> values.add(part.applyAsLong(t)));
+      Collections.sort(values);
+      return values;
     }
 
     long succeeded() {
@@ -250,7 +297,8 @@ public final class JobsBenchmark {
     }
 
     String summary() {
-      List<Long> overhead = overheadMillis();
+      List<Long> overhead = values(Timeline::overhead);
+      List<Long> endToEnd = values(Timeline::endToEnd);
       return String.format(
           Locale.ROOT,
           "%d jobs submitted at %.1f/s, %d succeeded; overhead p50 %d ms, p99 %d ms;"
@@ -260,16 +308,20 @@ public final class JobsBenchmark {
           succeeded(),
           percentile(overhead, 50),
           percentile(overhead, 99),
-          percentile(endToEndMillis(), 50),
-          percentile(endToEndMillis(), 99),
+          percentile(endToEnd, 50),
+          percentile(endToEnd, 99),
           keptUp() ? "kept up" : "fell behind");
     }
 
     String table() {
       Map<String, List<Long>> rows = new LinkedHashMap<>();
-      rows.put("overhead (end-to-end - stages)", overheadMillis());
-      rows.put("end-to-end", endToEndMillis());
-      rows.put("stages on the critical path", stageMillis());
+      rows.put("overhead (end-to-end - stages)", values(Timeline::overhead));
+      rows.put("end-to-end", values(Timeline::endToEnd));
+      rows.put("  stages (critical path)", values(Timeline::stages));
+      rows.put("  submit to first dispatch", values(Timeline::plan));
+      rows.put("  outbox relay (3 hops)", values(Timeline::relay));
+      rows.put("  worker pickup (3 hops)", values(Timeline::pickup));
+      rows.put("  orchestrator reaction (3)", values(Timeline::react));
       StringBuilder text = new StringBuilder();
       text.append(
           String.format(
@@ -286,12 +338,6 @@ public final class JobsBenchmark {
                       percentile(values, 99),
                       percentile(values, 100))));
       return text.toString();
-    }
-
-    private static List<Long> sorted(List<Long> values) {
-      List<Long> copy = new ArrayList<>(values);
-      Collections.sort(copy);
-      return copy;
     }
 
     /** Nearest-rank percentile; -1 for no values. */

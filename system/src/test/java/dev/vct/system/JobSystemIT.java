@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vct.local.QuarkusService;
 import dev.vct.storage.event.StageEvent;
+import dev.vct.storage.event.Topics;
 import dev.vct.storage.job.Stage;
 import dev.vct.system.JobClient.JobRow;
 import dev.vct.system.JobClient.StageRunRow;
@@ -62,7 +63,7 @@ class JobSystemIT {
 
   private JobStack stack;
   private JobClient client;
-  private StageEventLog stageEvents;
+  private EventLog stageEvents;
   private CompletableFuture<Void> restartedWorker = CompletableFuture.completedFuture(null);
 
   @BeforeAll
@@ -70,7 +71,7 @@ class JobSystemIT {
     Path dataDir = Files.createTempDirectory("vct-system-");
     stack = JobStack.start(dataDir, SETTINGS);
     client = new JobClient(stack);
-    stageEvents = new StageEventLog(stack.kafka().bootstrapServers());
+    stageEvents = new EventLog(stack.kafka().bootstrapServers(), List.of(Topics.STAGE_EVENTS));
   }
 
   @AfterAll

@@ -108,16 +108,19 @@ public class JobService {
           run.stage, Duration.between(run.dispatchedAt, started.occurredAt()).abs(), resumed);
       run.status = StageRunStatus.RUNNING;
       run.startedAt = now;
-      if (resumed) {
-        run.progressStep = started.resumedFromStep();
-      }
+      // a fresh attempt counts from zero again; a resumed one from its checkpoint
+      run.progressStep = started.resumedFromStep();
       alive(run, now);
       events.append(stageChanged(job, run));
     } else if (event instanceof StageEvent.Progress progress) {
+      alive(run, now);
+      if (run.progressStep != null && progress.step() <= run.progressStep) {
+        // applied after a later report of the same attempt: nothing new to tell
+        return;
+      }
       run.progressStep = progress.step();
       run.progressTotal = progress.totalSteps();
       run.progressLoss = progress.loss();
-      alive(run, now);
       events.append(
           JobEvent.Progress.of(
               job.id,
@@ -130,8 +133,10 @@ public class JobService {
     } else if (event instanceof StageEvent.Heartbeat) {
       alive(run, now);
     } else if (event instanceof StageEvent.Checkpointed checkpointed) {
-      run.checkpointKey = checkpointed.checkpointKey();
-      run.checkpointStep = checkpointed.step();
+      if (run.checkpointStep == null || checkpointed.step() > run.checkpointStep) {
+        run.checkpointKey = checkpointed.checkpointKey();
+        run.checkpointStep = checkpointed.step();
+      }
       alive(run, now);
     } else if (event instanceof StageEvent.Released released) {
       if (released.checkpointKey() != null) {

@@ -16,13 +16,24 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
  * {@code vct.dead-letter} without stopping the partition. Each handler is idempotent (the
  * processed-event log, in the transaction of the change); the record is acknowledged after the
  * transaction committed.
+ *
+ * <p>Submissions and stage events are handled concurrently on the {@value #POOL} worker pool
+ * ({@code smallrye.messaging.worker.orchestrator-events.max-concurrency}): one handler is a few
+ * database round trips, and handled one at a time they capped the job rate (10 jobs/s here). Events
+ * of one job are still applied one at a time, under the job's row lock, and the rare reordering
+ * between them is harmless: an event of a finished stage or a superseded attempt changes nothing,
+ * and progress never goes backwards. The connector commits an offset only once every record before
+ * it is acknowledged.
  */
 @ApplicationScoped
 public class EventConsumers {
+  /** The worker pool of the event handlers. */
+  static final String POOL = "orchestrator-events";
+
   @Inject JobService jobs;
 
   @Incoming("job-submitted")
-  @Blocking
+  @Blocking(value = POOL, ordered = false)
   public void submitted(String json) {
     JobSubmitted event = EventJson.decode(json, JobSubmitted.class);
     Transient.retry(
@@ -30,7 +41,7 @@ public class EventConsumers {
   }
 
   @Incoming("stage-events")
-  @Blocking
+  @Blocking(value = POOL, ordered = false)
   public void stageEvent(String json) {
     StageEvent event = EventJson.decode(json, StageEvent.class);
     Transient.retry(

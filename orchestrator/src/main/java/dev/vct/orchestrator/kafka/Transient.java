@@ -12,9 +12,9 @@ import org.jboss.logging.Logger;
 
 /**
  * Runs an event handler until it succeeds while the failure is the database's (down, restarting, a
- * lock conflict): those events must not reach the dead-letter topic, and stopping the partition
- * keeps the job's events in order. Any other failure is a bug or a bad event: tried a few times,
- * then rethrown so that the consumer sends the record to the dead-letter topic.
+ * lock conflict): those events must not reach the dead-letter topic, and the partition's offset
+ * stays behind the event until it is applied. Any other failure is a bug or a bad event: tried a
+ * few times, then rethrown so that the consumer sends the record to the dead-letter topic.
  */
 public final class Transient {
   private static final Logger LOG = Logger.getLogger(Transient.class);

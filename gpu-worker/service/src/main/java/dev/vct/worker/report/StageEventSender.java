@@ -57,7 +57,8 @@ public class StageEventSender {
   }
 
   /**
-   * Sends a report that may be lost (progress, heartbeat, checkpoint): the next one replaces it.
+   * Sends a report without waiting for the broker (started, progress, heartbeat, checkpoint): one
+   * that is lost is replaced by the next, or by the outcome, which is awaited.
    */
   public void send(StageEvent event) {
     producer.send(

@@ -29,13 +29,14 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -88,8 +89,15 @@ public class StageConsumerLoop {
   /** The in-flight request of each partition (at most one); polling thread only. */
   private final Map<TopicPartition, InFlight> inFlight = new HashMap<>();
 
+  /**
+   * Offsets handed to {@code commitAsync}, made sure of with {@code commitSync} before their
+   * partition leaves this worker or the worker stops; polling thread only.
+   */
+  private final Map<TopicPartition, OffsetAndMetadata> committing = new HashMap<>();
+
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean draining;
+  private volatile boolean stopping;
   private volatile Instant lastPoll = Instant.now();
   private volatile Thread thread;
   private KafkaConsumer<String, byte[]> consumer;
@@ -121,6 +129,7 @@ public class StageConsumerLoop {
     runner.drain();
     if (!stopped.await(config.drainTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
       LOG.warn("drain timed out; unfinished requests will be redelivered");
+      stopping = true;
       consumer.wakeup();
     }
     if (consumerMetrics != null) {
@@ -146,8 +155,9 @@ public class StageConsumerLoop {
     try {
       consumer.subscribe(topics, new Rebalance());
       while (!(draining && inFlight.isEmpty() && finished.isEmpty())) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(config.kafka().pollTimeout())) {
-          accept(record);
+        Set<TopicPartition> rewound = new HashSet<>();
+        for (ConsumerRecord<String, byte[]> record : poll()) {
+          accept(record, rewound);
         }
         lastPoll = Instant.now();
         commitFinished();
@@ -157,13 +167,48 @@ public class StageConsumerLoop {
     } catch (RuntimeException e) {
       LOG.error("stage consumer stopped on an unexpected error", e);
     } finally {
+      try {
+        commitNow(List.copyOf(committing.keySet()));
+      } catch (RuntimeException e) {
+        LOG.warnf("could not commit the last offsets: %s", e.getMessage());
+      }
       consumer.close(Duration.ofSeconds(5));
       stopped.countDown();
     }
   }
 
-  private void accept(ConsumerRecord<String, byte[]> record) {
+  /**
+   * Waits up to the poll timeout for requests; a stage that finishes wakes the wait up, so its
+   * offset is committed and the worker takes the next request at once, not a poll timeout later.
+   */
+  private ConsumerRecords<String, byte[]> poll() {
+    try {
+      return consumer.poll(config.kafka().pollTimeout());
+    } catch (WakeupException e) {
+      if (stopping) {
+        throw e;
+      }
+      return ConsumerRecords.empty();
+    }
+  }
+
+  /**
+   * Starts the request of {@code record} when its partition has none running and the worker has a
+   * free slot; otherwise rewinds the partition to it (once per poll: {@code rewound}), so that it
+   * is read again when the partition resumes.
+   */
+  private void accept(ConsumerRecord<String, byte[]> record, Set<TopicPartition> rewound) {
     TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+    if (rewound.contains(partition)) {
+      return;
+    }
+    if (draining || inFlight.containsKey(partition) || inFlight.size() >= config.concurrency()) {
+      // Not started: rewind so the offset is not skipped (when draining, the next owner reads it).
+      consumer.seek(partition, record.offset());
+      consumer.pause(List.of(partition));
+      rewound.add(partition);
+      return;
+    }
     StageRequest request;
     try {
       request =
@@ -173,18 +218,17 @@ public class StageConsumerLoop {
       deadLetter(record, partition, e);
       return;
     }
-    if (draining) {
-      // Not started: rewind so the offset is not skipped; the next owner reads it again.
-      consumer.seek(partition, record.offset());
-      consumer.pause(List.of(partition));
-      return;
-    }
     inFlight.put(partition, new InFlight(record.offset(), request));
     consumer.pause(List.of(partition));
     if (inFlight.size() >= config.concurrency()) {
       consumer.pause(consumer.assignment());
     }
-    runner.start(request, commit -> finished.add(new Finished(partition, record.offset(), commit)));
+    runner.start(
+        request,
+        commit -> {
+          finished.add(new Finished(partition, record.offset(), commit));
+          consumer.wakeup();
+        });
   }
 
   private void deadLetter(
@@ -204,35 +248,92 @@ public class StageConsumerLoop {
     }
   }
 
+  /**
+   * Commits every request finished since the last poll in one commit, rewinds those that must run
+   * again, and resumes the partitions that are free.
+   */
   private void commitFinished() {
+    Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
+    Set<TopicPartition> assigned = consumer.assignment();
     Finished done;
     while ((done = finished.poll()) != null) {
       InFlight was = inFlight.get(done.partition());
       if (was != null && was.offset() == done.offset()) {
         inFlight.remove(done.partition());
       }
-      if (done.commit() && consumer.assignment().contains(done.partition())) {
-        commit(done.partition(), done.offset());
-      } else if (!done.commit() && consumer.assignment().contains(done.partition())) {
+      if (!assigned.contains(done.partition())) {
+        continue;
+      }
+      if (done.commit()) {
+        commits.merge(
+            done.partition(),
+            new OffsetAndMetadata(done.offset() + 1),
+            (a, b) -> a.offset() >= b.offset() ? a : b);
+      } else {
+        commits.remove(done.partition());
         consumer.seek(done.partition(), done.offset());
       }
     }
+    commit(commits);
     if (draining) {
-      consumer.pause(consumer.assignment());
+      consumer.pause(assigned);
     } else if (inFlight.size() < config.concurrency()) {
-      Set<TopicPartition> idle = new HashSet<>(consumer.assignment());
+      Set<TopicPartition> idle = new HashSet<>(assigned);
       idle.removeAll(inFlight.keySet());
       consumer.resume(idle);
     }
   }
 
   private void commit(TopicPartition partition, long offset) {
-    try {
-      consumer.commitSync(Map.of(partition, new OffsetAndMetadata(offset + 1)));
-    } catch (CommitFailedException e) {
-      // The partition moved during a rebalance; its new owner may run the request again, which
-      // the orchestrator absorbs (same attempt, idempotent events).
-      LOG.warnf("could not commit %s offset %d: %s", partition, offset, e.getMessage());
+    commit(Map.of(partition, new OffsetAndMetadata(offset + 1)));
+  }
+
+  /**
+   * Commits without waiting: the outcomes are already reported, and a commit that is lost only
+   * means a request runs again, which the orchestrator absorbs (same attempt, idempotent events). A
+   * commit per short stage, awaited, made this thread the bottleneck at tens of stages a second.
+   */
+  private void commit(Map<TopicPartition, OffsetAndMetadata> offsets) {
+    if (offsets.isEmpty()) {
+      return;
+    }
+    committing.putAll(offsets);
+    consumer.commitAsync(
+        offsets,
+        (committed, error) -> {
+          if (error != null) {
+            LOG.debugf("commit of %s failed: %s", committed, error.getMessage());
+          }
+        });
+  }
+
+  /** Waits until the offsets handed to {@link #commit} for {@code partitions} are committed. */
+  private void commitNow(Collection<TopicPartition> partitions) {
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (TopicPartition partition : partitions) {
+      OffsetAndMetadata offset = committing.remove(partition);
+      if (offset != null) {
+        offsets.put(partition, offset);
+      }
+    }
+    if (offsets.isEmpty()) {
+      return;
+    }
+    while (true) {
+      try {
+        consumer.commitSync(offsets);
+        return;
+      } catch (WakeupException e) {
+        // A stage finished during the commit; that wake-up was meant for the poll.
+        if (stopping) {
+          throw e;
+        }
+      } catch (KafkaException e) {
+        // The partitions moved already; their new owner may run the requests again, which the
+        // orchestrator absorbs.
+        LOG.warnf("could not commit %s: %s", offsets, e.getMessage());
+        return;
+      }
     }
   }
 
@@ -261,7 +362,8 @@ public class StageConsumerLoop {
     consumerConfig.put(ConsumerConfig.CLIENT_ID_CONFIG, "vct-worker-" + identity.id());
     consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    consumerConfig.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+    // One poll may start a request on each free slot; the rest of a partition is read again.
+    consumerConfig.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(16, config.concurrency()));
     consumerConfig.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
     consumerConfig.put(
         ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
@@ -287,12 +389,14 @@ public class StageConsumerLoop {
       if (!partitions.isEmpty()) {
         metrics.rebalanced("revoked");
       }
+      commitNow(partitions);
       stopInFlight(partitions);
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
       metrics.rebalanced("lost");
+      partitions.forEach(committing::remove);
       stopInFlight(partitions);
     }
 

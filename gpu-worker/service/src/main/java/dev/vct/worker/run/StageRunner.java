@@ -192,10 +192,10 @@ public class StageRunner {
     Optional<Checkpoint> resumeFrom = furthestCheckpoint(request);
     metrics.queued(request.stage(), Duration.between(request.occurredAt(), run.startedAt).abs());
     resumeFrom.ifPresent(c -> metrics.resumed(request.stage()));
-    if (!report(
-        StageEvent.Started.of(ref, identity.id(), resumeFrom.map(Checkpoint::step).orElse(null)))) {
-      return false;
-    }
+    // Not awaited: one producer keeps a job's events in order, so the outcome, which is awaited
+    // before the request is committed, cannot arrive before this report.
+    sender.send(
+        StageEvent.Started.of(ref, identity.id(), resumeFrom.map(Checkpoint::step).orElse(null)));
     RunContext context =
         new RunContext(
             ref,
