@@ -51,7 +51,8 @@ public class WebhookDispatcher {
 
   @Scheduled(
       every = "${vct.gateway.webhooks.poll-interval:1s}",
-      concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+      concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+      skipExecutionIf = Scheduled.ApplicationNotRunning.class)
   void deliverDue() {
     List<UUID> claimed = QuarkusTransaction.requiringNew().call(this::claimDue);
     List<CompletableFuture<Void>> sends =
