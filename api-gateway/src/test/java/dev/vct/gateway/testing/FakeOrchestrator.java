@@ -6,6 +6,7 @@ import dev.vct.storage.event.EventJson;
 import dev.vct.storage.event.JobEvent;
 import dev.vct.storage.event.Topics;
 import dev.vct.storage.job.Job;
+import dev.vct.storage.job.JobEventEntry;
 import dev.vct.storage.job.JobStatus;
 import dev.vct.storage.job.Scores;
 import dev.vct.storage.job.Stage;
@@ -14,7 +15,6 @@ import dev.vct.storage.job.StageRunStatus;
 import dev.vct.storage.persistence.Clock;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 import java.io.ByteArrayInputStream;
 import java.util.Properties;
 import java.util.UUID;
@@ -31,15 +31,11 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @ApplicationScoped
 public class FakeOrchestrator {
-  private final EntityManager em;
   private final BlobStore blobs;
   private final KafkaProducer<String, byte[]> producer;
 
   FakeOrchestrator(
-      EntityManager em,
-      BlobStore blobs,
-      @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap) {
-    this.em = em;
+      BlobStore blobs, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap) {
     this.blobs = blobs;
     Properties props = new Properties();
     props.put("bootstrap.servers", bootstrap);
@@ -141,33 +137,9 @@ public class FakeOrchestrator {
             });
   }
 
-  private static String typeOf(String json) {
-    try {
-      return EventJson.mapper().readTree(json).get("type").asText();
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   /** Appends to the job's event log (next sequence number) and publishes the event. */
   private void log(JobEvent event) {
-    long seq =
-        ((Number)
-                em.createNativeQuery(
-                        "select coalesce(max(seq), 0) + 1 from job_events where job_id = ?1")
-                    .setParameter(1, event.jobId())
-                    .getSingleResult())
-            .longValue();
-    String json = EventJson.encodeToString(event);
-    em.createNativeQuery(
-            "insert into job_events (job_id, seq, event_id, type, payload)"
-                + " values (?1, ?2, ?3, ?4, cast(?5 as jsonb))")
-        .setParameter(1, event.jobId())
-        .setParameter(2, seq)
-        .setParameter(3, event.eventId())
-        .setParameter(4, typeOf(json))
-        .setParameter(5, json)
-        .executeUpdate();
+    JobEventEntry.append(event.jobId(), JobEventEntry.lastSeq(event.jobId()) + 1, event);
     producer.send(new ProducerRecord<>(Topics.JOB_EVENTS, event.key(), EventJson.encode(event)));
   }
 }

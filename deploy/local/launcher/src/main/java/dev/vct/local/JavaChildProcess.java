@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -28,6 +29,7 @@ public final class JavaChildProcess {
   private final String mainClass;
   private final List<String> args;
   private final Path logFile;
+  private final Map<String, String> environment;
   private Process process;
 
   /**
@@ -43,12 +45,27 @@ public final class JavaChildProcess {
       String mainClass,
       List<String> args,
       Path logFile) {
+    this(name, classpath, jvmOptions, mainClass, args, Map.of(), logFile);
+  }
+
+  /**
+   * @param environment variables set in the child on top of this JVM's environment
+   */
+  public JavaChildProcess(
+      String name,
+      List<Path> classpath,
+      List<String> jvmOptions,
+      String mainClass,
+      List<String> args,
+      Map<String, String> environment,
+      Path logFile) {
     this.name = name;
     this.classpath = List.copyOf(classpath);
     this.jvmOptions = List.copyOf(jvmOptions);
     this.mainClass = mainClass;
     this.args = List.copyOf(args);
     this.logFile = logFile;
+    this.environment = Map.copyOf(environment);
   }
 
   /** Starts the child; fails when it is already running. Returns as soon as it is spawned. */
@@ -74,11 +91,12 @@ public final class JavaChildProcess {
     command.addAll(args);
     try {
       Files.createDirectories(logFile.toAbsolutePath().getParent());
-      process =
+      ProcessBuilder builder =
           new ProcessBuilder(command)
               .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-              .start();
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+      builder.environment().putAll(environment);
+      process = builder.start();
       process.getOutputStream().close();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + name + ": " + String.join(" ", command), e);

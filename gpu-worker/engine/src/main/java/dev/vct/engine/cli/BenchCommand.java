@@ -51,11 +51,16 @@ final class BenchCommand implements Command {
                        needs well over 10 GB)
 
         """
-        + ScoringBenchmark.USAGE;
+        + ScoringBenchmark.USAGE
+        + "\n"
+        + VctBenchmark.USAGE;
   }
 
   @Override
   public int run(List<String> argv, PrintStream out) throws Exception {
+    if (!argv.isEmpty() && argv.get(0).equals("vct")) {
+      return VctBenchmark.run(argv.subList(1, argv.size()), out);
+    }
     if (!argv.isEmpty() && argv.get(0).equals("score")) {
       return ScoringBenchmark.run(argv.subList(1, argv.size()), out, System.getenv());
     }
@@ -100,7 +105,7 @@ final class BenchCommand implements Command {
     return 0;
   }
 
-  private static String cpuModel() throws IOException {
+  static String cpuModel() throws IOException {
     Path cpuinfo = Path.of("/proc/cpuinfo");
     if (!Files.isReadable(cpuinfo)) {
       return "unknown CPU";

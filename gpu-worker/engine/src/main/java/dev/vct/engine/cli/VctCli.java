@@ -13,7 +13,12 @@ public final class VctCli {
 
   /** Every engine subcommand, one line each (owners add theirs). */
   static final List<Command> COMMANDS =
-      List.of(new InitTinyCommand(), new ParityCommand(), new BenchCommand(), new ScoreCommand());
+      List.of(
+          new InitTinyCommand(),
+          new ParityCommand(),
+          new BenchCommand(),
+          new ScoreCommand(),
+          new TranslateCommand());
 
   private VctCli() {}
 

@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -105,7 +106,7 @@ public final class DiffusersConfigs {
    */
   public static List<Integer> perBlock(List<Integer> values, int blocks, String key) {
     if (values.size() == 1) {
-      return java.util.Collections.nCopies(blocks, values.get(0));
+      return Collections.nCopies(blocks, values.get(0));
     }
     if (values.size() != blocks) {
       throw new IllegalArgumentException(

@@ -1,6 +1,7 @@
 package dev.vct.engine.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import java.util.function.Supplier;
 
@@ -31,7 +32,7 @@ public final class Scoped {
    * Keeps an array created inside a scoped computation alive beyond it (a recording, a cache): the
    * array leaves the current scope and belongs to {@code owner}'s lifetime.
    */
-  public static NDArray keep(NDArray array, ai.djl.ndarray.NDManager owner) {
+  public static NDArray keep(NDArray array, NDManager owner) {
     NDScope.unregister(array);
     array.attach(owner);
     return array;

@@ -2,6 +2,7 @@ package dev.vct.engine.unet;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -32,8 +33,6 @@ final class Timesteps {
     NDArray arguments = timesteps.reshape(-1, 1).mul(frequencies);
     NDArray sin = arguments.sin();
     NDArray cos = arguments.cos();
-    return flipSinToCos
-        ? NDArrays.concat(new ai.djl.ndarray.NDList(cos, sin), 1)
-        : NDArrays.concat(new ai.djl.ndarray.NDList(sin, cos), 1);
+    return NDArrays.concat(flipSinToCos ? new NDList(cos, sin) : new NDList(sin, cos), 1);
   }
 }

@@ -32,8 +32,9 @@ import java.util.TreeSet;
  * checkpoint's own config and loaded by exact checkpoint key.
  *
  * <p>Weights are plain arrays without gradients: backpropagation reaches the inputs (the encoder
- * hidden states, the sample) but never the weights. Intermediates are owned by the manager of the
- * {@code sample} passed to {@link #forward}: call it inside a per-step manager.
+ * hidden states, the sample) but never the weights. Each block frees its temporaries when it
+ * returns ({@link dev.vct.engine.nn.Scoped}); the result belongs to the manager of the {@code
+ * sample}, so a caller running steps gives each step its own manager.
  *
  * <p>Attention layers are listed by module path ({@code
  * down_blocks.0.attentions.0.transformer_blocks.0.attn1}, ...) in diffusers' order (down blocks, up

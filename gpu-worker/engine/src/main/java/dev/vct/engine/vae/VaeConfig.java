@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.vct.engine.nn.DiffusersConfigs;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -40,11 +41,11 @@ public record VaeConfig(
     blockOutChannels = blockOutChannels == null ? List.of(64) : List.copyOf(blockOutChannels);
     downBlockTypes =
         downBlockTypes == null
-            ? java.util.Collections.nCopies(blockOutChannels.size(), DOWN)
+            ? Collections.nCopies(blockOutChannels.size(), DOWN)
             : List.copyOf(downBlockTypes);
     upBlockTypes =
         upBlockTypes == null
-            ? java.util.Collections.nCopies(blockOutChannels.size(), UP)
+            ? Collections.nCopies(blockOutChannels.size(), UP)
             : List.copyOf(upBlockTypes);
     layersPerBlock = layersPerBlock == null ? 1 : layersPerBlock;
     latentChannels = latentChannels == null ? 4 : latentChannels;

@@ -124,8 +124,14 @@ public final class ContentInversion implements ResumableStage<ContentEmbedding> 
     return stage;
   }
 
-  /** Continues from a checkpoint of the same source (or trajectory) and params. */
+  /** Continues from a checkpoint of {@link #start} with the same source and params. */
   public static ContentInversion resume(
+      VctModels models, ContentInversionParams params, float[] source, StageCheckpoint checkpoint) {
+    return resume(models, params, checkpoint, sourceHash(source));
+  }
+
+  /** Continues from a checkpoint of the same input and params ({@link #sourceHash}, ...). */
+  static ContentInversion resume(
       VctModels models, ContentInversionParams params, StageCheckpoint checkpoint, long inputHash) {
     checkpoint.requireStage(NAME, params.toString());
     if (checkpoint.longValue("input_hash") != inputHash) {
@@ -154,12 +160,12 @@ public final class ContentInversion implements ResumableStage<ContentEmbedding> 
   }
 
   /** The hash that identifies the input of {@link #start} in checkpoints. */
-  public static long sourceHash(float[] source) {
+  static long sourceHash(float[] source) {
     return Arrays.hashCode(source);
   }
 
   /** The hash that identifies the input of {@link #fromTrajectory} in checkpoints. */
-  public static long trajectoryHash(float[][] trajectory) {
+  static long trajectoryHash(float[][] trajectory) {
     return Arrays.deepHashCode(trajectory);
   }
 

@@ -90,8 +90,20 @@ public final class VctImages {
     return toRgb(decoded, 0, (int) shape[2] * f, (int) shape[3] * f);
   }
 
-  /** Writes a PNG atomically (same pixels give the same bytes). */
-  public static void writePng(RgbImage image, Path file) {
+  /** The image as PNG bytes (same pixels give the same bytes). */
+  public static byte[] png(RgbImage image) {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try {
+      if (!ImageIO.write(buffered(image), "png", bytes)) {
+        throw new IllegalStateException("this Java runtime has no PNG writer");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot encode a PNG in memory", e);
+    }
+    return bytes.toByteArray();
+  }
+
+  private static BufferedImage buffered(RgbImage image) {
     BufferedImage out =
         new BufferedImage(image.width(), image.height(), BufferedImage.TYPE_INT_RGB);
     for (int y = 0; y < image.height(); y++) {
@@ -101,15 +113,18 @@ public final class VctImages {
         out.setRGB(x, y, rgb);
       }
     }
+    return out;
+  }
+
+  /** Writes a PNG atomically (same pixels give the same bytes). */
+  public static void writePng(RgbImage image, Path file) {
     Path target = file.toAbsolutePath();
     Path partial = target.resolveSibling(target.getFileName() + ".partial");
     try {
       if (target.getParent() != null) {
         Files.createDirectories(target.getParent());
       }
-      if (!ImageIO.write(out, "png", partial.toFile())) {
-        throw new IllegalStateException("this Java runtime has no PNG writer");
-      }
+      Files.write(partial, png(image));
       Files.move(
           partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {

@@ -8,13 +8,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.vct.engine.nn.AttentionContext;
 import dev.vct.engine.nn.AttentionProcessor;
+import dev.vct.engine.nn.ComponentFiles;
 import dev.vct.engine.nn.DefaultAttentionProcessor;
 import dev.vct.engine.nn.DiffusersConfigs;
 import dev.vct.engine.nn.SlicedAttentionProcessor;
 import dev.vct.engine.tensor.MissingWeightException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -253,6 +256,30 @@ class UNet2DConditionModelTest {
       NDArray viaCentering = centered.forward(x, t, c);
       NDArray direct = unet.forward(x.mul(2).sub(1), t, c);
       assertTrue(maxAbsDiff(viaCentering, direct) < 1e-5f);
+    }
+  }
+
+  @Test
+  void theFp16VariantIsFoundAndWidenedToFloat32() throws Exception {
+    Path dir =
+        TinyUNets.write(
+            tmp.resolve("fp16"),
+            TinyUNets.CONFIG,
+            1,
+            weights -> {
+              weights.replaceAll((key, w) -> w.toType(DataType.FLOAT16, false));
+              return weights;
+            });
+    Files.move(dir.resolve(ComponentFiles.WEIGHTS), dir.resolve(ComponentFiles.WEIGHTS_FP16));
+    try (NDManager m = manager.newSubManager();
+        UNet2DConditionModel half = UNet2DConditionModel.load(dir, m)) {
+      NDArray x = sample(m, 1);
+      NDArray c = context(m, 1);
+      NDArray t = m.create(40L);
+      NDArray out = half.forward(x, t, c);
+      assertEquals(DataType.FLOAT32, out.getDataType());
+      // the same seed as the float32 model: only the rounding of the weights differs
+      assertTrue(maxAbsDiff(out, unet.forward(x, t, c)) < 2e-2f);
     }
   }
 }

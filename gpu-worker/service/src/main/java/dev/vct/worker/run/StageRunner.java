@@ -100,6 +100,9 @@ public class StageRunner {
                 + " (vct.worker.stages) but has no StageExecutor for it");
       }
     }
+    for (Stage stage : served) {
+      byStage.get(stage).warmUp();
+    }
     executors = byStage;
     threads = Executors.newFixedThreadPool(config.concurrency(), named("stage-runner"));
     heartbeats = Executors.newSingleThreadScheduledExecutor(named("heartbeat"));

@@ -18,6 +18,13 @@ public interface StageExecutor {
   Stage stage();
 
   /**
+   * Loads what the stage needs (model weights) before the worker takes its first request, so that a
+   * misconfigured worker fails at start and the first request does not pay the load. Called once,
+   * only for the stages this worker serves.
+   */
+  default void warmUp() {}
+
+  /**
    * Runs the stage to completion and returns what it produced.
    *
    * @throws StageException when the stage cannot complete; its {@link StageException#retryable()}

@@ -13,17 +13,21 @@ import java.util.Map;
 
 /**
  * A stage that stands in for the engine: {@code simulate.steps} steps of {@code simulate.step-ms}
- * each (request parameters, defaults 20 and 0), whose state is one number that every step changes,
- * so a result depends on every step having run exactly once, in order. It checkpoints and resumes
- * through the worker's context like a real inversion; a resumed run ends with the same number as an
- * uninterrupted one. Its outputs hold that number as text.
+ * each (request parameters, defaults 20 and 0; {@code simulate.<stage>.steps} and {@code
+ * simulate.<stage>.step-ms}, e.g. {@code simulate.fusion.steps}, override them for one stage),
+ * whose state is one number that every step changes, so a result depends on every step having run
+ * exactly once, in order. It checkpoints and resumes through the worker's context like a real
+ * inversion; a resumed run ends with the same number as an uninterrupted one. Its outputs hold that
+ * number as text.
  */
 abstract class SimulatedStage implements StageExecutor {
 
   @Override
   public StageResult run(StageRequest request, StageContext context) {
-    int steps = intParameter(request, "simulate.steps", 20);
-    long stepMillis = intParameter(request, "simulate.step-ms", 0);
+    String own = "simulate." + request.stage().code() + ".";
+    int steps = intParameter(request, own + "steps", intParameter(request, "simulate.steps", 20));
+    long stepMillis =
+        intParameter(request, own + "step-ms", intParameter(request, "simulate.step-ms", 0));
     int step = 0;
     // Seeded like the engine: the same seed and stage give the same result in any stage run.
     long state = request.seed() * 31 + request.stage().ordinal();

@@ -17,9 +17,11 @@ import dev.vct.storage.event.Topics;
 import dev.vct.storage.event.VctEvent;
 import dev.vct.storage.job.Stage;
 import dev.vct.worker.run.StageConsumerLoop;
+import dev.vct.worker.stage.StageExecutor;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,6 +62,7 @@ class WorkerServiceTest {
   @Inject BlobStore blobs;
   @Inject MeterRegistry registry;
   @Inject StageConsumerLoop loop;
+  @Inject Instance<StageExecutor> allExecutors;
 
   private KafkaConsumer<String, String> events;
   private KafkaProducer<String, String> producer;
@@ -94,6 +97,15 @@ class WorkerServiceTest {
   void close() {
     events.close();
     producer.close();
+  }
+
+  @Test
+  void onlyTheSimulatedExecutorsAreInstalled() {
+    List<StageExecutor> executors = allExecutors.stream().toList();
+    assertEquals(Stage.values().length, executors.size(), "one executor per stage");
+    assertTrue(
+        executors.stream().allMatch(e -> e instanceof SimulatedStage),
+        "the engine's executors are left out of this build: " + executors);
   }
 
   @Test

@@ -1,0 +1,247 @@
+package dev.vct.system;
+
+import dev.vct.local.KafkaBroker;
+import dev.vct.local.ManagedServer;
+import dev.vct.local.PostgresServer;
+import dev.vct.local.QuarkusService;
+import dev.vct.local.S3Server;
+import dev.vct.storage.blob.S3BlobStore;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The job system as it runs in production, on this machine: PostgreSQL, a Kafka broker and an S3
+ * server as their own processes, the packaged orchestrator and a number of packaged simulated
+ * workers (gpu-worker/simulated: deterministic checkpointing stages instead of the engine), each a
+ * child JVM configured by environment variables. Every process can be killed and started again. The
+ * API gateway's part (creating jobs) is played by {@link JobClient}.
+ */
+public final class JobStack implements AutoCloseable {
+
+  /** The bucket the services share. */
+  public static final String BUCKET = "vct";
+
+  /**
+   * How the stack is set up.
+   *
+   * @param workers simulated worker processes, each serving every stage
+   * @param orchestratorEnvironment settings of the orchestrator on top of the addresses
+   * @param workerEnvironment settings of every worker on top of the addresses
+   * @param jvmOptions heap and JIT options of the service JVMs
+   */
+  public record Settings(
+      int workers,
+      Map<String, String> orchestratorEnvironment,
+      Map<String, String> workerEnvironment,
+      List<String> jvmOptions) {
+    public Settings {
+      if (workers < 1) {
+        throw new IllegalArgumentException("a stack needs at least one worker, got " + workers);
+      }
+      orchestratorEnvironment = Map.copyOf(orchestratorEnvironment);
+      workerEnvironment = Map.copyOf(workerEnvironment);
+      jvmOptions = List.copyOf(jvmOptions);
+    }
+  }
+
+  private final Path dataDir;
+  private final PostgresServer postgres;
+  private final KafkaBroker kafka;
+  private final S3Server s3;
+  private final QuarkusService orchestrator;
+  private final List<QuarkusService> workers = new ArrayList<>();
+  private S3BlobStore blobs;
+
+  private JobStack(Path dataDir, Settings settings) {
+    this.dataDir = dataDir;
+    this.postgres = new PostgresServer(dataDir.resolve("postgres"));
+    this.kafka = new KafkaBroker(dataDir.resolve("kafka"));
+    this.s3 = new S3Server(dataDir.resolve("s3"));
+    Map<String, String> infrastructure = new LinkedHashMap<>();
+    infrastructure.putAll(kafka.environment());
+    infrastructure.putAll(s3.environment(BUCKET));
+    Map<String, String> orchestratorEnv = new HashMap<>(infrastructure);
+    orchestratorEnv.putAll(postgres.environment());
+    orchestratorEnv.putAll(settings.orchestratorEnvironment());
+    this.orchestrator =
+        new QuarkusService(
+            "orchestrator",
+            application("orchestrator"),
+            0,
+            settings.jvmOptions(),
+            orchestratorEnv,
+            dataDir.resolve("orchestrator.log"));
+    for (int i = 1; i <= settings.workers(); i++) {
+      Map<String, String> workerEnv = new HashMap<>(infrastructure);
+      workerEnv.put("VCT_WORKER_ID", "worker-" + i);
+      workerEnv.putAll(settings.workerEnvironment());
+      workers.add(
+          new QuarkusService(
+              "worker-" + i,
+              application("gpu-worker/simulated"),
+              0,
+              settings.jvmOptions(),
+              workerEnv,
+              dataDir.resolve("worker-" + i + ".log")));
+    }
+  }
+
+  /**
+   * Starts everything under {@code dataDir}: the three servers side by side, then the orchestrator
+   * and the workers side by side; returns when every service reports ready.
+   */
+  public static JobStack start(Path dataDir, Settings settings) {
+    JobStack stack = new JobStack(dataDir.toAbsolutePath(), settings);
+    try {
+      startTogether(List.of(stack.postgres, stack.kafka, stack.s3));
+      stack.blobs =
+          new S3BlobStore(
+              new S3BlobStore.Settings(
+                  URI.create(stack.s3.endpoint()),
+                  stack.s3.region(),
+                  BUCKET,
+                  stack.s3.accessKey(),
+                  stack.s3.secretKey()));
+      List<ManagedServer> services = new ArrayList<>();
+      services.add(stack.orchestrator);
+      services.addAll(stack.workers);
+      startTogether(services);
+      return stack;
+    } catch (RuntimeException e) {
+      stack.close();
+      throw e;
+    }
+  }
+
+  /** Starts {@code servers} in parallel and waits for all; the first failure is thrown. */
+  public static void startTogether(List<? extends ManagedServer> servers) {
+    List<CompletableFuture<Void>> starting = new ArrayList<>();
+    for (ManagedServer server : servers) {
+      starting.add(CompletableFuture.runAsync(server::start, runnable -> thread(runnable).start()));
+    }
+    try {
+      CompletableFuture.allOf(starting.toArray(CompletableFuture[]::new)).join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    }
+  }
+
+  public PostgresServer postgres() {
+    return postgres;
+  }
+
+  public KafkaBroker kafka() {
+    return kafka;
+  }
+
+  public S3Server s3() {
+    return s3;
+  }
+
+  public QuarkusService orchestrator() {
+    return orchestrator;
+  }
+
+  public List<QuarkusService> workers() {
+    return List.copyOf(workers);
+  }
+
+  /** The worker whose {@code vct.worker.id} is {@code id} ({@code worker-1}, ...). */
+  public QuarkusService worker(String id) {
+    return workers.stream()
+        .filter(w -> w.name().equals(id))
+        .findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no worker named " + id));
+  }
+
+  /** The shared blob store, as the services see it. */
+  public S3BlobStore blobs() {
+    return blobs;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** The last lines of every service's log, for failure messages. */
+  public String logTails(int lines) {
+    StringBuilder text = new StringBuilder();
+    List<QuarkusService> services = new ArrayList<>();
+    services.add(orchestrator);
+    services.addAll(workers);
+    for (QuarkusService service : services) {
+      text.append("\n--- ").append(service.logFile()).append('\n');
+      text.append(tail(service.logFile(), lines));
+    }
+    return text.toString();
+  }
+
+  /** Kills the services (no drain needed at the end of a run), then stops the servers. */
+  @Override
+  public void close() {
+    List<Runnable> shutdown = new ArrayList<>();
+    workers.forEach(w -> shutdown.add(w::kill));
+    shutdown.add(orchestrator::kill);
+    shutdown.add(s3::stop);
+    shutdown.add(kafka::stop);
+    shutdown.add(postgres::stop);
+    if (blobs != null) {
+      shutdown.add(blobs::close);
+    }
+    RuntimeException failure = null;
+    for (Runnable step : shutdown) {
+      try {
+        step.run();
+      } catch (RuntimeException e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  /**
+   * The packaged application of {@code module} under the repository root (system property {@code
+   * vct.repository.root}, else the working directory or its parent).
+   */
+  static Path application(String module) {
+    return repositoryRoot().resolve(module).resolve("target/quarkus-app").normalize();
+  }
+
+  private static Path repositoryRoot() {
+    String configured = System.getProperty("vct.repository.root");
+    if (configured != null) {
+      return Path.of(configured);
+    }
+    Path here = Path.of("").toAbsolutePath();
+    return Files.isDirectory(here.resolve("orchestrator")) ? here : here.getParent();
+  }
+
+  private static String tail(Path file, int lines) {
+    try {
+      List<String> all = Files.readAllLines(file);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (Exception e) {
+      return "(cannot read " + file + ": " + e.getMessage() + ")";
+    }
+  }
+
+  private static Thread thread(Runnable runnable) {
+    Thread t = new Thread(runnable, "job-stack-start");
+    t.setDaemon(true);
+    return t;
+  }
+}
