@@ -1,5 +1,6 @@
 package dev.vct.gateway.config;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
@@ -17,6 +18,13 @@ public interface GatewayConfig {
    * first tenants.
    */
   Optional<String> bootstrapApiKey();
+
+  /**
+   * Largest request body. Checked from Content-Length before reading, and while reading JSON bodies
+   * sent without one; keep quarkus.http.limits.max-body-size above it as a backstop.
+   */
+  @WithDefault("32M")
+  MemorySize maxRequestBytes();
 
   Images images();
 

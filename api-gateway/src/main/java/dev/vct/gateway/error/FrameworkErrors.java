@@ -1,13 +1,15 @@
 package dev.vct.gateway.error;
 
-import io.quarkus.runtime.configuration.MemorySize;
+import dev.vct.gateway.config.GatewayConfig;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.Json;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 
 /**
  * Answers bodies over {@code quarkus.http.limits.max-body-size} with a JSON 413 before any of the
@@ -20,10 +22,27 @@ public class FrameworkErrors {
   private static final int ORDER = -3;
 
   private final long limit;
+  private final RejectionMetrics metrics;
 
-  FrameworkErrors(
-      @ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize) {
-    this.limit = maxBodySize.asLongValue();
+  FrameworkErrors(GatewayConfig config, RejectionMetrics metrics) {
+    this.limit = config.maxRequestBytes().asLongValue();
+    this.metrics = metrics;
+  }
+
+  /**
+   * Reads a JSON body of any transfer encoding, refusing it (JSON 413) once it passes the limit; a
+   * chunked body has no Content-Length to check up front.
+   */
+  public byte[] readBounded(InputStream body) {
+    try {
+      byte[] bytes = body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+      if (bytes.length > limit) {
+        throw new ApiException(ErrorCode.REQUEST_TOO_LARGE, message());
+      }
+      return bytes;
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading the request body", e);
+    }
   }
 
   String message() {
@@ -78,10 +97,11 @@ public class FrameworkErrors {
     ctx.next();
   }
 
-  static void respond(RoutingContext ctx, ErrorCode code, String message) {
+  private void respond(RoutingContext ctx, ErrorCode code, String message) {
     if (ctx.response().ended()) {
       return;
     }
+    metrics.rejected(code);
     ctx.response()
         .setStatusCode(code.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")

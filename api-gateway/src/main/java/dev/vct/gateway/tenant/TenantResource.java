@@ -3,6 +3,7 @@ package dev.vct.gateway.tenant;
 import dev.vct.gateway.config.GatewayConfig;
 import dev.vct.gateway.error.ApiException;
 import dev.vct.gateway.error.ErrorCode;
+import dev.vct.gateway.error.FrameworkErrors;
 import dev.vct.gateway.tenant.TenantDtos.KeyRequest;
 import dev.vct.gateway.tenant.TenantDtos.KeyView;
 import dev.vct.gateway.tenant.TenantDtos.TenantList;
@@ -24,6 +25,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.io.InputStream;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -41,8 +43,14 @@ public class TenantResource {
   private final Caller caller;
   private final GatewayConfig config;
   private final RequestValidation validation;
+  private final FrameworkErrors frameworkErrors;
 
-  TenantResource(Caller caller, GatewayConfig config, RequestValidation validation) {
+  TenantResource(
+      Caller caller,
+      GatewayConfig config,
+      RequestValidation validation,
+      FrameworkErrors frameworkErrors) {
+    this.frameworkErrors = frameworkErrors;
     this.caller = caller;
     this.config = config;
     this.validation = validation;
@@ -63,7 +71,8 @@ public class TenantResource {
   @Operation(summary = "Create a tenant with its first API key (admin)")
   @RequestBody(content = @Content(schema = @Schema(implementation = TenantRequest.class)))
   @Transactional
-  public Response createTenant(byte[] body) {
+  public Response createTenant(InputStream stream) {
+    byte[] body = frameworkErrors.readBounded(stream);
     caller.requireAdmin();
     TenantRequest request = StrictJson.read(body, TenantRequest.class, "the request body");
     validation.validate(request);
@@ -113,7 +122,8 @@ public class TenantResource {
   @Operation(summary = "Create another API key of a tenant (admin); the body is optional")
   @RequestBody(content = @Content(schema = @Schema(implementation = KeyRequest.class)))
   @Transactional
-  public Response createKey(@PathParam("tenant") String tenantId, byte[] body) {
+  public Response createKey(@PathParam("tenant") String tenantId, InputStream stream) {
+    byte[] body = frameworkErrors.readBounded(stream);
     caller.requireAdmin();
     Tenant tenant = tenant(tenantId);
     KeyRequest request =

@@ -90,10 +90,10 @@ public class SubmissionReader {
   private void validate(JsonSubmission request) {
     validation.validate(request);
     Integer resolution = request.params() == null ? null : request.params().resolution();
-    if (resolution != null && resolution % 64 != 0) {
+    if (resolution != null && resolution % 8 != 0) {
       throw new ApiException(
           ErrorCode.INVALID_PARAMETER,
-          "params.resolution must be a multiple of 64 (got " + resolution + ")");
+          "params.resolution must be a multiple of 8 (got " + resolution + ")");
     }
   }
 

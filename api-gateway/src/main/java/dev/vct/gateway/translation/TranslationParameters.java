@@ -27,12 +27,14 @@ public record TranslationParameters(
         @Min(1)
         @Max(16)
         Integer conceptTokens,
-    @Schema(
-            description = "Word whose embedding starts the concept tokens",
-            defaultValue = "painting")
+    @Schema(description = "Word whose embedding starts the concept tokens", defaultValue = "girl")
         @Pattern(regexp = "[a-z]{1,32}", message = "must be 1 to 32 lower-case letters a-z")
         String initializerWord,
-    @Schema(description = "Concept inversion learning rate (AdamW)", defaultValue = "0.002")
+    @Schema(
+            description =
+                "Concept inversion's effective AdamW learning rate (the official 5e-4 times 4"
+                    + " accumulated micro-steps)",
+            defaultValue = "0.002")
         @DecimalMin(value = "0", inclusive = false)
         @DecimalMax("1")
         Double conceptLearningRate,
@@ -68,8 +70,8 @@ public record TranslationParameters(
         @Min(1)
         @Max(1000)
         Integer ddimSteps,
-    @Schema(description = "Working resolution in pixels, a multiple of 64", defaultValue = "512")
-        @Min(64)
+    @Schema(description = "Working resolution in pixels, a multiple of 8", defaultValue = "512")
+        @Min(32)
         @Max(1024)
         Integer resolution,
     @Schema(description = "Random seed; a random one is chosen and reported when absent")
@@ -88,7 +90,7 @@ public record TranslationParameters(
 
   public static final TranslationParameters DEFAULTS =
       new TranslationParameters(
-          500, 3, "painting", 0.002, 1.0, 0.01, 50, 1e-5, 7.5, 0.9, 0.2, 50, 512, null, false);
+          500, 3, "girl", 0.002, 1.0, 0.01, 50, 1e-5, 7.5, 0.9, 0.2, 50, 512, null, false);
 
   /** These parameters with every absent knob (except the seed) set to its default. */
   public TranslationParameters withDefaults() {
@@ -111,8 +113,11 @@ public record TranslationParameters(
         correctedTokenIndexing != null ? correctedTokenIndexing : d.correctedTokenIndexing);
   }
 
-  /** The same parameters with the seed set. */
-  public TranslationParameters withSeed(long chosen) {
+  /**
+   * The same parameters without the seed: jobs keep it in their own column, and the stored
+   * parameters key the orchestrator's embedding cache, which must not depend on it.
+   */
+  public TranslationParameters withoutSeed() {
     return new TranslationParameters(
         conceptSteps,
         conceptTokens,
@@ -127,7 +132,7 @@ public record TranslationParameters(
         crossInjectionRatio,
         ddimSteps,
         resolution,
-        chosen,
+        null,
         correctedTokenIndexing);
   }
 }

@@ -3,6 +3,7 @@ package dev.vct.gateway.translation;
 import dev.vct.gateway.error.ApiError;
 import dev.vct.gateway.error.ApiException;
 import dev.vct.gateway.error.ErrorCode;
+import dev.vct.gateway.error.FrameworkErrors;
 import dev.vct.gateway.events.JobEventStream;
 import dev.vct.gateway.tenant.Caller;
 import dev.vct.gateway.translation.TranslationViews.TranslationPage;
@@ -68,13 +69,16 @@ public class TranslationResource {
   private final TranslationService service;
   private final BlobStore blobs;
   private final JobEventStream events;
+  private final FrameworkErrors frameworkErrors;
 
   TranslationResource(
       Caller caller,
       SubmissionReader reader,
       TranslationService service,
       BlobStore blobs,
-      JobEventStream events) {
+      JobEventStream events,
+      FrameworkErrors frameworkErrors) {
+    this.frameworkErrors = frameworkErrors;
     this.caller = caller;
     this.reader = reader;
     this.service = service;
@@ -114,12 +118,13 @@ public class TranslationResource {
       description = "Invalid request; see docs/api-errors.md",
       content = @Content(schema = @Schema(implementation = ApiError.class)))
   public Response submitJson(
-      byte[] body,
+      InputStream body,
       @Parameter(description = "Same key and body return the same job; other body: 409")
           @HeaderParam(IDEMPOTENCY_KEY)
           String idempotencyKey) {
     String key = checkIdempotencyKey(idempotencyKey);
-    return accepted(service.submit(caller.tenantId(), reader.fromJson(body), key));
+    Submission submission = reader.fromJson(frameworkErrors.readBounded(body));
+    return accepted(service.submit(caller.tenantId(), submission, key));
   }
 
   private static Response accepted(TranslationService.Created created) {

@@ -148,7 +148,7 @@ public class TranslationService {
         Job.queued(
             jobId,
             tenantId,
-            asMap(params.withSeed(seed)),
+            asMap(params.withoutSeed()),
             seed,
             config.modelId(),
             sourceKey,

@@ -81,6 +81,32 @@ public final class Http {
     }
   }
 
+  /** POSTs {@code body} as a stream of unknown length: chunked, no Content-Length. */
+  public static Reply sendStreaming(String path, String key, String contentType, byte[] body) {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(base() + path))
+            .timeout(Duration.ofSeconds(30))
+            .header("Authorization", "Bearer " + key)
+            .header("Content-Type", contentType)
+            .POST(
+                HttpRequest.BodyPublishers.ofInputStream(
+                    () -> new java.io.ByteArrayInputStream(body)))
+            .build();
+    try {
+      HttpResponse<byte[]> response =
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
+              .build()
+              .send(request, HttpResponse.BodyHandlers.ofByteArray());
+      return new Reply(response.statusCode(), response);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   public static Reply get(String path, String key) {
     return send("GET", path, key, Map.of(), null);
   }

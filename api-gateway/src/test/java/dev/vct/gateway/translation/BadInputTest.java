@@ -3,6 +3,7 @@ package dev.vct.gateway.translation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vct.gateway.testing.Http;
 import dev.vct.gateway.testing.Tenants;
@@ -63,6 +64,14 @@ class BadInputTest {
         .file("source", sourceName, "image/png", source)
         .file("reference", "reference.png", "image/png", reference)
         .post(PATH, key());
+  }
+
+  /** A JSON upload without Content-Length (chunked), so the limit applies while reading. */
+  private static Http.Reply chunked(int bytes) {
+    byte[] body = new byte[bytes];
+    java.util.Arrays.fill(body, (byte) 'A');
+    body[0] = '"';
+    return Http.sendStreaming(PATH, key(), "application/json", body);
   }
 
   private static final byte[] PNG = TestImages.png(32, 32, 3);
@@ -132,7 +141,7 @@ class BadInputTest {
             400,
             "invalid_parameter"),
         bad(
-            "resolution not a multiple of 64",
+            "resolution not a multiple of 8",
             v -> json(withParams(Map.of("resolution", 100))),
             400,
             "invalid_parameter"),
@@ -159,6 +168,7 @@ class BadInputTest {
             v -> json(body(b64(new byte[3 << 20]), b64(PNG), null)),
             413,
             "request_too_large"),
+        bad("chunked body over the request limit", v -> chunked(5 << 20), 413, "request_too_large"),
         bad(
             "truncated PNG",
             v -> files(TestImages.cut(TestImages.png(64, 64, 4), 300), "cut.png", PNG),
@@ -328,6 +338,10 @@ class BadInputTest {
     Http.Reply health = Http.get("/q/health/ready", null);
     assertEquals(200, health.status(), health.text());
     assertEquals("UP", health.json().get("status").asText());
+    String metrics = Http.get("/q/metrics", null).text();
+    assertTrue(
+        metrics.contains("vct_gateway_rejections_total{code=\"image_dimensions_too_large\"}"),
+        "rejections are counted by code");
     Http.Reply works = Http.submission(9).post(PATH, key());
     assertEquals(202, works.status(), works.text());
     assertNotNull(works.json().get("id"));

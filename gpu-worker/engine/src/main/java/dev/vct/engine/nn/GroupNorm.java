@@ -74,6 +74,7 @@ public final class GroupNorm {
                 eps)
             .singletonOrThrow()
             .reshape(shape);
-    return normed.mul(weight).add(bias);
+    // In place on layer_norm's fresh output: its backward needs the input, not the output.
+    return normed.muli(weight).addi(bias);
   }
 }

@@ -73,10 +73,10 @@ final class RunContext implements StageContext {
   }
 
   @Override
-  public void stepCompleted(int step, int totalSteps, Supplier<byte[]> state) {
+  public void stepCompleted(int step, int totalSteps, Double loss, Supplier<byte[]> state) {
     long now = System.nanoTime();
     if (step == totalSteps || now - lastProgressNanos >= progressInterval.toNanos()) {
-      sender.send(StageEvent.Progress.of(run, step, totalSteps, null));
+      sender.send(StageEvent.Progress.of(run, step, totalSteps, loss));
       lastProgressNanos = now;
     }
     Optional<StopReason> stop = cancellation.stopRequested();

@@ -25,11 +25,16 @@ public interface StageContext {
    * stage must stop and resume elsewhere, then throws {@link StageStoppedException} if the stage
    * must stop. {@code state} is only called when a checkpoint is written.
    */
-  void stepCompleted(int step, int totalSteps, Supplier<byte[]> state);
+  default void stepCompleted(int step, int totalSteps, Supplier<byte[]> state) {
+    stepCompleted(step, totalSteps, null, state);
+  }
+
+  /** As {@link #stepCompleted(int, int, Supplier)}, with the step's loss in the progress report. */
+  void stepCompleted(int step, int totalSteps, Double loss, Supplier<byte[]> state);
 
   /** For stages without steps worth checkpointing: reports progress and honours stop requests. */
   default void stepCompleted(int step, int totalSteps) {
-    stepCompleted(step, totalSteps, null);
+    stepCompleted(step, totalSteps, null, null);
   }
 
   /** Read by stages that must poll for stops outside {@link #stepCompleted}. */
