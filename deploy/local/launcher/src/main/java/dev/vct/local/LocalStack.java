@@ -348,7 +348,7 @@ public final class LocalStack {
         API key:      %2$s   (admin; set VCT_BOOTSTRAP_API_KEY to choose it)
 
         # submit a job. The defaults are the paper's recipe (500 concept steps, 50 DDIM steps,
-        # 512 px): about 4 minutes on the tiny model on a 2-core CPU, hours on SD 1.5 without a GPU.
+        # 512 px): many minutes even on the tiny model on a small CPU, hours on SD 1.5 without a GPU.
         curl -s -H 'Authorization: Bearer %2$s' -H "Idempotency-Key: $(date +%%s%%N)" \\
           -F source=@%3$s/source.png -F reference=@%3$s/reference.png \\
           %1$s/v1/translations
