@@ -23,6 +23,7 @@ public class ErrorMappers {
   private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
 
   @Inject FrameworkErrors frameworkErrors;
+  @Inject RejectionMetrics metrics;
 
   @ServerExceptionMapper
   public Response apiException(ApiException e) {
@@ -101,7 +102,8 @@ public class ErrorMappers {
         .build();
   }
 
-  static Response.ResponseBuilder build(ErrorCode code, String message) {
+  private Response.ResponseBuilder build(ErrorCode code, String message) {
+    metrics.rejected(code);
     return Response.status(code.status())
         .type(MediaType.APPLICATION_JSON_TYPE)
         .entity(new ApiError(code.code(), message));

@@ -22,9 +22,11 @@ public class FrameworkErrors {
   private static final int ORDER = -3;
 
   private final long limit;
+  private final RejectionMetrics metrics;
 
-  FrameworkErrors(GatewayConfig config) {
+  FrameworkErrors(GatewayConfig config, RejectionMetrics metrics) {
     this.limit = config.maxRequestBytes().asLongValue();
+    this.metrics = metrics;
   }
 
   /**
@@ -95,10 +97,11 @@ public class FrameworkErrors {
     ctx.next();
   }
 
-  static void respond(RoutingContext ctx, ErrorCode code, String message) {
+  private void respond(RoutingContext ctx, ErrorCode code, String message) {
     if (ctx.response().ended()) {
       return;
     }
+    metrics.rejected(code);
     ctx.response()
         .setStatusCode(code.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")

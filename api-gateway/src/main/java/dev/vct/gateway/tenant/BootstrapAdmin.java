@@ -4,10 +4,10 @@ import dev.vct.gateway.config.GatewayConfig;
 import dev.vct.storage.tenant.ApiKey;
 import dev.vct.storage.tenant.Tenant;
 import dev.vct.storage.webhook.WebhookSecret;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
 
 /**
@@ -25,9 +25,26 @@ public class BootstrapAdmin {
     this.config = config;
   }
 
-  @Transactional
   void onStart(@Observes StartupEvent event) {
-    config.bootstrapApiKey().filter(key -> !key.isBlank()).ifPresent(this::ensureAdminKey);
+    config
+        .bootstrapApiKey()
+        .filter(key -> !key.isBlank())
+        .ifPresent(
+            key -> {
+              try {
+                QuarkusTransaction.requiringNew().run(() -> ensureAdminKey(key));
+              } catch (RuntimeException e) {
+                // Replicas starting together race to register the same key: one wins, and the
+                // key is registered either way.
+                QuarkusTransaction.requiringNew()
+                    .run(
+                        () -> {
+                          if (ApiKey.findActive(key).isEmpty()) {
+                            throw e;
+                          }
+                        });
+              }
+            });
   }
 
   private void ensureAdminKey(String rawKey) {

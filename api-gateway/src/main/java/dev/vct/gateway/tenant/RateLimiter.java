@@ -55,7 +55,7 @@ public class RateLimiter {
   }
 
   /** Windows older than the current one only take room. */
-  @Scheduled(every = "5m", delayed = "1m")
+  @Scheduled(every = "5m", delayed = "1m", skipExecutionIf = Scheduled.ApplicationNotRunning.class)
   @Transactional
   void forgetOldWindows() {
     em.createNativeQuery("delete from tenant_request_windows where window_start < ?1")

@@ -1,5 +1,6 @@
 package dev.vct.gateway.translation;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.vct.gateway.config.GatewayConfig;
 import dev.vct.gateway.error.ApiException;
 import dev.vct.gateway.error.ErrorCode;
@@ -242,7 +243,7 @@ public class TranslationService {
     try {
       byte[] json = StrictJson.mapper().writeValueAsBytes(canonical);
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException | NoSuchAlgorithmException e) {
+    } catch (JsonProcessingException | NoSuchAlgorithmException e) {
       throw new IllegalStateException("cannot hash a validated request", e);
     }
   }

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.vct.storage.job.Job;
+import dev.vct.storage.job.JobStatus;
 import dev.vct.storage.job.Scores;
+import dev.vct.storage.job.Stage;
 import dev.vct.storage.job.StageRun;
 import dev.vct.storage.job.StageRunStatus;
 import java.time.Instant;
@@ -101,10 +103,10 @@ public final class TranslationViews {
     static TranslationView of(Job job, List<StageRun> runs) {
       List<StageView> stages = runs.stream().map(StageView::of).toList();
       double progress =
-          job.status == dev.vct.storage.job.JobStatus.SUCCEEDED
+          job.status == JobStatus.SUCCEEDED
               ? 1
               : stages.stream().mapToDouble(StageView::fraction).sum()
-                  / Math.max(stages.size(), dev.vct.storage.job.Stage.values().length);
+                  / Math.max(stages.size(), Stage.values().length);
       return new TranslationView(
           job.id,
           job.status.code(),

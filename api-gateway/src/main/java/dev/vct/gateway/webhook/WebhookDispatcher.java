@@ -9,6 +9,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,7 +51,8 @@ public class WebhookDispatcher {
 
   @Scheduled(
       every = "${vct.gateway.webhooks.poll-interval:1s}",
-      concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+      concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+      skipExecutionIf = Scheduled.ApplicationNotRunning.class)
   void deliverDue() {
     List<UUID> claimed = QuarkusTransaction.requiringNew().call(this::claimDue);
     List<CompletableFuture<Void>> sends =
@@ -114,7 +116,7 @@ public class WebhookDispatcher {
     try {
       HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
       return new Outcome(response.statusCode(), null, true);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return new Outcome(null, e.getClass().getSimpleName() + ": " + e.getMessage(), true);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

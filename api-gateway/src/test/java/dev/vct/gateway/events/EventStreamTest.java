@@ -24,7 +24,7 @@ class EventStreamTest {
   @Inject FakeOrchestrator orchestrator;
 
   @Test
-  void streamsEveryEventLiveInOrderAndEndsAfterCompletion() throws Exception {
+  void streamsEveryEventLiveInOrderKeepsIdleStreamsAliveAndEndsAfterCompletion() throws Exception {
     Tenants.Created tenant = Tenants.create("sse");
     UUID jobId =
         UUID.fromString(
@@ -32,12 +32,13 @@ class EventStreamTest {
     orchestrator.start(jobId);
     CompletableFuture<SseClient.Stream> live =
         SseClient.open("/v1/translations/" + jobId + "/events", tenant.key(), null);
-    Thread.sleep(300); // the stream is open before the rest happens
+    Thread.sleep(1000); // the stream is open, and idle long enough for keep-alives
     orchestrator.succeed(jobId, TestImages.png(64, 64, 61), new Scores(0.3, 20.0));
 
     SseClient.Stream stream = live.get(30, java.util.concurrent.TimeUnit.SECONDS);
     assertEquals(200, stream.status());
     assertTrue(stream.contentType().startsWith("text/event-stream"), stream.contentType());
+    assertTrue(stream.comments() > 0, "keep-alive comments while the job was idle");
     List<SseClient.Event> events = stream.events();
     // start: 1 status change; per stage: running, 2 progress, succeeded; end: status + completed.
     assertEquals(1 + 4 * 4 + 2, events.size());

@@ -14,6 +14,7 @@ import dev.vct.storage.job.StageRun;
 import dev.vct.storage.job.StageRunStatus;
 import dev.vct.storage.persistence.Clock;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.ByteArrayInputStream;
 import java.util.Properties;
@@ -42,6 +43,11 @@ public class FakeOrchestrator {
     props.put("key.serializer", StringSerializer.class.getName());
     props.put("value.serializer", ByteArraySerializer.class.getName());
     this.producer = new KafkaProducer<>(props);
+  }
+
+  @PreDestroy
+  void close() {
+    producer.close();
   }
 
   /** queued -> running, with all four stage runs pending. */

@@ -16,7 +16,8 @@ public final class SseClient {
 
   public record Event(String id, String name, String data) {}
 
-  public record Stream(int status, String contentType, List<Event> events) {}
+  /** What came: events, and the number of comment lines (keep-alives). */
+  public record Stream(int status, String contentType, List<Event> events, int comments) {}
 
   /** Opens the stream now; the future completes when the server ends it. */
   public static CompletableFuture<Stream> open(String path, String key, String lastEventId) {
@@ -31,10 +32,10 @@ public final class SseClient {
         .sendAsync(request.build(), HttpResponse.BodyHandlers.ofLines())
         .thenApplyAsync(
             response ->
-                new Stream(
+                parse(
                     response.statusCode(),
                     response.headers().firstValue("Content-Type").orElse(""),
-                    parse(response.body())));
+                    response.body()));
   }
 
   public static Stream read(String path, String key, String lastEventId) {
@@ -45,8 +46,10 @@ public final class SseClient {
     }
   }
 
-  private static List<Event> parse(java.util.stream.Stream<String> lines) {
+  private static Stream parse(
+      int status, String contentType, java.util.stream.Stream<String> lines) {
     List<Event> events = new ArrayList<>();
+    int comments = 0;
     String id = null;
     String name = null;
     StringBuilder data = new StringBuilder();
@@ -60,6 +63,8 @@ public final class SseClient {
         id = null;
         name = null;
         data.setLength(0);
+      } else if (line.startsWith(":")) {
+        comments++;
       } else if (line.startsWith("id:")) {
         id = line.substring(3).trim();
       } else if (line.startsWith("event:")) {
@@ -71,6 +76,6 @@ public final class SseClient {
     if (data.length() > 0) {
       events.add(new Event(id, name, data.toString()));
     }
-    return events;
+    return new Stream(status, contentType, events, comments);
   }
 }

@@ -3,6 +3,7 @@ package dev.vct.gateway.translation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vct.gateway.testing.Http;
 import dev.vct.gateway.testing.Tenants;
@@ -337,6 +338,10 @@ class BadInputTest {
     Http.Reply health = Http.get("/q/health/ready", null);
     assertEquals(200, health.status(), health.text());
     assertEquals("UP", health.json().get("status").asText());
+    String metrics = Http.get("/q/metrics", null).text();
+    assertTrue(
+        metrics.contains("vct_gateway_rejections_total{code=\"image_dimensions_too_large\"}"),
+        "rejections are counted by code");
     Http.Reply works = Http.submission(9).post(PATH, key());
     assertEquals(202, works.status(), works.text());
     assertNotNull(works.json().get("id"));

@@ -53,6 +53,8 @@ final class SampleEvents {
             Map.of("seconds", 812.5, "final_loss", 0.001)));
     events.add(StageEvent.Failed.of(ref, "out_of_memory", "CUDA out of memory", true));
     events.add(StageEvent.Cancelled.of(ref));
+    events.add(StageEvent.Released.of(ref, "worker-1", BlobKeys.checkpoint(run, 200), 200));
+    events.add(StageEvent.Released.of(ref, "worker-2", null, null));
     events.add(JobEvent.StatusChanged.of(job, tenant, JobStatus.QUEUED, JobStatus.RUNNING));
     events.add(JobEvent.StageChanged.of(job, tenant, Stage.FUSION, StageRunStatus.DISPATCHED, 1));
     events.add(JobEvent.Progress.of(job, tenant, Stage.CONCEPT_INVERSION, 10, 400, 0.5, 0.25));

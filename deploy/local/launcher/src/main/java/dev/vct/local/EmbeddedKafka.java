@@ -2,6 +2,7 @@ package dev.vct.local;
 
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.server.common.MetadataVersion;
 
 /**
@@ -19,6 +20,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /** Starts a broker and waits until it is ready. */
   public static EmbeddedKafka start() {
+    keepKafkaFromEndingThisJvm();
     TestKitNodes nodes =
         new TestKitNodes.Builder()
             .setCombined(true)
@@ -48,6 +50,21 @@ public final class EmbeddedKafka implements AutoCloseable {
       }
       throw new IllegalStateException("cannot start the in-JVM Kafka broker: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Kafka's broker calls {@code Exit.exit/halt} on fatal errors, and some fire while the JVM is
+   * already shutting down (for example when a shutdown hook has removed its log directory). In a
+   * JVM that hosts tests, that turns a green run into a non-zero exit code; Kafka's own test
+   * harness swaps these procedures out the same way.
+   */
+  private static void keepKafkaFromEndingThisJvm() {
+    Exit.setExitProcedure(
+        (code, message) ->
+            System.err.println("in-JVM Kafka asked to exit(" + code + "): " + message));
+    Exit.setHaltProcedure(
+        (code, message) ->
+            System.err.println("in-JVM Kafka asked to halt(" + code + "): " + message));
   }
 
   public String bootstrapServers() {

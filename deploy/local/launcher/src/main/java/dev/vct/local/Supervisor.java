@@ -26,7 +26,10 @@ public final class Supervisor implements AutoCloseable {
   private static final Duration HEALTHY_RUN = Duration.ofMinutes(1);
 
   private final PrintStream log;
-  private final List<ManagedServer> servers = new ArrayList<>();
+
+  /** What each {@link #startAll} call started, in start order; stopped batch by batch. */
+  private final List<List<ManagedServer>> batches = new ArrayList<>();
+
   private final Map<ManagedServer, Duration> backoff = new HashMap<>();
   private final ScheduledExecutorService restarts =
       Executors.newSingleThreadScheduledExecutor(
@@ -87,15 +90,15 @@ public final class Supervisor implements AutoCloseable {
       throw failure;
     }
     synchronized (this) {
+      batches.add(List.copyOf(started));
       for (ManagedServer server : started) {
-        servers.add(server);
         watch(server, System.nanoTime());
       }
     }
   }
 
   public synchronized List<ManagedServer> servers() {
-    return List.copyOf(servers);
+    return batches.stream().flatMap(List::stream).toList();
   }
 
   private void watch(ManagedServer server, long startedAt) {
@@ -140,23 +143,41 @@ public final class Supervisor implements AutoCloseable {
     return a.compareTo(b) <= 0 ? a : b;
   }
 
-  /** Stops every server, last started first. Safe to call more than once. */
+  /**
+   * Stops every server: the batches of {@link #startAll} last started first, the servers of one
+   * batch side by side (so N workers draining take one drain, not N). Safe to call more than once.
+   */
   @Override
   public void close() {
     closing = true;
     restarts.shutdownNow();
-    List<ManagedServer> toStop;
+    List<List<ManagedServer>> toStop;
     synchronized (this) {
-      toStop = new ArrayList<>(servers);
-      servers.clear();
+      toStop = new ArrayList<>(batches);
+      batches.clear();
     }
     for (int i = toStop.size() - 1; i >= 0; i--) {
-      ManagedServer server = toStop.get(i);
-      try {
-        server.stop();
-      } catch (RuntimeException e) {
-        log.printf("vct: stopping %s failed: %s%n", server.name(), e.getMessage());
+      List<Thread> stopping = new ArrayList<>();
+      for (ManagedServer server : toStop.get(i)) {
+        Thread t = new Thread(() -> stop(server), "vct-stop-" + server.name());
+        t.start();
+        stopping.add(t);
       }
+      for (Thread t : stopping) {
+        try {
+          t.join();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+  }
+
+  private void stop(ManagedServer server) {
+    try {
+      server.stop();
+    } catch (RuntimeException e) {
+      log.printf("vct: stopping %s failed: %s%n", server.name(), e.getMessage());
     }
   }
 }

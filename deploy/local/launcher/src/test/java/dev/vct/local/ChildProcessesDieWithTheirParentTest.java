@@ -31,6 +31,7 @@ class ChildProcessesDieWithTheirParentTest {
                 "-cp",
                 System.getProperty("java.class.path"),
                 LocalStack.class.getName(),
+                "--infrastructure-only",
                 "--data-dir",
                 dataDir.toString())
             .redirectErrorStream(true)

@@ -13,7 +13,8 @@ class LocalStackOptionsTest {
   @Test
   void defaultsToFreePortsAndTheDotVctDataDirectory() {
     LocalStack.Options options = LocalStack.Options.parse(new String[0], Map.of());
-    assertEquals(new LocalStack.Options(Path.of(".vct/data"), 0, 0, 0, false), options);
+    assertEquals(
+        new LocalStack.Options(Path.of(".vct/data"), 0, 0, 0, 1, null, 0, false, false), options);
   }
 
   @Test
@@ -22,7 +23,9 @@ class LocalStackOptionsTest {
         LocalStack.Options.parse(
             new String[] {"--kafka-port", "19092", "--s3-port=19000", "--data-dir", "/srv/vct"},
             Map.of("VCT_KAFKA_PORT", "9092", "VCT_POSTGRES_PORT", "15432", "VCT_DATA_DIR", "/x"));
-    assertEquals(new LocalStack.Options(Path.of("/srv/vct"), 15432, 19092, 19000, false), options);
+    assertEquals(
+        new LocalStack.Options(Path.of("/srv/vct"), 15432, 19092, 19000, 1, null, 0, false, false),
+        options);
   }
 
   @Test
@@ -42,5 +45,39 @@ class LocalStackOptionsTest {
             IllegalArgumentException.class,
             () -> LocalStack.Options.parse(new String[] {"--data-dir"}, Map.of()));
     assertTrue(missing.getMessage().contains("needs a value"), missing.getMessage());
+  }
+
+  @Test
+  void readsWorkersModelAndGatewayPortFromFlagsOrEnvironment() {
+    LocalStack.Options options =
+        LocalStack.Options.parse(
+            new String[] {"--workers", "2", "--port=9090"},
+            Map.of("VCT_MODEL_PATH", "/models/sd15", "VCT_WORKERS", "5"));
+    assertEquals(2, options.workers());
+    assertEquals(Path.of("/models/sd15"), options.model());
+    assertEquals(9090, options.port());
+    IllegalArgumentException noWorkers =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> LocalStack.Options.parse(new String[] {"--workers", "0"}, Map.of()));
+    assertTrue(noWorkers.getMessage().contains("--workers"), noWorkers.getMessage());
+  }
+
+  @Test
+  void welcomeShowsAKeyedCurlExampleForTheGateway() {
+    String text = LocalStack.welcome("http://localhost:8080", "vct_k", Path.of("/e"));
+    assertTrue(text.contains("Bearer vct_k"), text);
+    assertTrue(text.contains("-F source=@/e/source.png"), text);
+    assertTrue(text.contains("http://localhost:8080/v1/translations"), text);
+    assertTrue(text.contains("\"concept_steps\":4"), text);
+  }
+
+  @Test
+  void generatesTheApiKeyOnceAndKeepsIt(@org.junit.jupiter.api.io.TempDir Path home) {
+    String first = LocalStack.apiKey(home, Map.of());
+    assertTrue(first.length() >= 32, first);
+    assertEquals(first, LocalStack.apiKey(home, Map.of()));
+    assertEquals(
+        "given-key", LocalStack.apiKey(home, Map.of("VCT_BOOTSTRAP_API_KEY", "given-key")));
   }
 }
