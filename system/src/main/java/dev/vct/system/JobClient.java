@@ -301,22 +301,36 @@ public final class JobClient implements AutoCloseable {
   }
 
   /**
-   * Runs {@code sql} over the kept connection; a failed one is closed and opened again next time.
+   * Runs {@code sql} over the kept connection; when that fails (the server restarted since), once
+   * more over a new one.
    */
   private synchronized void insert(String sql, Object... values) {
+    boolean reused = inserts != null;
     try {
-      if (inserts == null) {
-        inserts = connect();
-      }
-      try (PreparedStatement statement = inserts.prepareStatement(sql)) {
-        for (int i = 0; i < values.length; i++) {
-          statement.setObject(i + 1, values[i]);
-        }
-        statement.executeUpdate();
-      }
+      insertOnce(sql, values);
     } catch (SQLException e) {
       closeInserts();
-      throw new IllegalStateException("insert failed: " + e.getMessage(), e);
+      if (!reused) {
+        throw new IllegalStateException("insert failed: " + e.getMessage(), e);
+      }
+      try {
+        insertOnce(sql, values);
+      } catch (SQLException again) {
+        closeInserts();
+        throw new IllegalStateException("insert failed: " + again.getMessage(), again);
+      }
+    }
+  }
+
+  private void insertOnce(String sql, Object... values) throws SQLException {
+    if (inserts == null) {
+      inserts = connect();
+    }
+    try (PreparedStatement statement = inserts.prepareStatement(sql)) {
+      for (int i = 0; i < values.length; i++) {
+        statement.setObject(i + 1, values[i]);
+      }
+      statement.executeUpdate();
     }
   }
 
