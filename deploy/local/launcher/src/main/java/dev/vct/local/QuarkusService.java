@@ -23,7 +23,9 @@ public final class QuarkusService extends JavaChildServer {
 
   private static final String ENTRY_POINT = "io.quarkus.bootstrap.runner.QuarkusEntryPoint";
   private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
-  private static final Duration STOP_GRACE = Duration.ofSeconds(30);
+
+  /** How long {@link #stop()} waits after SIGTERM unless a service is given its own grace. */
+  public static final Duration STOP_GRACE = Duration.ofSeconds(30);
 
   private final String name;
   private final int httpPort;
@@ -45,17 +47,33 @@ public final class QuarkusService extends JavaChildServer {
       List<String> jvmOptions,
       Map<String, String> environment,
       Path logFile) {
-    this(name, FreePorts.orFree(httpPort), appDir, jvmOptions, environment, logFile);
+    this(name, appDir, httpPort, jvmOptions, environment, logFile, STOP_GRACE);
   }
 
-  /** As the public constructor, with the port already chosen. */
+  /**
+   * As above, with how long {@link #stop()} lets the service shut down after SIGTERM before it
+   * kills it: a worker needs its drain timeout (finish the step, checkpoint, report) and a margin.
+   */
+  public QuarkusService(
+      String name,
+      Path appDir,
+      int httpPort,
+      List<String> jvmOptions,
+      Map<String, String> environment,
+      Path logFile,
+      Duration stopGrace) {
+    this(name, FreePorts.orFree(httpPort), appDir, jvmOptions, environment, logFile, stopGrace);
+  }
+
+  /** As the public constructors, with the port already chosen. */
   private QuarkusService(
       String name,
       int httpPort,
       Path appDir,
       List<String> jvmOptions,
       Map<String, String> environment,
-      Path logFile) {
+      Path logFile,
+      Duration stopGrace) {
     super(
         new JavaChildProcess(
             name,
@@ -65,7 +83,7 @@ public final class QuarkusService extends JavaChildServer {
             List.of(),
             withPort(environment, httpPort),
             logFile),
-        STOP_GRACE);
+        stopGrace);
     this.name = name;
     this.httpPort = httpPort;
   }
