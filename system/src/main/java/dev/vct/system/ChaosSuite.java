@@ -199,8 +199,12 @@ public final class ChaosSuite {
         "simulate.scoring.steps", SCORING_STEPS);
   }
 
-  /** The schedule: submissions at a steady pace, failures at seeded random times among them. */
-  List<Action> plan() {
+  /**
+   * The schedule: submissions at a steady pace, failures at random times drawn from {@code random}
+   * among them and up to a while after the last submission, cancellations of jobs submitted a few
+   * seconds before. In time order.
+   */
+  static List<Action> plan(Options options, Random random) {
     List<Action> plan = new ArrayList<>();
     long interval = options.submitIntervalMillis();
     for (int i = 0; i < options.jobs(); i++) {
@@ -211,21 +215,21 @@ public final class ChaosSuite {
     long from = Math.min(5_000, submitting / 4);
     long until = submitting + 20L * options.stepMillis() * 4;
     for (int i = 0; i < options.workerKills(); i++) {
-      plan.add(new Action(between(from, until), Kind.KILL_WORKER, -1));
+      plan.add(new Action(between(random, from, until), Kind.KILL_WORKER, -1));
     }
     for (int i = 0; i < options.orchestratorRestarts(); i++) {
       Kind kind = i % 2 == 0 ? Kind.KILL_ORCHESTRATOR : Kind.STOP_ORCHESTRATOR;
-      plan.add(new Action(between(from, until), kind, -1));
+      plan.add(new Action(between(random, from, until), kind, -1));
     }
     for (int i = 0; i < options.brokerRestarts(); i++) {
       Kind kind = i % 2 == 0 ? Kind.KILL_BROKER : Kind.STOP_BROKER;
-      plan.add(new Action(between(from, until), kind, -1));
+      plan.add(new Action(between(random, from, until), kind, -1));
     }
     for (int i = 0; i < options.postgresRestarts(); i++) {
-      plan.add(new Action(between(from, until), Kind.KILL_POSTGRES, -1));
+      plan.add(new Action(between(random, from, until), Kind.KILL_POSTGRES, -1));
     }
     for (int i = 0; i < Math.min(options.cancels(), options.jobs()); i++) {
-      long at = between(submitting / 3, submitting);
+      long at = between(random, submitting / 3, submitting);
       // A job submitted by then (at most a few seconds before, so it is still running).
       int latest = (int) Math.min(options.jobs() - 1, at / interval);
       int job = Math.max(0, latest - random.nextInt(Math.max(1, (int) (4_000 / interval))));
@@ -235,12 +239,12 @@ public final class ChaosSuite {
     return plan;
   }
 
-  private long between(long from, long until) {
+  private static long between(Random random, long from, long until) {
     return from + (long) (random.nextDouble() * (until - from));
   }
 
   private boolean run() {
-    List<Action> plan = plan();
+    List<Action> plan = plan(options, random);
     long start = System.nanoTime();
     for (Action action : plan) {
       sleepUntil(start + TimeUnit.MILLISECONDS.toNanos(action.atMillis()));
