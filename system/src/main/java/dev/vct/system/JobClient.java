@@ -61,7 +61,12 @@ public final class JobClient implements AutoCloseable {
 
   /** One row of {@code stage_runs}. */
   public record StageRunRow(
-      UUID id, String stage, int attempt, String status, Integer checkpointStep) {}
+      UUID id,
+      String stage,
+      int attempt,
+      String status,
+      Integer checkpointStep,
+      String outputKey) {}
 
   private final JobStack stack;
   private final KafkaProducer<String, String> producer;
@@ -204,7 +209,8 @@ public final class JobClient implements AutoCloseable {
 
   public List<StageRunRow> stageRuns(UUID job) {
     return query(
-        "select id, stage, attempt, status, checkpoint_step from stage_runs where job_id = any (?)"
+        "select id, stage, attempt, status, checkpoint_step, output_key from stage_runs"
+            + " where job_id = any (?)"
             + " order by stage",
         List.of(job),
         rs -> {
@@ -216,7 +222,8 @@ public final class JobClient implements AutoCloseable {
                     rs.getString(2),
                     rs.getInt(3),
                     rs.getString(4),
-                    (Integer) rs.getObject(5)));
+                    (Integer) rs.getObject(5),
+                    rs.getString(6)));
           }
           return rows;
         });

@@ -78,14 +78,16 @@ public final class JobStack implements AutoCloseable {
   private final QuarkusService orchestrator;
   private final List<QuarkusService> workers = new ArrayList<>();
   private final Supervisor supervisor;
+  private final Settings settings;
+  private final Map<String, String> infrastructure = new LinkedHashMap<>();
   private S3BlobStore blobs;
 
   private JobStack(Path dataDir, Settings settings) {
     this.dataDir = dataDir;
+    this.settings = settings;
     this.postgres = new PostgresServer(dataDir.resolve("postgres"));
     this.kafka = new KafkaBroker(dataDir.resolve("kafka"));
     this.s3 = new S3Server(dataDir.resolve("s3"));
-    Map<String, String> infrastructure = new LinkedHashMap<>();
     infrastructure.putAll(kafka.environment());
     infrastructure.putAll(s3.environment(BUCKET));
     Map<String, String> orchestratorEnv = new HashMap<>(infrastructure);
@@ -117,22 +119,40 @@ public final class JobStack implements AutoCloseable {
     pools.forEach(
         (prefix, poolEnv) -> {
           for (int i = 1; i <= settings.workers(); i++) {
-            String name = "worker-" + prefix + i;
-            Map<String, String> workerEnv = new HashMap<>(infrastructure);
-            workerEnv.put("VCT_WORKER_ID", name);
-            workerEnv.putAll(poolEnv);
-            workerEnv.putAll(settings.workerEnvironment());
-            workers.add(
-                new QuarkusService(
-                    name,
-                    application("gpu-worker/simulated"),
-                    0,
-                    settings.jvmOptions(),
-                    workerEnv,
-                    dataDir.resolve(name + ".log")));
+            workers.add(workerService("worker-" + prefix + i, poolEnv));
           }
         });
     this.supervisor = settings.supervised() ? new Supervisor(System.out) : null;
+  }
+
+  private QuarkusService workerService(String id, Map<String, String> environment) {
+    Map<String, String> workerEnv = new HashMap<>(infrastructure);
+    workerEnv.put("VCT_WORKER_ID", id);
+    workerEnv.putAll(settings.workerEnvironment());
+    workerEnv.putAll(environment);
+    return new QuarkusService(
+        id,
+        application("gpu-worker/simulated"),
+        0,
+        settings.jvmOptions(),
+        workerEnv,
+        dataDir.resolve(id + ".log"));
+  }
+
+  /**
+   * Starts one more simulated worker named {@code id}, with {@code environment} on top of the
+   * settings' worker environment (for example its own {@code VCT_WORKER_STAGES} and {@code
+   * VCT_WORKER_GROUP_ID}, to play a stage pool); returns once it is ready. It joins its consumer
+   * group as a worker scaled up while jobs run does.
+   */
+  public QuarkusService addWorker(String id, Map<String, String> environment) {
+    if (workers.stream().anyMatch(w -> w.name().equals(id))) {
+      throw new IllegalArgumentException("a worker named " + id + " exists already");
+    }
+    QuarkusService worker = workerService(id, environment);
+    workers.add(worker);
+    worker.start();
+    return worker;
   }
 
   /**

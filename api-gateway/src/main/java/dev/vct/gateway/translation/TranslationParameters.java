@@ -112,27 +112,4 @@ public record TranslationParameters(
         seed,
         correctedTokenIndexing != null ? correctedTokenIndexing : d.correctedTokenIndexing);
   }
-
-  /**
-   * The same parameters without the seed: jobs keep it in their own column, and the stored
-   * parameters key the orchestrator's embedding cache, which must not depend on it.
-   */
-  public TranslationParameters withoutSeed() {
-    return new TranslationParameters(
-        conceptSteps,
-        conceptTokens,
-        initializerWord,
-        conceptLearningRate,
-        conceptL1Weight,
-        contentLearningRate,
-        contentInnerSteps,
-        contentEarlyStopEpsilon,
-        guidanceScale,
-        selfInjectionRatio,
-        crossInjectionRatio,
-        ddimSteps,
-        resolution,
-        null,
-        correctedTokenIndexing);
-  }
 }

@@ -149,7 +149,8 @@ public class TranslationService {
         Job.queued(
             jobId,
             tenantId,
-            asMap(params.withoutSeed()),
+            // a seed stays among the knobs only when the client chose it (JobParameter.SEED)
+            asMap(params),
             seed,
             config.modelId(),
             sourceKey,

@@ -58,7 +58,7 @@ class TranslationApiTest {
       assertEquals(64, job.at("/params/resolution").asInt());
       assertEquals(7.5, job.at("/params/guidance_scale").asDouble());
       assertTrue(job.get("seed").asLong() >= 0);
-      assertTrue(job.at("/params/seed").isMissingNode(), "the seed is kept apart from the knobs");
+      assertTrue(job.at("/params/seed").isMissingNode(), "a drawn seed is not one of the knobs");
       assertEquals("tiny-test", job.get("model_id").asText());
 
       Job stored = QuarkusTransaction.requiringNew().call(() -> Job.findById(jobId));
@@ -83,6 +83,8 @@ class TranslationApiTest {
     Http.Reply reply = Http.postJson("/v1/translations", tenant.key(), body);
     assertEquals(202, reply.status(), reply.text());
     assertEquals(1234, reply.json().get("seed").asLong());
+    // A chosen seed stays with the knobs: it keys the cached concept inversion.
+    assertEquals(1234, reply.json().at("/params/seed").asLong());
     assertEquals(5.0, reply.json().at("/params/guidance_scale").asDouble());
     assertEquals(2, reply.json().at("/params/concept_tokens").asInt());
     Http.Reply fetched = Http.get("/v1/translations/" + id(reply), tenant.key());

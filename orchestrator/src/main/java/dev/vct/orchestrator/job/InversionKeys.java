@@ -7,29 +7,39 @@ import dev.vct.storage.blob.Sha256;
 import dev.vct.storage.embedding.EmbeddingKind;
 import dev.vct.storage.event.EventJson;
 import dev.vct.storage.job.Job;
+import dev.vct.storage.job.JobParameter;
 import dev.vct.storage.job.Stage;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Where an inversion's embedding is catalogued and stored. The parameter hash covers every
- * translation parameter of the job (canonical JSON, keys sorted): conservative, since a parameter
- * that does not change an inversion still separates cache entries, but never wrong. The seed is
- * left out on purpose: an embedding learned from the same reference with another seed serves
- * equally well, and reusing one reference across many sources is the point of the cache.
+ * Where an inversion's embedding is catalogued and stored. The parameter hash covers only the job
+ * parameters the inversion reads ({@link JobParameter#mayAffect}; a knob the table does not know
+ * counts), as canonical JSON with sorted keys, behind a versioned prefix naming the stage: a job
+ * that changes only fusion's knobs, or the other inversion's, reuses this inversion's embedding.
+ * The seed column is not hashed: the parameters hold the seed only when the client chose it (see
+ * {@link JobParameter#SEED}), and reusing one reference across many sources is the point of the
+ * cache.
  */
 public record InversionKeys(
     EmbeddingKind kind, String inputSha256, String modelId, String paramHash) {
+  static final String HASH_VERSION = "vct-inversion-params/2";
 
   /** The keys of {@code stage}'s embedding for {@code job}; {@code stage} must be an inversion. */
   public static InversionKeys of(Job job, Stage stage) {
     return switch (stage) {
       case CONTENT_INVERSION ->
           new InversionKeys(
-              EmbeddingKind.CONTENT, job.sourceSha256, job.modelId, paramHash(job.parameters));
+              EmbeddingKind.CONTENT,
+              job.sourceSha256,
+              job.modelId,
+              paramHash(stage, job.parameters));
       case CONCEPT_INVERSION ->
           new InversionKeys(
-              EmbeddingKind.CONCEPT, job.referenceSha256, job.modelId, paramHash(job.parameters));
+              EmbeddingKind.CONCEPT,
+              job.referenceSha256,
+              job.modelId,
+              paramHash(stage, job.parameters));
       case FUSION, SCORING ->
           throw new IllegalArgumentException(stage.code() + " produces no cached embedding");
     };
@@ -44,13 +54,29 @@ public record InversionKeys(
     return BlobKeys.embedding(kind, BlobKeys.embeddingHash(inputSha256, modelId, paramHash));
   }
 
-  static String paramHash(Map<String, Object> parameters) {
+  /**
+   * The hash of the parameters {@code stage} reads. The version prefix keeps these hashes apart
+   * from the catalogue's earlier rows, whose hash covered every parameter: a row keyed that way is
+   * never hit again, rather than hit with a meaning it did not have.
+   */
+  static String paramHash(Stage stage, Map<String, Object> parameters) {
+    Map<String, Object> read = new TreeMap<>();
+    parameters.forEach(
+        (name, value) -> {
+          if (JobParameter.mayAffect(name, stage)) {
+            read.put(name, value);
+          }
+        });
     try {
       return Sha256.hex(
-          EventJson.mapper()
-              .writer()
-              .with(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-              .writeValueAsString(new TreeMap<>(parameters)));
+          HASH_VERSION
+              + "\n"
+              + stage.code()
+              + "\n"
+              + EventJson.mapper()
+                  .writer()
+                  .with(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+                  .writeValueAsString(read));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("job parameters are not serializable as JSON", e);
     }

@@ -5,13 +5,16 @@ import dev.vct.orchestrator.job.JobService;
 import dev.vct.storage.job.StageRun;
 import dev.vct.storage.persistence.Clock;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -27,31 +30,44 @@ public class Sweeper {
   @Inject OrchestratorConfig config;
   @Inject JobService jobs;
 
+  private volatile boolean stopping;
+
   @Scheduled(
       identity = "sweeper",
       every = "${vct.orchestrator.sweep-interval:1s}",
       delayed = "1s",
-      concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+      concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+      skipExecutionIf = Scheduled.ApplicationNotRunning.class)
   void sweep() {
     Instant now = Clock.now();
-    each("plan", unplannedJobs(now.minus(config.planGrace())), jobs::plan);
-    each("cancel", cancelRequested(), jobs::cancel);
+    each("plan", () -> unplannedJobs(now.minus(config.planGrace())), jobs::plan);
+    each("cancel", this::cancelRequested, jobs::cancel);
     each(
         "expire lease",
-        QuarkusTransaction.requiringNew()
-            .call(() -> StageRun.expiredLeases(now, config.sweepBatch()))
-            .stream()
-            .map(run -> new Attempt(run.id, run.attempt))
-            .toList(),
+        () ->
+            QuarkusTransaction.requiringNew()
+                .call(() -> StageRun.expiredLeases(now, config.sweepBatch()))
+                .stream()
+                .map(run -> new Attempt(run.id, run.attempt))
+                .toList(),
         attempt -> jobs.leaseExpired(attempt.stageRunId(), attempt.attempt()));
     each(
         "retry",
-        QuarkusTransaction.requiringNew()
-            .call(() -> StageRun.dueForRetry(now, config.sweepBatch()))
-            .stream()
-            .map(run -> run.id)
-            .toList(),
+        () ->
+            QuarkusTransaction.requiringNew()
+                .call(() -> StageRun.dueForRetry(now, config.sweepBatch()))
+                .stream()
+                .map(run -> run.id)
+                .toList(),
         jobs::retryDue);
+  }
+
+  /**
+   * Ends a sweep that is under way when the application stops, before the database goes away (the
+   * scheduler skips new sweeps by itself); what is left is swept by the next start or a replica.
+   */
+  void stopping(@Observes ShutdownEvent event) {
+    stopping = true;
   }
 
   private record Attempt(UUID stageRunId, int attempt) {}
@@ -85,8 +101,14 @@ public class Sweeper {
             });
   }
 
-  private static <T> void each(String what, List<T> items, Consumer<T> action) {
-    for (T item : items) {
+  private <T> void each(String what, Supplier<List<T>> find, Consumer<T> action) {
+    if (stopping) {
+      return;
+    }
+    for (T item : find.get()) {
+      if (stopping) {
+        return;
+      }
       try {
         action.accept(item);
       } catch (RuntimeException e) {

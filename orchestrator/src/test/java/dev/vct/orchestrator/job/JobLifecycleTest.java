@@ -5,6 +5,7 @@ import static dev.vct.storage.job.Stage.CONTENT_INVERSION;
 import static dev.vct.storage.job.Stage.FUSION;
 import static dev.vct.storage.job.Stage.SCORING;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -121,6 +122,49 @@ class JobLifecycleTest {
     assertTrue(
         worker.received(second, Duration.ZERO).stream()
             .noneMatch(r -> r.stage() == CONCEPT_INVERSION));
+  }
+
+  @Test
+  void otherFusionAndContentKnobsStillReuseTheCachedConcept() {
+    String reference = randomSha();
+    UUID first = submit(newJob(randomSha(), reference, Map.of("guidance_scale", 7.5)));
+    runToSuccess(first);
+
+    String source = randomSha();
+    UUID second =
+        submit(
+            newJob(
+                source,
+                reference,
+                Map.of(
+                    "guidance_scale", 5.0,
+                    "content_inner_steps", 10,
+                    "self_injection_ratio", 0.5)));
+    worker.succeed(worker.next(second, CONTENT_INVERSION));
+    StageRequest fusion = worker.next(second, FUSION);
+    assertEquals(StageRunStatus.SKIPPED, run(second, CONCEPT_INVERSION).status);
+    assertEquals(
+        run(first, CONCEPT_INVERSION).outputKey,
+        fusion.inputKeys().get(BlobRole.CONCEPT_EMBEDDING));
+    worker.succeed(fusion);
+    worker.succeed(worker.next(second, SCORING));
+    assertEquals(JobStatus.SUCCEEDED, awaitJob(second, j -> j.status.terminal()).status);
+  }
+
+  @Test
+  void anotherConceptKnobRunsConceptInversionAgain() {
+    String reference = randomSha();
+    UUID first = submit(newJob(randomSha(), reference, Map.of("concept_steps", 500)));
+    runToSuccess(first);
+
+    UUID second = submit(newJob(randomSha(), reference, Map.of("concept_steps", 100)));
+    StageRequest concept = worker.next(second, CONCEPT_INVERSION);
+    assertEquals(1, concept.attempt());
+    assertNotEquals(
+        run(first, CONCEPT_INVERSION).outputKey,
+        concept.outputKeys().get(BlobRole.CONCEPT_EMBEDDING),
+        "another concept knob writes another embedding");
+    runToSuccess(second, concept);
   }
 
   @Test
@@ -285,6 +329,10 @@ class JobLifecycleTest {
   }
 
   private UUID newJob(String sourceSha, String referenceSha) {
+    return newJob(sourceSha, referenceSha, Map.of("guidance", 7.5, "concept_steps", 500));
+  }
+
+  private UUID newJob(String sourceSha, String referenceSha, Map<String, Object> parameters) {
     UUID id = UUID.randomUUID();
     QuarkusTransaction.requiringNew()
         .run(
@@ -292,7 +340,7 @@ class JobLifecycleTest {
                 Job.queued(
                         id,
                         tenant,
-                        Map.of("guidance", 7.5, "concept_steps", 500),
+                        parameters,
                         42L,
                         "tiny-sd",
                         "inputs/" + id + "/source.png",

@@ -6,14 +6,18 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@code ./vct up}: starts PostgreSQL, Kafka and an S3 server on this machine, then the VCT
@@ -44,6 +48,8 @@ public final class LocalStack {
       Other settings: VCT_BOOTSTRAP_API_KEY (the admin API key; default: one generated once and
       kept in .vct/api-key), VCT_MODEL_ID (the name jobs use for the model), VCT_LPIPS_WEIGHTS,
       VCT_BRISQUE_MODEL, VCT_BRISQUE_RANGE (scoring model files, see README).
+      Ctrl-C lets each worker drain (finish its step, checkpoint, give its stage back) for
+      VCT_WORKER_DRAIN_TIMEOUT (default 60s) plus 20 s before it is killed.
       """;
 
   /** The bucket the services use; the storage code creates it when missing. */
@@ -57,6 +63,15 @@ public final class LocalStack {
           "scoring", "scoring");
 
   static final List<String> POOL_ORDER = List.of("inversion", "fusion", "scoring");
+
+  /** The workers' own default of {@code vct.worker.drain-timeout}. */
+  static final String WORKER_DRAIN_TIMEOUT = "60s";
+
+  /**
+   * Beyond its drain timeout, what a stopping worker may still take: the drain waits 5 s more for
+   * its consumer, then closes the consumer, the producer and the stage threads (5 s each at most).
+   */
+  static final Duration WORKER_STOP_MARGIN = Duration.ofSeconds(20);
 
   /** Held so the levels set in {@link #quietLibraryLogging()} stay set. */
   private static final List<Logger> QUIETED = new ArrayList<>();
@@ -175,6 +190,9 @@ public final class LocalStack {
     private final int gatewayPort;
     private final Path examples;
 
+    /** SIGTERM to SIGKILL for a worker: its drain timeout and {@link #WORKER_STOP_MARGIN}. */
+    private Duration workerStopGrace;
+
     private Services(Path root, Options options, String apiKey, int gatewayPort, Path examples) {
       this.root = root;
       this.options = options;
@@ -204,6 +222,9 @@ public final class LocalStack {
       Path examples = home.resolve("examples");
       ExampleImages.ensure(examples);
       Services services = new Services(root, options, apiKey, port, examples);
+      services.workerStopGrace =
+          drainTimeout(env.getOrDefault("VCT_WORKER_DRAIN_TIMEOUT", WORKER_DRAIN_TIMEOUT))
+              .plus(WORKER_STOP_MARGIN);
       Path model;
       String modelId;
       if (options.model() != null) {
@@ -326,7 +347,8 @@ public final class LocalStack {
                   0,
                   List.of("-Xmx1g", "-XX:+UseSerialGC", "-Dai.djl.offline=true"),
                   workerEnv,
-                  dataDir.resolve("logs/" + name + ".log")));
+                  dataDir.resolve("logs/" + name + ".log"),
+                  workerStopGrace));
         }
       }
       return services;
@@ -407,6 +429,34 @@ public final class LocalStack {
       Logger logger = Logger.getLogger(name);
       logger.setLevel(Level.WARNING);
       QUIETED.add(logger);
+    }
+  }
+
+  /**
+   * {@code VCT_WORKER_DRAIN_TIMEOUT} as the workers read it: seconds ({@code 60}), a number with a
+   * unit ({@code 500ms}, {@code 60s}, {@code 2m}, {@code 1h}) or ISO-8601 ({@code PT1M}).
+   */
+  static Duration drainTimeout(String text) {
+    String value = text.trim().toLowerCase(Locale.ROOT);
+    Matcher m = Pattern.compile("(\\d+)(ms|s|m|h)?").matcher(value);
+    try {
+      if (m.matches()) {
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        return switch (unit) {
+          case "ms" -> Duration.ofMillis(n);
+          case "m" -> Duration.ofMinutes(n);
+          case "h" -> Duration.ofHours(n);
+          default -> Duration.ofSeconds(n);
+        };
+      }
+      return Duration.parse(text.trim().toUpperCase(Locale.ROOT));
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "VCT_WORKER_DRAIN_TIMEOUT must be a duration such as 60s, 500ms, 2m or PT1M, not '"
+              + text
+              + "'",
+          e);
     }
   }
 

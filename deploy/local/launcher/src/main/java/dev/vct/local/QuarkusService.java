@@ -23,10 +23,13 @@ public final class QuarkusService implements ManagedServer {
 
   private static final String ENTRY_POINT = "io.quarkus.bootstrap.runner.QuarkusEntryPoint";
   private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
-  private static final Duration STOP_GRACE = Duration.ofSeconds(30);
+
+  /** How long {@link #stop()} waits after SIGTERM unless a service is given its own grace. */
+  public static final Duration STOP_GRACE = Duration.ofSeconds(30);
 
   private final String name;
   private final int httpPort;
+  private final Duration stopGrace;
   private final JavaChildProcess process;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -46,6 +49,21 @@ public final class QuarkusService implements ManagedServer {
       List<String> jvmOptions,
       Map<String, String> environment,
       Path logFile) {
+    this(name, appDir, httpPort, jvmOptions, environment, logFile, STOP_GRACE);
+  }
+
+  /**
+   * As above, with how long {@link #stop()} lets the service shut down after SIGTERM before it
+   * kills it: a worker needs its drain timeout (finish the step, checkpoint, report) and a margin.
+   */
+  public QuarkusService(
+      String name,
+      Path appDir,
+      int httpPort,
+      List<String> jvmOptions,
+      Map<String, String> environment,
+      Path logFile,
+      Duration stopGrace) {
     Path runner = appDir.resolve("quarkus-run.jar");
     if (!Files.isRegularFile(runner)) {
       throw new IllegalStateException(
@@ -56,6 +74,7 @@ public final class QuarkusService implements ManagedServer {
               + " does not exist; package its module first (mvn -pl <module> -am package)");
     }
     this.name = name;
+    this.stopGrace = stopGrace;
     this.httpPort = FreePorts.orFree(httpPort);
     Map<String, String> env = new HashMap<>(environment);
     env.put("QUARKUS_HTTP_PORT", Integer.toString(this.httpPort));
@@ -89,7 +108,7 @@ public final class QuarkusService implements ManagedServer {
   /** SIGTERM (a worker drains: checkpoints and gives its stage back), SIGKILL after a grace. */
   @Override
   public synchronized void stop() {
-    process.stop(STOP_GRACE);
+    process.stop(stopGrace);
   }
 
   @Override

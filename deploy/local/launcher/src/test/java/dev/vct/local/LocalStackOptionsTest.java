@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -79,5 +80,18 @@ class LocalStackOptionsTest {
     assertEquals(first, LocalStack.apiKey(home, Map.of()));
     assertEquals(
         "given-key", LocalStack.apiKey(home, Map.of("VCT_BOOTSTRAP_API_KEY", "given-key")));
+  }
+
+  @Test
+  void workerStopGraceCoversTheDrainTimeoutAsTheWorkersReadIt() {
+    assertEquals(Duration.ofSeconds(60), LocalStack.drainTimeout(LocalStack.WORKER_DRAIN_TIMEOUT));
+    assertEquals(Duration.ofSeconds(90), LocalStack.drainTimeout("90"));
+    assertEquals(Duration.ofMillis(500), LocalStack.drainTimeout("500ms"));
+    assertEquals(Duration.ofMinutes(2), LocalStack.drainTimeout("2m"));
+    assertEquals(Duration.ofMinutes(1), LocalStack.drainTimeout("PT1M"));
+    assertTrue(LocalStack.WORKER_STOP_MARGIN.compareTo(Duration.ofSeconds(15)) >= 0);
+    IllegalArgumentException bad =
+        assertThrows(IllegalArgumentException.class, () -> LocalStack.drainTimeout("soon"));
+    assertTrue(bad.getMessage().contains("VCT_WORKER_DRAIN_TIMEOUT"), bad.getMessage());
   }
 }

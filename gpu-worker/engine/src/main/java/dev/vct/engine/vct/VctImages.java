@@ -21,7 +21,16 @@ public final class VctImages {
    * bicubic resize to resolution, as (1, 3, R, R) values u8 / 127.5 − 1.
    */
   public static float[] source(RgbImage image, int resolution) {
-    return pixels(PilResize.bicubic(PilResize.centerSquare(image), resolution, resolution));
+    return pixels(preparedSource(image, resolution));
+  }
+
+  /**
+   * The source as content inversion sees it, before the pixels become floats: the centre square
+   * (offset rounded down, as {@code load_512} slices), bicubic-resized to resolution. Scoring
+   * compares the translation with this image.
+   */
+  public static RgbImage preparedSource(RgbImage image, int resolution) {
+    return PilResize.bicubic(PilResize.centerSquare(image), resolution, resolution);
   }
 
   /**

@@ -38,6 +38,15 @@ public interface WorkerConfig {
 
   Checkpoint checkpoint();
 
+  /**
+   * When Kafka moves a busy partition to another worker, how long the rebalance waits for the
+   * running stage to finish its step, checkpoint and stop, so that the new owner resumes exactly
+   * there and never runs the stage at the same time; past that the stage is stopped without waiting
+   * (see StageConsumerLoop).
+   */
+  @WithDefault("5s")
+  Duration handoverTimeout();
+
   Kafka kafka();
 
   /**

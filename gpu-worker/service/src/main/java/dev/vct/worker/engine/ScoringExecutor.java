@@ -1,12 +1,13 @@
 package dev.vct.worker.engine;
 
-import dev.vct.engine.image.PilResize;
 import dev.vct.engine.image.RgbImage;
 import dev.vct.engine.scoring.Scores;
+import dev.vct.engine.vct.VctImages;
 import dev.vct.storage.event.BlobRole;
 import dev.vct.storage.event.StageRequest;
 import dev.vct.storage.job.Stage;
 import dev.vct.worker.stage.StageContext;
+import dev.vct.worker.stage.StageException;
 import dev.vct.worker.stage.StageExecutor;
 import dev.vct.worker.stage.StageResult;
 import io.quarkus.arc.properties.IfBuildProperty;
@@ -18,9 +19,9 @@ import java.util.Map;
  * Scores a translation: LPIPS between the source and the result (how much content was kept) and
  * BRISQUE of the result (quality), reported as the metrics {@code lpips} and {@code brisque}.
  *
- * <p>LPIPS compares pixel by pixel, so the source is scored as the translation saw it: content
- * inversion takes the centre square of the upload and resizes it (bicubic) to the working
- * resolution, which is the result's size.
+ * <p>LPIPS compares pixel by pixel, so the source is scored as the translation saw it: {@link
+ * VctImages#preparedSource}, the same centre square and bicubic resize content inversion applies,
+ * at the working resolution, which is the result's side.
  */
 @ApplicationScoped
 @IfBuildProperty(
@@ -45,8 +46,15 @@ public class ScoringExecutor implements StageExecutor {
     context.cancellation().throwIfStopRequested();
     RgbImage result = Blobs.readImage(context.blobs(), request.input(BlobRole.RESULT_IMAGE));
     RgbImage source = Blobs.readImage(context.blobs(), request.input(BlobRole.SOURCE_IMAGE));
-    RgbImage seen =
-        PilResize.bicubic(PilResize.centerSquare(source), result.width(), result.height());
+    if (result.width() != result.height()) {
+      throw StageException.badInput(
+          "the result to score is "
+              + result.width()
+              + "x"
+              + result.height()
+              + " pixels; a translation is square (the working resolution on each side)");
+    }
+    RgbImage seen = VctImages.preparedSource(source, result.width());
     Scores scores = models.scorer().score(seen, result);
     context.stepCompleted(1, 1);
     return new StageResult(Map.of(), Map.of("lpips", scores.lpips(), "brisque", scores.brisque()));

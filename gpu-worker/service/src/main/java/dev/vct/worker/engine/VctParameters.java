@@ -4,35 +4,24 @@ import dev.vct.engine.vct.ConceptInversionParams;
 import dev.vct.engine.vct.ContentInversionParams;
 import dev.vct.engine.vct.FusionParams;
 import dev.vct.storage.event.StageRequest;
+import dev.vct.storage.job.JobParameter;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * The job's parameters (the gateway's snake_case knobs, stored on the job and sent in every stage
  * request) as the engine's stage parameters; a knob left out keeps the engine's official default.
  * An unknown knob or a value of the wrong type is refused (IllegalArgumentException: bad input),
- * never ignored.
+ * never ignored. Which stage reads which knob is stated in {@link JobParameter}, the orchestrator's
+ * cache key; VctParametersTest holds this class to it.
  */
 final class VctParameters {
   /** Every knob a job may carry. */
   static final Set<String> KNOWN =
-      Set.of(
-          "concept_steps",
-          "concept_tokens",
-          "initializer_word",
-          "concept_learning_rate",
-          "concept_l1_weight",
-          "content_learning_rate",
-          "content_inner_steps",
-          "content_early_stop_epsilon",
-          "guidance_scale",
-          "self_injection_ratio",
-          "cross_injection_ratio",
-          "ddim_steps",
-          "resolution",
-          "seed",
-          "corrected_token_indexing");
+      Arrays.stream(JobParameter.values()).map(JobParameter::code).collect(Collectors.toSet());
 
   private final Map<String, Object> values;
 

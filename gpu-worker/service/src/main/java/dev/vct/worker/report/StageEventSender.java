@@ -72,6 +72,15 @@ public class StageEventSender {
   }
 
   /**
+   * Waits until every report handed to {@link #send} so far reached the broker (or failed), so that
+   * a worker that hands a stage over has its last progress and checkpoint reports in the topic
+   * before the next owner reports.
+   */
+  public void flush() {
+    producer.flush();
+  }
+
+  /**
    * Sends an event that must arrive (started, succeeded, failed, cancelled, released), retrying
    * through broker outages until {@code giveUpAt}.
    *

@@ -67,6 +67,28 @@ import org.jboss.logging.Logger;
  * A record that is not a valid stage request goes to {@link Topics#DEAD_LETTER} and its offset is
  * committed at once: it never blocks its partition. The consumer uses the cooperative-sticky
  * assignor, so a worker joining or leaving moves only the partitions it must.
+ *
+ * <p>How a busy partition is handed over when the group rebalances (a worker joins or leaves):
+ *
+ * <ul>
+ *   <li>revoked (cooperative rebalance): the stage is asked to stop at its next step boundary with
+ *       a fresh checkpoint, and the revoke callback waits for it up to {@code
+ *       vct.worker.handover-timeout} (the partition reaches its new owner only after the callback
+ *       returns). Its last progress and checkpoint reports are flushed to the broker first. Its
+ *       request is not committed and no event is sent for it: the new owner reads the same request
+ *       and runs the same attempt, resuming from the newest checkpoint under the stage run's
+ *       prefix, which is the one just saved; its {@code started} event (same attempt, another
+ *       worker, {@code resumedFromStep}) tells the orchestrator, which keeps the run running and
+ *       renews the lease. Sending {@code released} instead would make the orchestrator dispatch a
+ *       second attempt while the new owner already runs the first: the work would be done twice.
+ *   <li>a stage that does not stop within the timeout is stopped without waiting: the new owner may
+ *       then resume from an older checkpoint while this worker finishes one step (its result is
+ *       discarded, it reports nothing more, and it keeps its stage thread until it ends). Either
+ *       way a handed-over attempt sends no more heartbeats from here.
+ *   <li>lost (this worker was thrown out of the group): stopped without waiting, likewise.
+ *   <li>if no worker takes the request over, nothing heartbeats and the orchestrator's lease runs
+ *       out: it dispatches the next attempt, and the old attempt's late reports change nothing.
+ * </ul>
  */
 @ApplicationScoped
 public class StageConsumerLoop {
@@ -88,6 +110,13 @@ public class StageConsumerLoop {
 
   /** The in-flight request of each partition (at most one); polling thread only. */
   private final Map<TopicPartition, InFlight> inFlight = new HashMap<>();
+
+  /**
+   * Requests whose partition moved away while they ran and that did not stop within the handover
+   * timeout: they still hold a stage thread, so they count against the concurrency until they end;
+   * polling thread only.
+   */
+  private final Set<Finished> leaving = new HashSet<>();
 
   /**
    * Offsets handed to {@code commitAsync}, made sure of with {@code commitSync} before their
@@ -154,7 +183,7 @@ public class StageConsumerLoop {
   private void loop(List<String> topics) {
     try {
       consumer.subscribe(topics, new Rebalance());
-      while (!(draining && inFlight.isEmpty() && finished.isEmpty())) {
+      while (!(draining && inFlight.isEmpty() && leaving.isEmpty() && finished.isEmpty())) {
         Set<TopicPartition> rewound = new HashSet<>();
         for (ConsumerRecord<String, byte[]> record : poll()) {
           accept(record, rewound);
@@ -202,7 +231,7 @@ public class StageConsumerLoop {
     if (rewound.contains(partition)) {
       return;
     }
-    if (draining || inFlight.containsKey(partition) || inFlight.size() >= config.concurrency()) {
+    if (draining || inFlight.containsKey(partition) || busy() >= config.concurrency()) {
       // Not started: rewind so the offset is not skipped (when draining, the next owner reads it).
       consumer.seek(partition, record.offset());
       consumer.pause(List.of(partition));
@@ -220,7 +249,7 @@ public class StageConsumerLoop {
     }
     inFlight.put(partition, new InFlight(record.offset(), request));
     consumer.pause(List.of(partition));
-    if (inFlight.size() >= config.concurrency()) {
+    if (busy() >= config.concurrency()) {
       consumer.pause(consumer.assignment());
     }
     runner.start(
@@ -261,6 +290,7 @@ public class StageConsumerLoop {
       if (was != null && was.offset() == done.offset()) {
         inFlight.remove(done.partition());
       }
+      leaving.remove(new Finished(done.partition(), done.offset(), false));
       if (!assigned.contains(done.partition())) {
         continue;
       }
@@ -277,11 +307,16 @@ public class StageConsumerLoop {
     commit(commits);
     if (draining) {
       consumer.pause(assigned);
-    } else if (inFlight.size() < config.concurrency()) {
+    } else if (busy() < config.concurrency()) {
       Set<TopicPartition> idle = new HashSet<>(assigned);
       idle.removeAll(inFlight.keySet());
       consumer.resume(idle);
     }
+  }
+
+  /** Stage threads taken: requests running for a partition held, and those still leaving. */
+  private int busy() {
+    return inFlight.size() + leaving.size();
   }
 
   private void commit(TopicPartition partition, long offset) {
@@ -390,32 +425,64 @@ public class StageConsumerLoop {
         metrics.rebalanced("revoked");
       }
       commitNow(partitions);
-      stopInFlight(partitions);
+      handOver(partitions, config.handoverTimeout());
     }
 
+    /** The partitions have a new owner already: stop their stages without waiting. */
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
       metrics.rebalanced("lost");
       partitions.forEach(committing::remove);
-      stopInFlight(partitions);
+      handOver(partitions, Duration.ZERO);
     }
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-      if (draining || inFlight.size() >= config.concurrency()) {
+      if (draining || busy() >= config.concurrency()) {
         consumer.pause(partitions);
       }
     }
 
-    /** The partition's next owner reads the request again; this worker checkpoints and lets go. */
-    private void stopInFlight(Collection<TopicPartition> partitions) {
+    /**
+     * Hands the requests running for {@code partitions} over to their next owner: each stops at its
+     * next step boundary with a fresh checkpoint, all at once, and this callback waits for them up
+     * to {@code timeout} together. Cooperative rebalancing gives the partitions to their new owner
+     * only after this returns, so it reads the (uncommitted) request when its checkpoint exists and
+     * the stage no longer runs here. One that takes longer keeps its stage thread until it stops.
+     */
+    private void handOver(Collection<TopicPartition> partitions, Duration timeout) {
+      Map<TopicPartition, InFlight> moving = new HashMap<>();
       for (TopicPartition partition : partitions) {
         InFlight running = inFlight.remove(partition);
         if (running != null) {
-          LOG.infof(
-              "partition %s moved away; stopping %s of job %s",
-              partition, running.request().stage().code(), running.request().jobId());
+          moving.put(partition, running);
           runner.stop(running.request().stageRunId(), StopReason.REASSIGNED);
+        }
+      }
+      long deadline = System.nanoTime() + timeout.toNanos();
+      for (Map.Entry<TopicPartition, InFlight> entry : moving.entrySet()) {
+        StageRequest request = entry.getValue().request();
+        boolean stopped;
+        try {
+          stopped =
+              runner.handOver(
+                  request.stageRunId(),
+                  Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          stopped = false;
+        }
+        LOG.infof(
+            "partition %s moved away; %s of job %s attempt %d %s",
+            entry.getKey(),
+            request.stage().code(),
+            request.jobId(),
+            request.attempt(),
+            stopped
+                ? "checkpointed and stopped; its new owner resumes it"
+                : "stops at its next step; its new owner resumes it from its last checkpoint");
+        if (!stopped) {
+          leaving.add(new Finished(entry.getKey(), entry.getValue().offset(), false));
         }
       }
     }

@@ -33,6 +33,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -129,8 +130,9 @@ public class StageRunner {
             LOG.errorf(
                 e, "stage runner failed on %s of job %s", request.stage().code(), request.jobId());
           } finally {
-            running.remove(request.stageRunId());
+            running.remove(request.stageRunId(), run);
             done.accept(commit);
+            run.ended.countDown();
           }
         });
   }
@@ -149,6 +151,23 @@ public class StageRunner {
     if (run != null) {
       run.token.stop(why);
     }
+  }
+
+  /**
+   * Hands one attempt over to the worker that now owns its request's partition: asks it to stop at
+   * its next step boundary with a fresh checkpoint (reported and flushed to the broker), and waits
+   * up to {@code timeout} until it stopped. No event is sent for it: the new owner reads the same
+   * request (never committed) and resumes the same attempt from that checkpoint.
+   *
+   * @return true when the attempt stopped within {@code timeout} (or was not running here)
+   */
+  boolean handOver(UUID stageRunId, Duration timeout) throws InterruptedException {
+    Running run = running.get(stageRunId);
+    if (run == null) {
+      return true;
+    }
+    run.token.stop(StopReason.REASSIGNED);
+    return run.ended.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Asks every running stage to checkpoint and give its work back; new requests are not run. */
@@ -208,7 +227,13 @@ public class StageRunner {
     Duration interval = config.heartbeatInterval();
     ScheduledFuture<?> heartbeat =
         heartbeats.scheduleAtFixedRate(
-            () -> sender.send(StageEvent.Heartbeat.of(ref, identity.id())),
+            () -> {
+              // A handed-over attempt is the new owner's to keep alive; if this thread stayed
+              // stuck in a step, its heartbeats must not hold the lease.
+              if (run.token.stopRequested().orElse(null) != StopReason.REASSIGNED) {
+                sender.send(StageEvent.Heartbeat.of(ref, identity.id()));
+              }
+            },
             interval.toMillis(),
             interval.toMillis(),
             TimeUnit.MILLISECONDS);
@@ -230,8 +255,12 @@ public class StageRunner {
                   last.map(Checkpoint::blobKey).orElse(null),
                   last.map(Checkpoint::step).orElse(null)));
         }
-        // The partition's new owner reads the request again and resumes from the checkpoint.
-        case REASSIGNED -> false;
+        // The partition's new owner reads the request again and resumes the same attempt from
+        // the checkpoint just saved; this worker's last reports go out before it does.
+        case REASSIGNED -> {
+          sender.flush();
+          yield false;
+        }
       };
     } catch (Throwable failure) {
       StageException error = StageException.classify(failure);
@@ -280,6 +309,7 @@ public class StageRunner {
     final StageRequest request;
     final CancellationToken token;
     final Instant startedAt = Instant.now();
+    final CountDownLatch ended = new CountDownLatch(1);
 
     Running(StageRequest request, CancellationToken token) {
       this.request = request;

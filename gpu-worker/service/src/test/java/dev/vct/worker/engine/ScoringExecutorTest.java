@@ -2,6 +2,7 @@ package dev.vct.worker.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import dev.vct.engine.image.ImageFiles;
 import dev.vct.engine.image.PilResize;
 import dev.vct.engine.image.RgbImage;
 import dev.vct.engine.scoring.Scores;
+import dev.vct.engine.vct.VctImages;
 import dev.vct.storage.blob.FilesystemBlobStore;
 import dev.vct.storage.event.BlobRole;
 import dev.vct.storage.event.StageRequest;
@@ -82,6 +84,43 @@ class ScoringExecutorTest {
   }
 
   @Test
+  void anOddSizedPortraitSourceIsScoredAsContentInversionPreparedIt() throws Exception {
+    FilesystemBlobStore blobs = new FilesystemBlobStore(blobRoot);
+    // 159x240: portrait, odd width, odd difference (81): the crop offset rounds down to 40.
+    RgbImage landscape =
+        ImageFiles.decode(Files.readAllBytes(brisqueDir.resolve("img01_coffee.png")), "coffee");
+    RgbImage portrait = transposedCrop(landscape, 159, 240);
+    byte[] source = VctImages.png(portrait);
+    byte[] result = Files.readAllBytes(brisqueDir.resolve("img09_astronaut_jpeg30.png"));
+
+    StageResult scored = executor.run(request(blobs, source, result), new TestStageContext(blobs));
+
+    // The source exactly as content inversion's input holds it, back from floats to bytes.
+    RgbImage inverted = fromPixels(VctImages.source(portrait, 128), 128);
+    RgbImage resultImage = ImageFiles.decode(result, "result");
+    double expected = models.scorer().score(inverted, resultImage).lpips();
+    assertEquals(expected, scored.metrics().get("lpips"));
+    // A crop one pixel lower (offset rounded up) scores differently: the test sees the crop.
+    RgbImage shifted = PilResize.bicubic(rows(portrait, 41, 159), 128, 128);
+    assertNotEquals(expected, models.scorer().score(shifted, resultImage).lpips());
+  }
+
+  @Test
+  void aNonSquareResultFailsAsBadInput() throws Exception {
+    FilesystemBlobStore blobs = new FilesystemBlobStore(blobRoot);
+    byte[] source = Files.readAllBytes(brisqueDir.resolve("img00_astronaut.png"));
+    byte[] result = Files.readAllBytes(brisqueDir.resolve("img01_coffee.png"));
+
+    StageException error =
+        assertThrows(
+            StageException.class,
+            () -> executor.run(request(blobs, source, result), new TestStageContext(blobs)));
+
+    assertEquals("BAD_INPUT", error.code());
+    assertTrue(error.getMessage().contains("240x160"), error.getMessage());
+  }
+
+  @Test
   void aResultThatIsNotAnImageFailsAsBadInputThatNoRetryFixes() throws Exception {
     FilesystemBlobStore blobs = new FilesystemBlobStore(blobRoot);
     byte[] source = Files.readAllBytes(brisqueDir.resolve("img00_astronaut.png"));
@@ -121,5 +160,35 @@ class ScoringExecutorTest {
         "sd15",
         1L,
         Instant.now().plusSeconds(3600));
+  }
+
+  /** The top-left {@code width x height} of {@code in} transposed (rows become columns). */
+  private static RgbImage transposedCrop(RgbImage in, int width, int height) {
+    byte[] out = new byte[3 * width * height];
+    for (int y = 0; y < height; y++) {
+      for (int x = 0; x < width; x++) {
+        System.arraycopy(in.rgb(), 3 * (x * in.width() + y), out, 3 * (y * width + x), 3);
+      }
+    }
+    return new RgbImage(width, height, out);
+  }
+
+  /** Rows {@code top .. top + count - 1} of {@code in}. */
+  private static RgbImage rows(RgbImage in, int top, int count) {
+    byte[] out = new byte[3 * in.width() * count];
+    System.arraycopy(in.rgb(), 3 * top * in.width(), out, 0, out.length);
+    return new RgbImage(in.width(), count, out);
+  }
+
+  /** (3, side, side) planes of u8 / 127.5 - 1 back to 8-bit RGB. */
+  private static RgbImage fromPixels(float[] chw, int side) {
+    int plane = side * side;
+    byte[] rgb = new byte[3 * plane];
+    for (int p = 0; p < plane; p++) {
+      for (int c = 0; c < 3; c++) {
+        rgb[3 * p + c] = (byte) Math.round((chw[c * plane + p] + 1f) * 127.5f);
+      }
+    }
+    return new RgbImage(side, side, rgb);
   }
 }
