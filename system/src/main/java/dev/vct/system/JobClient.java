@@ -35,8 +35,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * Plays the API gateway against a {@link JobStack}: creates a tenant, creates queued jobs in
  * PostgreSQL and announces them on {@code vct.job.submitted}, and reads jobs, stage runs and the
- * job event log back. Every database call opens its own connection, so it works across a PostgreSQL
- * restart once the server is back.
+ * job event log back. Job rows are inserted over one kept connection (as the gateway's pool does; a
+ * connection per job made PostgreSQL start a backend per job), opened again after a failure; every
+ * other database call opens its own, so all of it works across a PostgreSQL restart once the server
+ * is back.
  */
 public final class JobClient implements AutoCloseable {
 
@@ -69,6 +71,9 @@ public final class JobClient implements AutoCloseable {
   private final JobStack stack;
   private final KafkaProducer<String, String> producer;
   private final UUID tenant = UUID.randomUUID();
+
+  /** Where job rows are inserted; null until the first insert and after a failure. */
+  private Connection inserts;
 
   public JobClient(JobStack stack) {
     this.stack = stack;
@@ -111,7 +116,7 @@ public final class JobClient implements AutoCloseable {
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("parameters are not JSON-serializable", e);
     }
-    update(
+    insert(
         "insert into jobs (id, tenant_id, status, parameters, seed, model_id, source_key,"
             + " source_sha256, reference_key, reference_sha256)"
             + " values (?, ?, 'queued', ?::jsonb, ?, ?, ?, ?, ?, ?)",
@@ -268,8 +273,9 @@ public final class JobClient implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     producer.close(Duration.ofSeconds(5));
+    closeInserts();
   }
 
   @FunctionalInterface
@@ -298,6 +304,51 @@ public final class JobClient implements AutoCloseable {
       statement.executeUpdate();
     } catch (SQLException e) {
       throw new IllegalStateException("update failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Runs {@code sql} over the kept connection; when that fails (the server restarted since), once
+   * more over a new one.
+   */
+  private synchronized void insert(String sql, Object... values) {
+    boolean reused = inserts != null;
+    try {
+      insertOnce(sql, values);
+    } catch (SQLException e) {
+      closeInserts();
+      if (!reused) {
+        throw new IllegalStateException("insert failed: " + e.getMessage(), e);
+      }
+      try {
+        insertOnce(sql, values);
+      } catch (SQLException again) {
+        closeInserts();
+        throw new IllegalStateException("insert failed: " + again.getMessage(), again);
+      }
+    }
+  }
+
+  private void insertOnce(String sql, Object... values) throws SQLException {
+    if (inserts == null) {
+      inserts = connect();
+    }
+    try (PreparedStatement statement = inserts.prepareStatement(sql)) {
+      for (int i = 0; i < values.length; i++) {
+        statement.setObject(i + 1, values[i]);
+      }
+      statement.executeUpdate();
+    }
+  }
+
+  private void closeInserts() {
+    if (inserts != null) {
+      try {
+        inserts.close();
+      } catch (SQLException e) {
+        // already broken; a new one is opened on the next insert
+      }
+      inserts = null;
     }
   }
 

@@ -58,9 +58,18 @@ public final class JobsBenchmark {
   private final JobClient client;
   private final EventLog events;
   private final PrintStream out;
+  private final CpuMeter cpu;
 
   private JobsBenchmark(JobStack stack, PrintStream out) {
     this.stack = stack;
+    List<CpuMeter.Metered> processes = new ArrayList<>();
+    processes.add(new CpuMeter.Metered("orchestrator", stack.orchestrator().pid(), false));
+    stack.workers().forEach(w -> processes.add(new CpuMeter.Metered("worker", w.pid(), false)));
+    processes.add(new CpuMeter.Metered("kafka", stack.kafka().pid(), false));
+    processes.add(new CpuMeter.Metered("postgres", stack.postgres().pid(), true));
+    processes.add(new CpuMeter.Metered("s3", stack.s3().pid(), false));
+    processes.add(new CpuMeter.Metered("benchmark", ProcessHandle.current().pid(), false));
+    this.cpu = CpuMeter.available() ? new CpuMeter(processes) : null;
     this.client = new JobClient(stack);
     List<String> topics = new ArrayList<>();
     topics.add(Topics.STAGE_EVENTS);
@@ -123,6 +132,7 @@ public final class JobsBenchmark {
       out.printf("warm-up: %d s at %.0f jobs/s%n", options.warmupSeconds(), warmupRate);
       Step warmup = step(warmupRate, Duration.ofSeconds(options.warmupSeconds()));
       out.println("  " + warmup.summary());
+      out.println(warmup.cpu().describe(warmup.submitted().size()));
     }
     out.printf("measured: %d s at %.0f jobs/s%n", options.seconds(), options.rate());
     Step measured = step(options.rate(), Duration.ofSeconds(options.seconds()));
@@ -136,6 +146,7 @@ public final class JobsBenchmark {
         out.printf("find-max: 15 s at %.0f jobs/s%n", rate);
         Step attempt = step(rate, Duration.ofSeconds(15));
         out.println("  " + attempt.summary());
+        out.println(attempt.cpu().describe(attempt.submitted().size()));
         if (!attempt.keptUp()) {
           break;
         }
@@ -151,6 +162,8 @@ public final class JobsBenchmark {
     long periodNanos = Math.round(1e9 / rate);
     Map<UUID, Instant> submitted = new ConcurrentHashMap<>();
     ExecutorService submitters = Executors.newFixedThreadPool(4);
+    Map<String, Double> cpuBefore = cpu != null ? cpu.sample() : Map.of();
+    double machineBefore = CpuMeter.machineBusySeconds();
     long start = System.nanoTime();
     for (int i = 0; i < count; i++) {
       long due = start + i * periodNanos;
@@ -169,8 +182,21 @@ public final class JobsBenchmark {
     double achievedRate = count / ((System.nanoTime() - start) / 1e9);
     Map<UUID, JobRow> done =
         client.awaitTerminal(submitted.keySet(), Duration.ofSeconds(60).plus(length));
+    double seconds = (System.nanoTime() - start) / 1e9;
+    Cpu used =
+        new Cpu(
+            seconds,
+            difference(cpu != null ? cpu.sample() : Map.of(), cpuBefore),
+            CpuMeter.machineBusySeconds() - machineBefore);
     return new Step(
-        rate, achievedRate, submitted, done, lastSubmission, timelines(done, submitted));
+        rate, achievedRate, submitted, done, lastSubmission, timelines(done, submitted), used);
+  }
+
+  private static Map<String, Double> difference(
+      Map<String, Double> after, Map<String, Double> before) {
+    Map<String, Double> used = new LinkedHashMap<>();
+    after.forEach((name, value) -> used.put(name, value - before.getOrDefault(name, 0.0)));
+    return used;
   }
 
   /**
@@ -269,6 +295,34 @@ public final class JobsBenchmark {
     }
   }
 
+  /**
+   * CPU used during a step (first submission to last completion): per process of the stack, and by
+   * the whole machine (other work on it included), in seconds.
+   */
+  private record Cpu(double wallSeconds, Map<String, Double> byProcess, double machine) {
+
+    String describe(int jobs) {
+      if (byProcess.isEmpty()) {
+        return "  (no /proc: CPU use not measured)";
+      }
+      double stack = byProcess.values().stream().mapToDouble(Double::doubleValue).sum();
+      StringBuilder text =
+          new StringBuilder(
+              String.format(
+                  Locale.ROOT,
+                  "  CPU per job %.1f ms (stack %.2f cores, whole machine %.2f of %d cores, %.0f s):",
+                  stack * 1000 / jobs,
+                  stack / wallSeconds,
+                  machine / wallSeconds,
+                  Runtime.getRuntime().availableProcessors(),
+                  wallSeconds));
+      byProcess.forEach(
+          (name, seconds) ->
+              text.append(String.format(Locale.ROOT, " %s %.1f", name, seconds * 1000 / jobs)));
+      return text.toString();
+    }
+  }
+
   /** One run at one rate and what it measured. */
   private record Step(
       double rate,
@@ -276,7 +330,8 @@ public final class JobsBenchmark {
       Map<UUID, Instant> submitted,
       Map<UUID, JobRow> done,
       Instant lastSubmission,
-      Map<UUID, Timeline> timelines) {
+      Map<UUID, Timeline> timelines,
+      Cpu cpu) {
 
     List<Long> values(ToLongFunction<Timeline> part) {
       List<Long> values = new ArrayList<>();
@@ -325,6 +380,7 @@ public final class JobsBenchmark {
       rows.put("  worker pickup (3 hops)", values(Timeline::pickup));
       rows.put("  orchestrator reaction (3)", values(Timeline::react));
       StringBuilder text = new StringBuilder();
+      text.append(cpu.describe(submitted.size())).append('\n');
       text.append(
           String.format(
               Locale.ROOT, "  %-32s %7s %7s %7s %7s%n", "ms per job", "p50", "p90", "p99", "max"));

@@ -40,7 +40,8 @@ import org.jboss.logging.Logger;
  * The only writer of job status and stage runs. Every method is one transaction that first locks
  * the job's row, so the submit consumer, the stage-event consumer, the cancel consumer and the
  * sweeper (on any number of replicas) serialize per job, and a job reaches exactly one terminal
- * state. Kafka records and job events leave through the {@link Outbox} of the same transaction.
+ * state. Kafka records and job events leave through the {@link Outbox} of the same transaction,
+ * written by one statement at its end ({@link Outbox#flush}).
  */
 @ApplicationScoped
 public class JobService {
@@ -59,7 +60,6 @@ public class JobService {
 
   @Inject OrchestratorConfig config;
   @Inject Outbox outbox;
-  @Inject JobEventLog events;
   @Inject OrchestratorMetrics metrics;
 
   /** Plans a submitted job unless this submission was handled before. */
@@ -68,23 +68,34 @@ public class JobService {
     if (ProcessedEvent.markProcessed(CONSUMER, eventId)) {
       planIn(jobId);
     }
+    outbox.flush();
   }
 
   /** Plans a queued job that the sweeper found without stage runs (its submit was lost or late). */
   @Transactional
   public void plan(UUID jobId) {
     planIn(jobId);
+    outbox.flush();
   }
 
   /** Applies a worker's report about one attempt of one stage run. */
   @Transactional
   public void stageEvent(StageEvent event) {
-    if (!ProcessedEvent.markProcessed(CONSUMER, event.eventId())) {
-      return;
+    if (ProcessedEvent.markProcessed(CONSUMER, event.eventId())) {
+      apply(event);
     }
+    outbox.flush();
+  }
+
+  private void apply(StageEvent event) {
     Job job = lockJob(event.jobId()).orElse(null);
-    StageRun run = StageRun.findById(event.stageRunId());
-    if (job == null || run == null || !run.jobId.equals(job.id)) {
+    Map<Stage, StageRun> runs = job != null ? runsOf(job) : Map.of();
+    StageRun run =
+        runs.values().stream()
+            .filter(r -> r.id.equals(event.stageRunId()))
+            .findFirst()
+            .orElse(null);
+    if (job == null || run == null) {
       LOG.warnf(
           "ignoring %s for unknown job %s / stage run %s",
           type(event), event.jobId(), event.stageRunId());
@@ -111,7 +122,7 @@ public class JobService {
       // a fresh attempt counts from zero again; a resumed one from its checkpoint
       run.progressStep = started.resumedFromStep();
       alive(run, now);
-      events.append(stageChanged(job, run));
+      outbox.addJobEvent(stageChanged(job, run));
     } else if (event instanceof StageEvent.Progress progress) {
       alive(run, now);
       if (run.progressStep != null && progress.step() <= run.progressStep) {
@@ -121,7 +132,7 @@ public class JobService {
       run.progressStep = progress.step();
       run.progressTotal = progress.totalSteps();
       run.progressLoss = progress.loss();
-      events.append(
+      outbox.addJobEvent(
           JobEvent.Progress.of(
               job.id,
               job.tenantId,
@@ -129,7 +140,7 @@ public class JobService {
               progress.step(),
               progress.totalSteps(),
               progress.loss(),
-              fraction(job, run.stage, (double) progress.step() / progress.totalSteps())));
+              fraction(runs, run.stage, (double) progress.step() / progress.totalSteps())));
     } else if (event instanceof StageEvent.Heartbeat) {
       alive(run, now);
     } else if (event instanceof StageEvent.Checkpointed checkpointed) {
@@ -144,9 +155,9 @@ public class JobService {
         run.checkpointStep = released.checkpointStep();
       }
       metrics.released(run.stage);
-      dispatch(job, run, runsOf(job));
+      dispatch(job, run, runs);
     } else if (event instanceof StageEvent.Succeeded succeeded) {
-      succeeded(job, run, succeeded, now);
+      succeeded(job, run, runs, succeeded, now);
     } else if (event instanceof StageEvent.Failed failed) {
       failed(job, run, failed, now);
     } else if (event instanceof StageEvent.Cancelled) {
@@ -161,6 +172,7 @@ public class JobService {
     lockJob(jobId)
         .filter(job -> !job.status.terminal())
         .ifPresent(job -> finishCancelled(job, Clock.now()));
+    outbox.flush();
   }
 
   /** A cancel request from the gateway, recorded in the processed-event log. */
@@ -171,6 +183,7 @@ public class JobService {
           .filter(job -> !job.status.terminal())
           .ifPresent(job -> finishCancelled(job, Clock.now()));
     }
+    outbox.flush();
   }
 
   /**
@@ -180,6 +193,11 @@ public class JobService {
    */
   @Transactional
   public void leaseExpired(UUID stageRunId, int attempt) {
+    expireLease(stageRunId, attempt);
+    outbox.flush();
+  }
+
+  private void expireLease(UUID stageRunId, int attempt) {
     StageRun unlocked = StageRun.findById(stageRunId);
     if (unlocked == null) {
       return;
@@ -215,7 +233,7 @@ public class JobService {
       run.errorRetryable = true;
       run.finishedAt = now;
       run.leaseExpiresAt = null;
-      events.append(stageChanged(job, run));
+      outbox.addJobEvent(stageChanged(job, run));
       finishFailed(job, run.errorCode, run.errorMessage, now);
     }
   }
@@ -223,6 +241,11 @@ public class JobService {
   /** Dispatches the next attempt of a stage run whose retry back-off has passed. */
   @Transactional
   public void retryDue(UUID stageRunId) {
+    retryIfDue(stageRunId);
+    outbox.flush();
+  }
+
+  private void retryIfDue(UUID stageRunId) {
     StageRun unlocked = StageRun.findById(stageRunId);
     if (unlocked == null) {
       return;
@@ -254,7 +277,7 @@ public class JobService {
     }
     job.status = JobStatus.RUNNING;
     job.startedAt = now;
-    events.append(
+    outbox.addJobEvent(
         JobEvent.StatusChanged.of(job.id, job.tenantId, JobStatus.QUEUED, JobStatus.RUNNING));
     Map<Stage, StageRun> runs = new EnumMap<>(Stage.class);
     for (Stage stage : Stage.values()) {
@@ -280,13 +303,14 @@ public class JobService {
       run.persist();
       runs.put(stage, run);
       if (run.status == StageRunStatus.SKIPPED) {
-        events.append(stageChanged(job, run));
+        outbox.addJobEvent(stageChanged(job, run));
       }
     }
     advance(job, runs, now);
   }
 
-  private void succeeded(Job job, StageRun run, StageEvent.Succeeded event, Instant now) {
+  private void succeeded(
+      Job job, StageRun run, Map<Stage, StageRun> runs, StageEvent.Succeeded event, Instant now) {
     Optional<String> missing = missingOutput(run.stage, event);
     if (missing.isPresent()) {
       run.errorCode = "bad_stage_output";
@@ -295,7 +319,7 @@ public class JobService {
       run.status = StageRunStatus.FAILED;
       run.finishedAt = now;
       run.leaseExpiresAt = null;
-      events.append(stageChanged(job, run));
+      outbox.addJobEvent(stageChanged(job, run));
       finishFailed(job, run.errorCode, run.errorMessage, now);
       return;
     }
@@ -311,8 +335,8 @@ public class JobService {
     if (run.stage == Stage.SCORING) {
       job.scores = new Scores(event.metrics().get("lpips"), event.metrics().get("brisque"));
     }
-    events.append(stageChanged(job, run));
-    advance(job, runsOf(job), now);
+    outbox.addJobEvent(stageChanged(job, run));
+    advance(job, runs, now);
   }
 
   private void failed(Job job, StageRun run, StageEvent.Failed event, Instant now) {
@@ -333,12 +357,12 @@ public class JobService {
           event.message(),
           run.retryCount,
           run.nextAttemptAt);
-      events.append(stageChanged(job, run));
+      outbox.addJobEvent(stageChanged(job, run));
       return;
     }
     run.status = StageRunStatus.FAILED;
     run.finishedAt = now;
-    events.append(stageChanged(job, run));
+    outbox.addJobEvent(stageChanged(job, run));
     finishFailed(job, event.code(), event.message(), now);
   }
 
@@ -379,7 +403,7 @@ public class JobService {
             job.seed,
             now.plus(config.requestTtl()));
     outbox.add(Topics.forStage(run.stage), request);
-    events.append(stageChanged(job, run));
+    outbox.addJobEvent(stageChanged(job, run));
   }
 
   private Map<BlobRole, String> inputs(Job job, Stage stage, Map<Stage, StageRun> runs) {
@@ -471,8 +495,9 @@ public class JobService {
     job.status = JobStatus.SUCCEEDED;
     job.finishedAt = now;
     job.resultKey = runs.get(Stage.FUSION).outputKey;
-    events.append(JobEvent.StatusChanged.of(job.id, job.tenantId, from, job.status));
-    events.append(JobEvent.Completed.succeeded(job.id, job.tenantId, job.resultKey, job.scores));
+    outbox.addJobEvent(JobEvent.StatusChanged.of(job.id, job.tenantId, from, job.status));
+    outbox.addJobEvent(
+        JobEvent.Completed.succeeded(job.id, job.tenantId, job.resultKey, job.scores));
     metrics.jobFinished(job.status, Duration.between(job.createdAt, now));
   }
 
@@ -483,8 +508,8 @@ public class JobService {
     job.finishedAt = now;
     job.errorCode = code;
     job.errorMessage = message;
-    events.append(JobEvent.StatusChanged.of(job.id, job.tenantId, from, job.status));
-    events.append(JobEvent.Completed.failed(job.id, job.tenantId, code, message));
+    outbox.addJobEvent(JobEvent.StatusChanged.of(job.id, job.tenantId, from, job.status));
+    outbox.addJobEvent(JobEvent.Completed.failed(job.id, job.tenantId, code, message));
     metrics.jobFinished(job.status, Duration.between(job.createdAt, now));
   }
 
@@ -493,8 +518,8 @@ public class JobService {
     stopOtherStages(job, now);
     job.status = JobStatus.CANCELLED;
     job.finishedAt = now;
-    events.append(JobEvent.StatusChanged.of(job.id, job.tenantId, from, job.status));
-    events.append(JobEvent.Completed.cancelled(job.id, job.tenantId));
+    outbox.addJobEvent(JobEvent.StatusChanged.of(job.id, job.tenantId, from, job.status));
+    outbox.addJobEvent(JobEvent.Completed.cancelled(job.id, job.tenantId));
     metrics.jobFinished(job.status, Duration.between(job.createdAt, now));
   }
 
@@ -513,7 +538,7 @@ public class JobService {
       run.finishedAt = now;
       run.leaseExpiresAt = null;
       run.nextAttemptAt = null;
-      events.append(stageChanged(job, run));
+      outbox.addJobEvent(stageChanged(job, run));
     }
     if (inFlight) {
       outbox.add(
@@ -527,9 +552,9 @@ public class JobService {
     run.leaseExpiresAt = now.plus(config.lease());
   }
 
-  private double fraction(Job job, Stage current, double currentDone) {
+  private static double fraction(Map<Stage, StageRun> runs, Stage current, double currentDone) {
     double done =
-        runsOf(job).values().stream()
+        runs.values().stream()
             .filter(r -> r.status == StageRunStatus.SUCCEEDED || r.status == StageRunStatus.SKIPPED)
             .mapToDouble(r -> WEIGHT.get(r.stage))
             .sum();

@@ -1,49 +1,159 @@
 package dev.vct.orchestrator.outbox;
 
 import dev.vct.storage.event.EventJson;
+import dev.vct.storage.event.JobEvent;
+import dev.vct.storage.event.Topics;
 import dev.vct.storage.event.VctEvent;
+import dev.vct.storage.job.JobEventEntry;
 import dev.vct.storage.persistence.Clock;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
 import jakarta.transaction.Status;
 import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import org.hibernate.Session;
 
-/** Queues Kafka records inside the caller's transaction; they leave once it commits. */
+/**
+ * Queues, inside the caller's transaction, Kafka records (they leave through {@link OutboxRelay}
+ * once it commits) and job events (appended to the job's log, numbered 1, 2, ... per job, what the
+ * gateway replays when an SSE client resumes, and sent to {@link Topics#JOB_EVENTS}). {@link
+ * #flush} writes everything queued in one statement, a round trip per transaction instead of three
+ * per event; a transaction that queued something and did not flush it fails to commit.
+ */
 @ApplicationScoped
 public class Outbox {
-  private static final Object WAKE_REGISTERED = new Object();
+  private static final Object PENDING = new Object();
+
+  /**
+   * The job events of the log, numbered after the job's last entry in the order they were queued,
+   * and the outbox rows, whose ids keep that order too (the relay sends by id). Callers hold the
+   * job's row lock, which keeps the numbering gap-free.
+   */
+  private static final String INSERT =
+      """
+      with logged as (
+        insert into job_events (job_id, seq, event_id, type, payload, created_at)
+        select e.job_id,
+               coalesce((select max(l.seq) from job_events l where l.job_id = e.job_id), 0)
+                 + row_number() over (partition by e.job_id order by e.n),
+               e.event_id, e.type, e.payload::jsonb, e.created_at::timestamptz
+        from unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::text[])
+          with ordinality as e (job_id, event_id, type, payload, created_at, n)
+      )
+      insert into outbox (topic, record_key, payload, created_at)
+      select o.topic, o.record_key, o.payload, o.created_at::timestamptz
+      from unnest(?::text[], ?::text[], ?::text[], ?::text[])
+        with ordinality as o (topic, record_key, payload, created_at, n)
+      order by o.n
+      """;
 
   @Inject TransactionSynchronizationRegistry transactions;
+  @Inject EntityManager entityManager;
   @Inject OutboxRelay relay;
 
-  /** Adds {@code event} for {@code topic}, keyed by its job id. Requires a transaction. */
+  /** Queues {@code event} for {@code topic}, keyed by its job id. Requires a transaction. */
   public void add(String topic, VctEvent event) {
-    OutboxRecord record = new OutboxRecord();
-    record.topic = topic;
-    record.recordKey = event.key();
-    record.payload = EventJson.encodeToString(event);
-    record.createdAt = Clock.now();
-    record.persist();
-    wakeRelayAfterCommit();
+    pending().records.add(new Row(topic, event.key(), EventJson.encodeToString(event)));
   }
 
-  private void wakeRelayAfterCommit() {
-    if (transactions.getResource(WAKE_REGISTERED) != null) {
+  /** Queues {@code event} for its job's log and for {@link Topics#JOB_EVENTS}. */
+  public void addJobEvent(JobEvent event) {
+    Row row = new Row(Topics.JOB_EVENTS, event.key(), EventJson.encodeToString(event));
+    Pending pending = pending();
+    pending.logged.add(new Logged(event, row));
+    pending.records.add(row);
+  }
+
+  /** Writes what this transaction queued; the relay is woken once the transaction commits. */
+  public void flush() {
+    Pending pending = (Pending) transactions.getResource(PENDING);
+    if (pending == null || pending.records.isEmpty()) {
       return;
     }
-    transactions.putResource(WAKE_REGISTERED, Boolean.TRUE);
-    transactions.registerInterposedSynchronization(
-        new Synchronization() {
-          @Override
-          public void beforeCompletion() {}
+    entityManager.unwrap(Session.class).doWork(connection -> insert(connection, pending));
+    pending.records.clear();
+    pending.logged.clear();
+    pending.written = true;
+  }
 
-          @Override
-          public void afterCompletion(int status) {
-            if (status == Status.STATUS_COMMITTED) {
-              relay.wake();
-            }
-          }
-        });
+  private static void insert(Connection connection, Pending pending) throws SQLException {
+    List<Logged> logged = pending.logged;
+    List<Row> records = pending.records;
+    try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
+      insert.setArray(
+          1, array(connection, "uuid", logged.stream().map(l -> l.event().jobId()).toList()));
+      insert.setArray(
+          2, array(connection, "uuid", logged.stream().map(l -> l.event().eventId()).toList()));
+      insert.setArray(
+          3,
+          array(
+              connection,
+              "text",
+              logged.stream().map(l -> JobEventEntry.typeName(l.event())).toList()));
+      insert.setArray(
+          4, array(connection, "text", logged.stream().map(l -> l.row().payload()).toList()));
+      insert.setArray(
+          5, array(connection, "text", logged.stream().map(l -> l.row().createdAt()).toList()));
+      insert.setArray(6, array(connection, "text", records.stream().map(Row::topic).toList()));
+      insert.setArray(7, array(connection, "text", records.stream().map(Row::key).toList()));
+      insert.setArray(8, array(connection, "text", records.stream().map(Row::payload).toList()));
+      insert.setArray(9, array(connection, "text", records.stream().map(Row::createdAt).toList()));
+      insert.executeUpdate();
+    }
+  }
+
+  private static Array array(Connection connection, String type, List<?> values)
+      throws SQLException {
+    return connection.createArrayOf(type, values.toArray());
+  }
+
+  private Pending pending() {
+    Pending pending = (Pending) transactions.getResource(PENDING);
+    if (pending == null) {
+      pending = new Pending();
+      transactions.putResource(PENDING, pending);
+      transactions.registerInterposedSynchronization(pending);
+    }
+    return pending;
+  }
+
+  /** One outbox row; {@code createdAt} as ISO-8601 text, cast by the insert. */
+  private record Row(String topic, String key, String payload, String createdAt) {
+    Row(String topic, String key, String payload) {
+      this(topic, key, payload, Clock.now().toString());
+    }
+  }
+
+  private record Logged(JobEvent event, Row row) {}
+
+  /** What one transaction queued. */
+  private final class Pending implements Synchronization {
+    final List<Row> records = new ArrayList<>();
+    final List<Logged> logged = new ArrayList<>();
+    boolean written;
+
+    @Override
+    public void beforeCompletion() {
+      if (!records.isEmpty()) {
+        throw new IllegalStateException(
+            records.size()
+                + " outbox records were queued but never written: call Outbox.flush() before the"
+                + " transaction ends; rolling back");
+      }
+    }
+
+    @Override
+    public void afterCompletion(int status) {
+      if (status == Status.STATUS_COMMITTED && written) {
+        relay.wake();
+      }
+    }
   }
 }

@@ -31,10 +31,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * Blobs as objects in one S3 bucket (AWS S3, MinIO, s3proxy, ...), reached with path-style URLs
  * over the JDK's HTTP client. The bucket is created when missing.
  *
- * <p>A put reads its stream in parts of {@link Settings#partSize()} bytes into one reused buffer: a
- * stream that fits in one part becomes one PutObject, a longer one a multipart upload, so memory
- * stays at one part whatever the blob's size, and unknown lengths work. A failed multipart upload
- * is aborted, leaving nothing under the key.
+ * <p>A put reads its stream in parts of {@link Settings#partSize()} bytes into one reused buffer
+ * (smaller for a blob announced shorter than a part): a stream that fits in one part becomes one
+ * PutObject, a longer one a multipart upload, so memory stays at one part whatever the blob's size,
+ * and unknown lengths work. A failed multipart upload is aborted, leaving nothing under the key.
  */
 public final class S3BlobStore implements BlobStore {
 
@@ -156,10 +156,14 @@ public final class S3BlobStore implements BlobStore {
     BlobKeys.validate(key);
     String type = contentType == null ? OCTET_STREAM : contentType;
     HashingInputStream hashing = new HashingInputStream(in);
-    byte[] buffer = new byte[partSize];
+    // A blob announced shorter than a part gets a buffer of its size (one byte more, to notice a
+    // longer stream): most blobs are small, and a part-sized buffer for each was a humongous
+    // allocation that kept the garbage collector busy.
+    byte[] buffer =
+        new byte[length != UNKNOWN_LENGTH && length < partSize ? (int) length + 1 : partSize];
     try {
       int first = readFully(hashing, buffer);
-      if (first < partSize) {
+      if (first < buffer.length || buffer.length < partSize) {
         checkLength(key, length, hashing.count());
         s3.putObject(
             b -> b.bucket(bucket).key(key).contentType(type).contentLength((long) first),

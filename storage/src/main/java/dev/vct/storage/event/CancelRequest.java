@@ -15,10 +15,7 @@ public record CancelRequest(
     implements VctEvent {
 
   public CancelRequest {
-    Objects.requireNonNull(eventId, "eventId");
-    Objects.requireNonNull(occurredAt, "occurredAt");
-    Objects.requireNonNull(jobId, "jobId");
-    Objects.requireNonNull(tenantId, "tenantId");
+    EventChecks.jobMessage(eventId, occurredAt, jobId, tenantId);
     Objects.requireNonNull(reason, "reason");
   }
 

@@ -21,10 +21,7 @@ public sealed interface JobEvent extends VctEvent {
       UUID eventId, Instant occurredAt, UUID jobId, UUID tenantId, JobStatus from, JobStatus to)
       implements JobEvent {
     public StatusChanged {
-      Objects.requireNonNull(eventId, "eventId");
-      Objects.requireNonNull(occurredAt, "occurredAt");
-      Objects.requireNonNull(jobId, "jobId");
-      Objects.requireNonNull(tenantId, "tenantId");
+      EventChecks.jobMessage(eventId, occurredAt, jobId, tenantId);
       Objects.requireNonNull(from, "from");
       Objects.requireNonNull(to, "to");
     }
@@ -45,10 +42,7 @@ public sealed interface JobEvent extends VctEvent {
       int attempt)
       implements JobEvent {
     public StageChanged {
-      Objects.requireNonNull(eventId, "eventId");
-      Objects.requireNonNull(occurredAt, "occurredAt");
-      Objects.requireNonNull(jobId, "jobId");
-      Objects.requireNonNull(tenantId, "tenantId");
+      EventChecks.jobMessage(eventId, occurredAt, jobId, tenantId);
       Objects.requireNonNull(stage, "stage");
       Objects.requireNonNull(status, "status");
     }
@@ -78,10 +72,7 @@ public sealed interface JobEvent extends VctEvent {
       double fraction)
       implements JobEvent {
     public Progress {
-      Objects.requireNonNull(eventId, "eventId");
-      Objects.requireNonNull(occurredAt, "occurredAt");
-      Objects.requireNonNull(jobId, "jobId");
-      Objects.requireNonNull(tenantId, "tenantId");
+      EventChecks.jobMessage(eventId, occurredAt, jobId, tenantId);
       Objects.requireNonNull(stage, "stage");
       if (!(fraction >= 0 && fraction <= 1)) {
         throw new IllegalArgumentException("job progress must be within [0, 1], got " + fraction);
@@ -130,10 +121,7 @@ public sealed interface JobEvent extends VctEvent {
       String errorMessage)
       implements JobEvent {
     public Completed {
-      Objects.requireNonNull(eventId, "eventId");
-      Objects.requireNonNull(occurredAt, "occurredAt");
-      Objects.requireNonNull(jobId, "jobId");
-      Objects.requireNonNull(tenantId, "tenantId");
+      EventChecks.jobMessage(eventId, occurredAt, jobId, tenantId);
       Objects.requireNonNull(status, "status");
       if (!status.terminal()) {
         throw new IllegalArgumentException(

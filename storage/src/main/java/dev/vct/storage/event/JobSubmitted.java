@@ -1,7 +1,6 @@
 package dev.vct.storage.event;
 
 import java.time.Instant;
-import java.util.Objects;
 import java.util.UUID;
 
 /**
@@ -12,10 +11,7 @@ public record JobSubmitted(UUID eventId, Instant occurredAt, UUID jobId, UUID te
     implements VctEvent {
 
   public JobSubmitted {
-    Objects.requireNonNull(eventId, "eventId");
-    Objects.requireNonNull(occurredAt, "occurredAt");
-    Objects.requireNonNull(jobId, "jobId");
-    Objects.requireNonNull(tenantId, "tenantId");
+    EventChecks.jobMessage(eventId, occurredAt, jobId, tenantId);
   }
 
   public static JobSubmitted of(UUID jobId, UUID tenantId) {

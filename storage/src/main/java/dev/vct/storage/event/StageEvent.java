@@ -39,9 +39,7 @@ public sealed interface StageEvent extends VctEvent {
       Integer resumedFromStep)
       implements StageEvent {
     public Started {
-      Objects.requireNonNull(eventId, "eventId");
-      Objects.requireNonNull(occurredAt, "occurredAt");
-      StageRunRef.check(jobId, stageRunId, stage, attempt);
+      EventChecks.stageMessage(eventId, occurredAt, jobId, stageRunId, stage, attempt);
       Objects.requireNonNull(workerId, "workerId");
     }
 
@@ -75,9 +73,7 @@ public sealed interface StageEvent extends VctEvent {
       Double loss)
       implements StageEvent {
     public Progress {
-      Objects.requireNonNull(eventId, "eventId");
-      Objects.requireNonNull(occurredAt, "occurredAt");
-      StageRunRef.check(jobId, stageRunId, stage, attempt);
+      EventChecks.stageMessage(eventId, occurredAt, jobId, stageRunId, stage, attempt);
       if (step < 0 || totalSteps < 1 || step > totalSteps) {
         throw new IllegalArgumentException(
             "progress must satisfy 0 <= step <= totalSteps >= 1, got " + step + "/" + totalSteps);
@@ -109,9 +105,7 @@ public sealed interface StageEvent extends VctEvent {
       String workerId)
       implements StageEvent {
     public Heartbeat {
-      Objects.requireNonNull(eventId, "eventId");
-      Objects.requireNonNull(occurredAt, "occurredAt");
-      StageRunRef.check(jobId, stageRunId, stage, attempt);
+      EventChecks.stageMessage(eventId, occurredAt, jobId, stageRunId, stage, attempt);
       Objects.requireNonNull(workerId, "workerId");
     }
 
@@ -139,9 +133,7 @@ public sealed interface StageEvent extends VctEvent {
       int step)
       implements StageEvent {
     public Checkpointed {
-      Objects.requireNonNull(eventId, "eventId");
-      Objects.requireNonNull(occurredAt, "occurredAt");
-      StageRunRef.check(jobId, stageRunId, stage, attempt);
+      EventChecks.stageMessage(eventId, occurredAt, jobId, stageRunId, stage, attempt);
       Objects.requireNonNull(checkpointKey, "checkpointKey");
       if (step < 0) {
         throw new IllegalArgumentException("checkpoint step must not be negative, got " + step);
@@ -178,9 +170,7 @@ public sealed interface StageEvent extends VctEvent {
       Map<String, Double> metrics)
       implements StageEvent {
     public Succeeded {
-      Objects.requireNonNull(eventId, "eventId");
-      Objects.requireNonNull(occurredAt, "occurredAt");
-      StageRunRef.check(jobId, stageRunId, stage, attempt);
+      EventChecks.stageMessage(eventId, occurredAt, jobId, stageRunId, stage, attempt);
       outputKeys = Map.copyOf(Objects.requireNonNull(outputKeys, "outputKeys"));
       metrics = Map.copyOf(Objects.requireNonNull(metrics, "metrics"));
     }
@@ -217,9 +207,7 @@ public sealed interface StageEvent extends VctEvent {
       boolean retryable)
       implements StageEvent {
     public Failed {
-      Objects.requireNonNull(eventId, "eventId");
-      Objects.requireNonNull(occurredAt, "occurredAt");
-      StageRunRef.check(jobId, stageRunId, stage, attempt);
+      EventChecks.stageMessage(eventId, occurredAt, jobId, stageRunId, stage, attempt);
       Objects.requireNonNull(code, "code");
       Objects.requireNonNull(message, "message");
     }
@@ -243,9 +231,7 @@ public sealed interface StageEvent extends VctEvent {
       UUID eventId, Instant occurredAt, UUID jobId, UUID stageRunId, Stage stage, int attempt)
       implements StageEvent {
     public Cancelled {
-      Objects.requireNonNull(eventId, "eventId");
-      Objects.requireNonNull(occurredAt, "occurredAt");
-      StageRunRef.check(jobId, stageRunId, stage, attempt);
+      EventChecks.stageMessage(eventId, occurredAt, jobId, stageRunId, stage, attempt);
     }
 
     public static Cancelled of(StageRunRef run) {
@@ -278,9 +264,7 @@ public sealed interface StageEvent extends VctEvent {
       Integer checkpointStep)
       implements StageEvent {
     public Released {
-      Objects.requireNonNull(eventId, "eventId");
-      Objects.requireNonNull(occurredAt, "occurredAt");
-      StageRunRef.check(jobId, stageRunId, stage, attempt);
+      EventChecks.stageMessage(eventId, occurredAt, jobId, stageRunId, stage, attempt);
       Objects.requireNonNull(workerId, "workerId");
       if ((checkpointKey == null) != (checkpointStep == null)) {
         throw new IllegalArgumentException(

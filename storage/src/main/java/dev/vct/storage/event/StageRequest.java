@@ -37,9 +37,7 @@ public record StageRequest(
     implements VctEvent {
 
   public StageRequest {
-    Objects.requireNonNull(eventId, "eventId");
-    Objects.requireNonNull(occurredAt, "occurredAt");
-    StageRunRef.check(jobId, stageRunId, stage, attempt);
+    EventChecks.stageMessage(eventId, occurredAt, jobId, stageRunId, stage, attempt);
     inputKeys = Map.copyOf(Objects.requireNonNull(inputKeys, "inputKeys"));
     outputKeys = Map.copyOf(Objects.requireNonNull(outputKeys, "outputKeys"));
     // JSON parameters may hold nulls, which Map.copyOf rejects.

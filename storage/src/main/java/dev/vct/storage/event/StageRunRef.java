@@ -10,7 +10,7 @@ public record StageRunRef(UUID jobId, UUID stageRunId, Stage stage, int attempt)
     check(jobId, stageRunId, stage, attempt);
   }
 
-  /** The checks of the four fields, shared by every stage message's constructor. */
+  /** The checks of the four fields, shared by every stage message (through EventChecks). */
   static void check(UUID jobId, UUID stageRunId, Stage stage, int attempt) {
     Objects.requireNonNull(jobId, "jobId");
     Objects.requireNonNull(stageRunId, "stageRunId");

@@ -82,7 +82,8 @@ public class JobEventEntry extends PanacheEntityBase {
     return find("jobId = ?1 and seq > ?2 order by seq", jobId, afterSeq).page(0, limit).list();
   }
 
-  private static String typeName(JobEvent event) {
+  /** The event's JSON type name, what {@link #type} holds. */
+  public static String typeName(JobEvent event) {
     for (JsonSubTypes.Type type : VctEvent.class.getAnnotation(JsonSubTypes.class).value()) {
       if (type.value() == event.getClass()) {
         return type.name();

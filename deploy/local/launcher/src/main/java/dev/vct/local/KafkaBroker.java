@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -23,7 +22,7 @@ import org.apache.kafka.common.Uuid;
  * log directory. Replication factors are 1, topics are created on first use with {@value
  * #DEFAULT_PARTITIONS} partitions, and consumer groups start without the initial rebalance delay.
  */
-public final class KafkaBroker implements ManagedServer {
+public final class KafkaBroker extends JavaChildServer {
 
   public static final int DEFAULT_PARTITIONS = 4;
 
@@ -60,7 +59,6 @@ public final class KafkaBroker implements ManagedServer {
   private final Path dataDir;
   private final int port;
   private final int controllerPort;
-  private final JavaChildProcess process;
 
   /** A broker on a free port keeping its logs under {@code dataDir}. Not started yet. */
   public KafkaBroker(Path dataDir) {
@@ -72,17 +70,20 @@ public final class KafkaBroker implements ManagedServer {
    * {@code dataDir}. Not started yet.
    */
   public KafkaBroker(Path dataDir, int port) {
+    super(broker(dataDir.toAbsolutePath()), STOP_GRACE);
     this.dataDir = dataDir.toAbsolutePath();
     this.port = FreePorts.orFree(port);
     this.controllerPort = FreePorts.pick();
-    this.process =
-        new JavaChildProcess(
-            "kafka",
-            RuntimeArtifacts.kafkaBrokerClasspath(),
-            CHILD_JVM_OPTIONS,
-            "dev.vct.local.child.KafkaServerMain",
-            List.of(configFile().toString(), clusterId(this.dataDir)),
-            this.dataDir.resolve("kafka.log"));
+  }
+
+  private static JavaChildProcess broker(Path dataDir) {
+    return new JavaChildProcess(
+        "kafka",
+        RuntimeArtifacts.kafkaBrokerClasspath(),
+        CHILD_JVM_OPTIONS,
+        "dev.vct.local.child.KafkaServerMain",
+        List.of(configFile(dataDir).toString(), clusterId(dataDir)),
+        dataDir.resolve("kafka.log"));
   }
 
   @Override
@@ -94,47 +95,9 @@ public final class KafkaBroker implements ManagedServer {
     return "127.0.0.1:" + port;
   }
 
-  /** Starts (or restarts) the broker and waits until it serves metadata. */
   @Override
-  public synchronized void start() {
-    writeConfig();
-    process.start();
-    awaitReady();
-  }
-
-  /** SIGKILL: no clean shutdown, as when a machine loses the process. Waits until it is gone. */
-  public synchronized void kill() {
-    process.kill();
-  }
-
-  @Override
-  public synchronized void stop() {
-    process.stop(STOP_GRACE);
-  }
-
-  @Override
-  public boolean isRunning() {
-    return process.isAlive();
-  }
-
-  public long pid() {
-    return process.pid();
-  }
-
-  @Override
-  public CompletableFuture<?> onExit() {
-    return process.onExit();
-  }
-
-  @Override
-  public String describe() {
-    return "kafka     "
-        + bootstrapServers()
-        + "  (pid "
-        + process.pid()
-        + ", log "
-        + process.logFile()
-        + ")";
+  protected String address() {
+    return bootstrapServers();
   }
 
   @Override
@@ -158,11 +121,12 @@ public final class KafkaBroker implements ManagedServer {
     }
   }
 
-  private Path configFile() {
+  private static Path configFile(Path dataDir) {
     return dataDir.resolve("kafka.properties");
   }
 
-  private void writeConfig() {
+  @Override
+  protected void prepareStart() {
     Map<String, String> config = new LinkedHashMap<>();
     config.put("process.roles", "broker,controller");
     config.put("node.id", "1");
@@ -180,13 +144,16 @@ public final class KafkaBroker implements ManagedServer {
     config.forEach((key, value) -> text.append(key).append('=').append(value).append('\n'));
     try {
       Files.createDirectories(dataDir);
-      Files.writeString(configFile(), text);
+      Files.writeString(configFile(dataDir), text);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the Kafka config " + configFile(), e);
+      throw new UncheckedIOException("cannot write the Kafka config " + configFile(dataDir), e);
     }
   }
 
-  private void awaitReady() {
+  /** Ready when the broker serves metadata. */
+  @Override
+  protected void awaitReady() {
+    JavaChildProcess process = process();
     Properties adminConfig = new Properties();
     adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
     adminConfig.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000);

@@ -11,15 +11,15 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * One of the VCT services (orchestrator, worker, gateway) run from its packaged Quarkus application
  * ({@code target/quarkus-app/quarkus-run.jar}) in a child JVM that dies with this one. Configured
  * through environment variables, as in production; {@link #start()} returns once {@code
  * /q/health/ready} answers 200, so Kafka, PostgreSQL and the blob store are reachable from it.
+ * {@link #stop()} sends SIGTERM first, so a worker drains (checkpoints and gives its stage back).
  */
-public final class QuarkusService implements ManagedServer {
+public final class QuarkusService extends JavaChildServer {
 
   private static final String ENTRY_POINT = "io.quarkus.bootstrap.runner.QuarkusEntryPoint";
   private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
@@ -29,8 +29,6 @@ public final class QuarkusService implements ManagedServer {
 
   private final String name;
   private final int httpPort;
-  private final Duration stopGrace;
-  private final JavaChildProcess process;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -64,6 +62,33 @@ public final class QuarkusService implements ManagedServer {
       Map<String, String> environment,
       Path logFile,
       Duration stopGrace) {
+    this(name, FreePorts.orFree(httpPort), appDir, jvmOptions, environment, logFile, stopGrace);
+  }
+
+  /** As the public constructors, with the port already chosen. */
+  private QuarkusService(
+      String name,
+      int httpPort,
+      Path appDir,
+      List<String> jvmOptions,
+      Map<String, String> environment,
+      Path logFile,
+      Duration stopGrace) {
+    super(
+        new JavaChildProcess(
+            name,
+            List.of(runner(name, appDir)),
+            jvmOptions,
+            ENTRY_POINT,
+            List.of(),
+            withPort(environment, httpPort),
+            logFile),
+        stopGrace);
+    this.name = name;
+    this.httpPort = httpPort;
+  }
+
+  private static Path runner(String name, Path appDir) {
     Path runner = appDir.resolve("quarkus-run.jar");
     if (!Files.isRegularFile(runner)) {
       throw new IllegalStateException(
@@ -73,14 +98,13 @@ public final class QuarkusService implements ManagedServer {
               + runner
               + " does not exist; package its module first (mvn -pl <module> -am package)");
     }
-    this.name = name;
-    this.stopGrace = stopGrace;
-    this.httpPort = FreePorts.orFree(httpPort);
+    return runner;
+  }
+
+  private static Map<String, String> withPort(Map<String, String> environment, int httpPort) {
     Map<String, String> env = new HashMap<>(environment);
-    env.put("QUARKUS_HTTP_PORT", Integer.toString(this.httpPort));
-    this.process =
-        new JavaChildProcess(
-            name, List.of(runner), jvmOptions, ENTRY_POINT, List.of(), env, logFile);
+    env.put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));
+    return env;
   }
 
   @Override
@@ -93,46 +117,9 @@ public final class QuarkusService implements ManagedServer {
     return "http://127.0.0.1:" + httpPort;
   }
 
-  /** Starts (or restarts) the service and waits until it is ready. */
   @Override
-  public synchronized void start() {
-    process.start();
-    awaitReady();
-  }
-
-  /** SIGKILL: no drain, no shutdown hooks, as when a node is lost. Waits until it is gone. */
-  public synchronized void kill() {
-    process.kill();
-  }
-
-  /** SIGTERM (a worker drains: checkpoints and gives its stage back), SIGKILL after a grace. */
-  @Override
-  public synchronized void stop() {
-    process.stop(stopGrace);
-  }
-
-  @Override
-  public boolean isRunning() {
-    return process.isAlive();
-  }
-
-  public long pid() {
-    return process.pid();
-  }
-
-  @Override
-  public CompletableFuture<?> onExit() {
-    return process.onExit();
-  }
-
-  public Path logFile() {
-    return process.logFile();
-  }
-
-  @Override
-  public String describe() {
-    return String.format(
-        "%-9s %s  (pid %d, log %s)", name, url(), process.pid(), process.logFile());
+  protected String address() {
+    return url();
   }
 
   @Override
@@ -140,7 +127,10 @@ public final class QuarkusService implements ManagedServer {
     return Map.of();
   }
 
-  private void awaitReady() {
+  /** Ready when {@code /q/health/ready} answers 200. */
+  @Override
+  protected void awaitReady() {
+    JavaChildProcess process = process();
     HttpRequest ready =
         HttpRequest.newBuilder(URI.create(url() + "/q/health/ready"))
             .timeout(Duration.ofSeconds(5))

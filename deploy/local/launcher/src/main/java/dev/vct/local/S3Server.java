@@ -12,13 +12,12 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * A real S3-compatible server: s3proxy in its own JVM, storing objects as files under {@code
  * dataDir/s3}, checking AWS signatures (v2 or v4) against a fixed access key and secret.
  */
-public final class S3Server implements ManagedServer {
+public final class S3Server extends JavaChildServer {
 
   public static final String ACCESS_KEY = "vct-local-access-key";
   public static final String SECRET_KEY = "vct-local-secret-key";
@@ -38,7 +37,6 @@ public final class S3Server implements ManagedServer {
 
   private final Path dataDir;
   private final int port;
-  private final JavaChildProcess process;
 
   /** A server on a free port keeping its objects under {@code dataDir}. Not started yet. */
   public S3Server(Path dataDir) {
@@ -47,16 +45,19 @@ public final class S3Server implements ManagedServer {
 
   /** A server on {@code port} (0: a free one, kept across restarts). Not started yet. */
   public S3Server(Path dataDir, int port) {
+    super(s3proxy(dataDir.toAbsolutePath()), STOP_GRACE);
     this.dataDir = dataDir.toAbsolutePath();
     this.port = FreePorts.orFree(port);
-    this.process =
-        new JavaChildProcess(
-            "s3",
-            List.of(RuntimeArtifacts.s3proxyJar()),
-            CHILD_JVM_OPTIONS,
-            "org.gaul.s3proxy.Main",
-            List.of("--properties", configFile().toString()),
-            this.dataDir.resolve("s3proxy.log"));
+  }
+
+  private static JavaChildProcess s3proxy(Path dataDir) {
+    return new JavaChildProcess(
+        "s3",
+        List.of(RuntimeArtifacts.s3proxyJar()),
+        CHILD_JVM_OPTIONS,
+        "org.gaul.s3proxy.Main",
+        List.of("--properties", configFile(dataDir).toString()),
+        dataDir.resolve("s3proxy.log"));
   }
 
   @Override
@@ -82,47 +83,13 @@ public final class S3Server implements ManagedServer {
   }
 
   @Override
-  public synchronized void start() {
-    writeConfig();
-    process.start();
-    awaitReady();
-  }
-
-  /** SIGKILL, waiting until it is gone. */
-  public synchronized void kill() {
-    process.kill();
+  protected String address() {
+    return endpoint();
   }
 
   @Override
-  public synchronized void stop() {
-    process.stop(STOP_GRACE);
-  }
-
-  @Override
-  public boolean isRunning() {
-    return process.isAlive();
-  }
-
-  public long pid() {
-    return process.pid();
-  }
-
-  @Override
-  public CompletableFuture<?> onExit() {
-    return process.onExit();
-  }
-
-  @Override
-  public String describe() {
-    return "s3        "
-        + endpoint()
-        + "  (pid "
-        + process.pid()
-        + ", objects "
-        + dataDir.resolve("s3")
-        + ", log "
-        + process.logFile()
-        + ")";
+  protected String details() {
+    return ", objects " + dataDir.resolve("s3");
   }
 
   /**
@@ -145,11 +112,12 @@ public final class S3Server implements ManagedServer {
     return environment("vct");
   }
 
-  private Path configFile() {
+  private static Path configFile(Path dataDir) {
     return dataDir.resolve("s3proxy.properties");
   }
 
-  private void writeConfig() {
+  @Override
+  protected void prepareStart() {
     String text =
         "# Written by dev.vct.local.S3Server on each start.\n"
             + "s3proxy.endpoint="
@@ -168,14 +136,16 @@ public final class S3Server implements ManagedServer {
             + "\n";
     try {
       Files.createDirectories(dataDir.resolve("s3"));
-      Files.writeString(configFile(), text);
+      Files.writeString(configFile(dataDir), text);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the s3proxy config " + configFile(), e);
+      throw new UncheckedIOException("cannot write the s3proxy config " + configFile(dataDir), e);
     }
   }
 
   /** Any HTTP answer (an unsigned request gets 403) means it serves. */
-  private void awaitReady() {
+  @Override
+  protected void awaitReady() {
+    JavaChildProcess process = process();
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     HttpRequest probe =
         HttpRequest.newBuilder(URI.create(endpoint() + "/")).timeout(Duration.ofSeconds(2)).build();

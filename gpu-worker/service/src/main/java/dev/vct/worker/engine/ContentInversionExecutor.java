@@ -9,11 +9,9 @@ import dev.vct.storage.event.BlobRole;
 import dev.vct.storage.event.StageRequest;
 import dev.vct.storage.job.Stage;
 import dev.vct.worker.stage.StageContext;
-import dev.vct.worker.stage.StageExecutor;
 import dev.vct.worker.stage.StageResult;
 import io.quarkus.arc.properties.IfBuildProperty;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import java.util.Map;
 
 /**
@@ -26,25 +24,16 @@ import java.util.Map;
     name = EngineExecutors.BUILD_PROPERTY,
     stringValue = EngineExecutors.ENGINE,
     enableIfMissing = true)
-public class ContentInversionExecutor implements StageExecutor {
-  @Inject EngineModels models;
-
+public class ContentInversionExecutor extends VctStageExecutor {
   @Override
   public Stage stage() {
     return Stage.CONTENT_INVERSION;
   }
 
   @Override
-  public void warmUp() {
-    models.vct();
-  }
-
-  @Override
-  public StageResult run(StageRequest request, StageContext context) {
-    models.requireModel(request);
-    VctParameters parameters = VctParameters.of(request);
+  StageResult run(
+      StageRequest request, VctParameters parameters, VctModels vct, StageContext context) {
     ContentInversionParams params = parameters.content();
-    VctModels vct = models.vct();
     float[] source =
         VctImages.source(
             Blobs.readImage(context.blobs(), request.input(BlobRole.SOURCE_IMAGE)),

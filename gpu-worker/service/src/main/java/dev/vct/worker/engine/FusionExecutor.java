@@ -11,11 +11,9 @@ import dev.vct.storage.event.BlobRole;
 import dev.vct.storage.event.StageRequest;
 import dev.vct.storage.job.Stage;
 import dev.vct.worker.stage.StageContext;
-import dev.vct.worker.stage.StageExecutor;
 import dev.vct.worker.stage.StageResult;
 import io.quarkus.arc.properties.IfBuildProperty;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import java.util.Map;
 
 /**
@@ -27,24 +25,16 @@ import java.util.Map;
     name = EngineExecutors.BUILD_PROPERTY,
     stringValue = EngineExecutors.ENGINE,
     enableIfMissing = true)
-public class FusionExecutor implements StageExecutor {
-  @Inject EngineModels models;
-
+public class FusionExecutor extends VctStageExecutor {
   @Override
   public Stage stage() {
     return Stage.FUSION;
   }
 
   @Override
-  public void warmUp() {
-    models.vct();
-  }
-
-  @Override
-  public StageResult run(StageRequest request, StageContext context) {
-    models.requireModel(request);
-    FusionParams params = VctParameters.of(request).fusion();
-    VctModels vct = models.vct();
+  StageResult run(
+      StageRequest request, VctParameters parameters, VctModels vct, StageContext context) {
+    FusionParams params = parameters.fusion();
     ContentEmbedding content =
         Blobs.readSafetensors(
             context.blobs(), request.input(BlobRole.CONTENT_EMBEDDING), ContentEmbedding::load);

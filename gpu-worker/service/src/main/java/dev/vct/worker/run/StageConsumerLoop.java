@@ -93,6 +93,7 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class StageConsumerLoop {
   private static final Logger LOG = Logger.getLogger(StageConsumerLoop.class);
+  private static final Duration END_OFFSETS_TIMEOUT = Duration.ofSeconds(5);
 
   @Inject WorkerConfig config;
   @Inject WorkerIdentity identity;
@@ -123,6 +124,13 @@ public class StageConsumerLoop {
    * partition leaves this worker or the worker stops; polling thread only.
    */
   private final Map<TopicPartition, OffsetAndMetadata> committing = new HashMap<>();
+
+  /**
+   * Per assigned partition, the first offset no consumer can have started before: the partition's
+   * end when it was assigned here, then past every request started here. A request at or above it
+   * is delivered for the first time, so no checkpoint of its attempt exists; polling thread only.
+   */
+  private final Map<TopicPartition, Long> firstUnstarted = new HashMap<>();
 
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean draining;
@@ -247,6 +255,11 @@ public class StageConsumerLoop {
       deadLetter(record, partition, e);
       return;
     }
+    Long unstarted = firstUnstarted.get(partition);
+    boolean firstDelivery = unstarted != null && record.offset() >= unstarted;
+    if (unstarted != null) {
+      firstUnstarted.put(partition, Math.max(unstarted, record.offset() + 1));
+    }
     inFlight.put(partition, new InFlight(record.offset(), request));
     consumer.pause(List.of(partition));
     if (busy() >= config.concurrency()) {
@@ -254,6 +267,7 @@ public class StageConsumerLoop {
     }
     runner.start(
         request,
+        firstDelivery,
         commit -> {
           finished.add(new Finished(partition, record.offset(), commit));
           consumer.wakeup();
@@ -428,6 +442,7 @@ public class StageConsumerLoop {
       // Closing the consumer revokes too: a drain has stopped its stages already, or ran out of
       // time, so there is nothing to wait for then.
       handOver(partitions, draining ? Duration.ZERO : config.handoverTimeout());
+      partitions.forEach(firstUnstarted::remove);
     }
 
     /** The partitions have a new owner already: stop their stages without waiting. */
@@ -436,10 +451,21 @@ public class StageConsumerLoop {
       metrics.rebalanced("lost");
       partitions.forEach(committing::remove);
       handOver(partitions, Duration.ZERO);
+      partitions.forEach(firstUnstarted::remove);
     }
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      // Consumers read only below the end (the high watermark): what lies beyond it now can only
+      // be read here. Without the ends every request counts as a redelivery (checkpoints listed).
+      try {
+        firstUnstarted.putAll(consumer.endOffsets(partitions, END_OFFSETS_TIMEOUT));
+      } catch (WakeupException e) {
+        // A stage finished meanwhile; that wake-up is meant for the poll.
+        consumer.wakeup();
+      } catch (KafkaException e) {
+        LOG.warnf("could not read the end offsets of %s: %s", partitions, e.getMessage());
+      }
       if (draining || busy() >= config.concurrency()) {
         consumer.pause(partitions);
       }

@@ -110,13 +110,14 @@ public class StageRunner {
   }
 
   /**
-   * Starts {@code request} on a stage thread. {@code done} receives true when the request is
-   * finished with (its outcome reported, or nothing left to do) and its offset may be committed,
-   * false when it must be redelivered (its partition moved to another worker, or the outcome could
-   * not be sent before the drain deadline).
+   * Starts {@code request} on a stage thread. {@code firstDelivery}: no consumer read the request's
+   * record before, so for its first attempt no checkpoint can exist. {@code done} receives true
+   * when the request is finished with (its outcome reported, or nothing left to do) and its offset
+   * may be committed, false when it must be redelivered (its partition moved to another worker, or
+   * the outcome could not be sent before the drain deadline).
    */
-  void start(StageRequest request, Consumer<Boolean> done) {
-    Running run = new Running(request, new CancellationToken());
+  void start(StageRequest request, boolean firstDelivery, Consumer<Boolean> done) {
+    Running run = new Running(request, firstDelivery, new CancellationToken());
     running.put(request.stageRunId(), run);
     if (drainDeadline != null) {
       run.token.stop(StopReason.DRAINING);
@@ -208,7 +209,7 @@ public class StageRunner {
               true));
     }
     StageExecutor executor = executors.get(request.stage());
-    Optional<Checkpoint> resumeFrom = furthestCheckpoint(request);
+    Optional<Checkpoint> resumeFrom = furthestCheckpoint(request, run.firstDelivery);
     metrics.queued(request.stage(), Duration.between(request.occurredAt(), run.startedAt).abs());
     resumeFrom.ifPresent(c -> metrics.resumed(request.stage()));
     // Not awaited: one producer keeps a job's events in order, so the outcome, which is awaited
@@ -280,14 +281,18 @@ public class StageRunner {
 
   /**
    * The checkpoint with the most steps among the one the request names and those saved under the
-   * stage run's prefix (by any earlier attempt, also one the orchestrator had not heard of yet).
+   * stage run's prefix (by any earlier attempt, also one the orchestrator had not heard of yet, or
+   * by this attempt on a worker that died). The first delivery of a first attempt finds nothing
+   * there, so it skips listing the prefix.
    */
-  private Optional<Checkpoint> furthestCheckpoint(StageRequest request) {
-    return Stream.concat(
-            Checkpoint.fromKey(request.resumeFromCheckpoint()).stream(),
-            blobs.list(BlobKeys.checkpointPrefix(request.stageRunId())).stream()
+  private Optional<Checkpoint> furthestCheckpoint(StageRequest request, boolean firstDelivery) {
+    Stream<Checkpoint> saved =
+        firstDelivery && request.attempt() == 1
+            ? Stream.empty()
+            : blobs.list(BlobKeys.checkpointPrefix(request.stageRunId())).stream()
                 .map(Checkpoint::fromKey)
-                .flatMap(Optional::stream))
+                .flatMap(Optional::stream);
+    return Stream.concat(Checkpoint.fromKey(request.resumeFromCheckpoint()).stream(), saved)
         .filter(c -> blobs.exists(c.blobKey()))
         .max(Comparator.comparingInt(Checkpoint::step));
   }
@@ -307,12 +312,14 @@ public class StageRunner {
 
   private static final class Running {
     final StageRequest request;
+    final boolean firstDelivery;
     final CancellationToken token;
     final Instant startedAt = Instant.now();
     final CountDownLatch ended = new CountDownLatch(1);
 
-    Running(StageRequest request, CancellationToken token) {
+    Running(StageRequest request, boolean firstDelivery, CancellationToken token) {
       this.request = request;
+      this.firstDelivery = firstDelivery;
       this.token = token;
     }
   }
