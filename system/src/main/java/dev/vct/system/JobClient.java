@@ -3,9 +3,11 @@ package dev.vct.system;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.vct.storage.blob.BlobStore;
 import dev.vct.storage.blob.Sha256;
+import dev.vct.storage.event.CancelRequest;
 import dev.vct.storage.event.EventJson;
 import dev.vct.storage.event.JobSubmitted;
 import dev.vct.storage.event.Topics;
+import dev.vct.storage.event.VctEvent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -133,20 +135,30 @@ public final class JobClient implements AutoCloseable {
 
   /** Sends the job's submission and waits until the broker has it. */
   public void announce(UUID job) {
+    send(Topics.JOB_SUBMITTED, job, JobSubmitted.of(job, tenant));
+  }
+
+  private void send(String topic, UUID job, VctEvent event) {
     try {
       producer
-          .send(
-              new ProducerRecord<>(
-                  Topics.JOB_SUBMITTED,
-                  job.toString(),
-                  EventJson.encodeToString(JobSubmitted.of(job, tenant))))
+          .send(new ProducerRecord<>(topic, job.toString(), EventJson.encodeToString(event)))
           .get(2, TimeUnit.MINUTES);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while submitting job " + job, e);
+      throw new IllegalStateException(
+          "interrupted while sending to " + topic + " for job " + job, e);
     } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("could not send the submission of job " + job, e);
+      throw new IllegalStateException("could not send to " + topic + " for job " + job, e);
     }
+  }
+
+  /**
+   * Asks for the job to be cancelled, as the gateway does: marks the row, then sends the request
+   * the orchestrator acts on.
+   */
+  public void cancel(UUID job) {
+    update("update jobs set cancel_requested = true where id = ?", job);
+    send(Topics.JOB_CANCEL, job, CancelRequest.of(job, tenant, "cancelled by the chaos suite"));
   }
 
   /** The jobs' rows (absent ids are left out). */

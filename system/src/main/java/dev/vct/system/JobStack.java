@@ -5,11 +5,13 @@ import dev.vct.local.ManagedServer;
 import dev.vct.local.PostgresServer;
 import dev.vct.local.QuarkusService;
 import dev.vct.local.S3Server;
+import dev.vct.local.Supervisor;
 import dev.vct.storage.blob.S3BlobStore;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,16 +34,23 @@ public final class JobStack implements AutoCloseable {
   /**
    * How the stack is set up.
    *
-   * @param workers simulated worker processes, each serving every stage
+   * @param workers simulated worker processes per pool (without pools: in all)
    * @param orchestratorEnvironment settings of the orchestrator on top of the addresses
    * @param workerEnvironment settings of every worker on top of the addresses
    * @param jvmOptions heap and JIT options of the service JVMs
+   * @param pools stage pools as in deploy/k8s, name to the comma-separated stages its workers serve
+   *     (each pool its own consumer group, workers named {@code worker-<pool>-<i>}); empty: every
+   *     worker ({@code worker-<i>}) serves every stage
+   * @param supervised whether the orchestrator and workers are watched by a {@link Supervisor} that
+   *     starts any of them again when it exits, as {@code ./vct up} does
    */
   public record Settings(
       int workers,
       Map<String, String> orchestratorEnvironment,
       Map<String, String> workerEnvironment,
-      List<String> jvmOptions) {
+      List<String> jvmOptions,
+      Map<String, String> pools,
+      boolean supervised) {
     public Settings {
       if (workers < 1) {
         throw new IllegalArgumentException("a stack needs at least one worker, got " + workers);
@@ -49,6 +58,16 @@ public final class JobStack implements AutoCloseable {
       orchestratorEnvironment = Map.copyOf(orchestratorEnvironment);
       workerEnvironment = Map.copyOf(workerEnvironment);
       jvmOptions = List.copyOf(jvmOptions);
+      pools = Collections.unmodifiableMap(new LinkedHashMap<>(pools));
+    }
+
+    /** Unsupervised workers that each serve every stage. */
+    public Settings(
+        int workers,
+        Map<String, String> orchestratorEnvironment,
+        Map<String, String> workerEnvironment,
+        List<String> jvmOptions) {
+      this(workers, orchestratorEnvironment, workerEnvironment, jvmOptions, Map.of(), false);
     }
   }
 
@@ -58,6 +77,7 @@ public final class JobStack implements AutoCloseable {
   private final S3Server s3;
   private final QuarkusService orchestrator;
   private final List<QuarkusService> workers = new ArrayList<>();
+  private final Supervisor supervisor;
   private final Settings settings;
   private final Map<String, String> infrastructure = new LinkedHashMap<>();
   private S3BlobStore blobs;
@@ -81,9 +101,28 @@ public final class JobStack implements AutoCloseable {
             settings.jvmOptions(),
             orchestratorEnv,
             dataDir.resolve("orchestrator.log"));
-    for (int i = 1; i <= settings.workers(); i++) {
-      workers.add(workerService("worker-" + i, Map.of()));
+    Map<String, Map<String, String>> pools = new LinkedHashMap<>();
+    if (settings.pools().isEmpty()) {
+      pools.put("", Map.of());
     }
+    settings
+        .pools()
+        .forEach(
+            (pool, stages) ->
+                pools.put(
+                    pool + "-",
+                    Map.of(
+                        "VCT_WORKER_STAGES",
+                        stages,
+                        "VCT_WORKER_GROUP_ID",
+                        "vct-workers-" + pool)));
+    pools.forEach(
+        (prefix, poolEnv) -> {
+          for (int i = 1; i <= settings.workers(); i++) {
+            workers.add(workerService("worker-" + prefix + i, poolEnv));
+          }
+        });
+    this.supervisor = settings.supervised() ? new Supervisor(System.out) : null;
   }
 
   private QuarkusService workerService(String id, Map<String, String> environment) {
@@ -135,7 +174,11 @@ public final class JobStack implements AutoCloseable {
       List<ManagedServer> services = new ArrayList<>();
       services.add(stack.orchestrator);
       services.addAll(stack.workers);
-      startTogether(services);
+      if (stack.supervisor != null) {
+        stack.supervisor.startAll(services);
+      } else {
+        startTogether(services);
+      }
       return stack;
     } catch (RuntimeException e) {
       stack.close();
@@ -176,7 +219,10 @@ public final class JobStack implements AutoCloseable {
     return List.copyOf(workers);
   }
 
-  /** The worker whose {@code vct.worker.id} is {@code id} ({@code worker-1}, ...). */
+  /**
+   * The worker whose {@code vct.worker.id} is {@code id} ({@code worker-1}, {@code
+   * worker-fusion-1}).
+   */
   public QuarkusService worker(String id) {
     return workers.stream()
         .filter(w -> w.name().equals(id))
@@ -206,10 +252,16 @@ public final class JobStack implements AutoCloseable {
     return text.toString();
   }
 
-  /** Kills the services (no drain needed at the end of a run), then stops the servers. */
+  /**
+   * Kills the services (no drain needed at the end of a run; supervised ones are stopped by their
+   * supervisor, so none is started again), then stops the servers.
+   */
   @Override
   public void close() {
     List<Runnable> shutdown = new ArrayList<>();
+    if (supervisor != null) {
+      shutdown.add(supervisor::close);
+    }
     workers.forEach(w -> shutdown.add(w::kill));
     shutdown.add(orchestrator::kill);
     shutdown.add(s3::stop);

@@ -5,8 +5,11 @@ import dev.vct.storage.event.CancelRequest;
 import dev.vct.storage.event.EventJson;
 import dev.vct.storage.event.JobSubmitted;
 import dev.vct.storage.event.StageEvent;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
@@ -47,6 +50,15 @@ public class EventConsumers {
     Transient.retry(
         "applying " + event.getClass().getSimpleName() + " of job " + event.jobId(),
         () -> jobs.stageEvent(event));
+  }
+
+  /** From here on a failing handler keeps its record for the next start (see {@link Transient}). */
+  void stopping(@Observes ShutdownEvent event) {
+    Transient.applicationStopping(true);
+  }
+
+  void starting(@Observes StartupEvent event) {
+    Transient.applicationStopping(false);
   }
 
   @Incoming("job-cancel")

@@ -15,6 +15,14 @@ import org.jboss.logging.Logger;
  * lock conflict): those events must not reach the dead-letter topic, and the partition's offset
  * stays behind the event until it is applied. Any other failure is a bug or a bad event: tried a
  * few times, then rethrown so that the consumer sends the record to the dead-letter topic.
+ *
+ * <p>Except while the orchestrator stops: then the database connections close under the handlers
+ * still running (Hibernate reports "EntityManagerFactory is closed", which is no database error),
+ * and giving such an event up would send a good event to the dead-letter topic and commit past it.
+ * A handler that fails while the application stops therefore waits for the process to end with its
+ * record unacknowledged, so the offset stays behind it and the next start applies it. (The chaos
+ * suite found this: a worker's {@code stage.succeeded} dead-lettered during a SIGTERM left its
+ * stage dispatched forever.)
  */
 public final class Transient {
   private static final Logger LOG = Logger.getLogger(Transient.class);
@@ -22,7 +30,14 @@ public final class Transient {
   private static final Duration FIRST_WAIT = Duration.ofMillis(100);
   private static final Duration LONGEST_WAIT = Duration.ofSeconds(5);
 
+  private static volatile boolean stopping;
+
   private Transient() {}
+
+  /** Whether the application is stopping: set when it begins to, cleared when it starts. */
+  static void applicationStopping(boolean value) {
+    stopping = value;
+  }
 
   public static void retry(String what, Runnable handler) {
     long waitMillis = FIRST_WAIT.toMillis();
@@ -32,6 +47,13 @@ public final class Transient {
         handler.run();
         return;
       } catch (RuntimeException e) {
+        if (stopping) {
+          LOG.infof(
+              "%s failed while the orchestrator stops (%s); it stays unacknowledged for the next"
+                  + " start",
+              what, rootMessage(e));
+          awaitExit();
+        }
         if (!isTransient(e) && ++otherFailures >= OTHER_FAILURE_ATTEMPTS) {
           throw e;
         }
@@ -43,6 +65,17 @@ public final class Transient {
           throw e;
         }
         waitMillis = Math.min(waitMillis * 2, LONGEST_WAIT.toMillis());
+      }
+    }
+  }
+
+  /** Blocks until the process ends: neither acknowledging the record nor dead-lettering it. */
+  private static void awaitExit() {
+    while (true) {
+      try {
+        Thread.sleep(Long.MAX_VALUE);
+      } catch (InterruptedException ignored) {
+        // Stopping: an interrupt must not end the handler either way; the exit ends it.
       }
     }
   }

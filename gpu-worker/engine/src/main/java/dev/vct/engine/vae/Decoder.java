@@ -52,20 +52,7 @@ final class Decoder {
       long in = out;
       out = channels.get(last - i);
       String level = prefix + ".up_blocks." + i;
-      List<ResnetBlock2D> resnets = new ArrayList<>();
-      for (int j = 0; j < config.layersPerBlock() + 1; j++) {
-        resnets.add(
-            ResnetBlock2D.load(
-                w,
-                level + ".resnets." + j,
-                j == 0 ? in : out,
-                out,
-                0,
-                groups,
-                VaeMidBlock.EPS,
-                1.0));
-      }
-      levels.add(List.copyOf(resnets));
+      levels.add(VaeResnets.stack(w, level, in, out, config.layersPerBlock() + 1, groups));
       if (i < last) {
         upsamplers.add(Upsample2D.load(w, level + ".upsamplers.0", out));
       }
@@ -75,7 +62,7 @@ final class Decoder {
         mid,
         List.copyOf(levels),
         List.copyOf(upsamplers),
-        GroupNorm.load(w, prefix + ".conv_norm_out", groups, out, VaeMidBlock.EPS),
+        GroupNorm.load(w, prefix + ".conv_norm_out", groups, out, VaeResnets.EPS),
         Conv2d.load(w, prefix + ".conv_out", out, config.outChannels(), 3, 1, 1));
   }
 

@@ -51,20 +51,7 @@ final class Encoder {
       long in = out;
       out = channels.get(i);
       String level = prefix + ".down_blocks." + i;
-      List<ResnetBlock2D> resnets = new ArrayList<>();
-      for (int j = 0; j < config.layersPerBlock(); j++) {
-        resnets.add(
-            ResnetBlock2D.load(
-                w,
-                level + ".resnets." + j,
-                j == 0 ? in : out,
-                out,
-                0,
-                groups,
-                VaeMidBlock.EPS,
-                1.0));
-      }
-      levels.add(List.copyOf(resnets));
+      levels.add(VaeResnets.stack(w, level, in, out, config.layersPerBlock(), groups));
       if (i < last) {
         downsamplers.add(Downsample2D.load(w, level + ".downsamplers.0", out, 0));
       }
@@ -74,7 +61,7 @@ final class Encoder {
         List.copyOf(levels),
         List.copyOf(downsamplers),
         VaeMidBlock.load(w, prefix + ".mid_block", out, groups),
-        GroupNorm.load(w, prefix + ".conv_norm_out", groups, out, VaeMidBlock.EPS),
+        GroupNorm.load(w, prefix + ".conv_norm_out", groups, out, VaeResnets.EPS),
         Conv2d.load(w, prefix + ".conv_out", out, 2L * config.latentChannels(), 3, 1, 1));
   }
 

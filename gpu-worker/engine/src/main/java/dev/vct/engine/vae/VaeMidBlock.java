@@ -6,7 +6,6 @@ import dev.vct.engine.nn.WeightSource;
 
 /** {@code UNetMidBlock2D} without time embedding: resnet, self-attention, resnet. */
 final class VaeMidBlock {
-  static final float EPS = 1e-6f;
   private final ResnetBlock2D resnet0;
   private final VaeAttentionBlock attention;
   private final ResnetBlock2D resnet1;
@@ -19,9 +18,9 @@ final class VaeMidBlock {
 
   static VaeMidBlock load(WeightSource w, String prefix, long channels, int groups) {
     return new VaeMidBlock(
-        ResnetBlock2D.load(w, prefix + ".resnets.0", channels, channels, 0, groups, EPS, 1.0),
+        VaeResnets.load(w, prefix + ".resnets.0", channels, channels, groups),
         VaeAttentionBlock.load(w, prefix + ".attentions.0", channels, groups),
-        ResnetBlock2D.load(w, prefix + ".resnets.1", channels, channels, 0, groups, EPS, 1.0));
+        VaeResnets.load(w, prefix + ".resnets.1", channels, channels, groups));
   }
 
   VaeAttentionBlock attention() {

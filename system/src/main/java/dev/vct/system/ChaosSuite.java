@@ -1,0 +1,749 @@
+package dev.vct.system;
+
+import dev.vct.local.QuarkusService;
+import dev.vct.storage.blob.BlobKeys;
+import dev.vct.storage.event.JobEvent;
+import dev.vct.storage.event.StageEvent;
+import dev.vct.storage.event.Topics;
+import dev.vct.storage.job.Scores;
+import dev.vct.storage.job.Stage;
+import dev.vct.system.JobClient.JobRow;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code ./vct chaos}: the job system under failures. Starts the stack of {@link JobStack} with
+ * supervised worker pools (killed processes come back, as under {@code ./vct up}) of simulated
+ * workers whose stages take seconds and checkpoint every few steps, submits jobs (as {@link
+ * JobClient}: a job row and its submission, what the gateway does), and meanwhile, on a schedule
+ * drawn from {@code --seed}, SIGKILLs busy workers, kills (SIGKILL) and stops (SIGTERM) the
+ * orchestrator and the Kafka broker, restarts PostgreSQL, and cancels a few jobs. When every job
+ * has ended it checks, from PostgreSQL, the event topics and the blob store, that no job was lost
+ * or ended twice and that every result equals what an uninterrupted run computes, counts the steps
+ * that checkpoints saved, and prints one summary line. Exit status 0 when every check passed, 1
+ * when one did not.
+ */
+public final class ChaosSuite {
+
+  static final String USAGE =
+      """
+      usage: ./vct chaos [--jobs N] [--worker-kills N] [--orchestrator-restarts N]
+                         [--broker-restarts N] [--postgres-restarts N] [--cancels N] [--seed N]
+                         [--workers-per-pool N] [--step-ms N] [--submit-interval-ms N]
+                         [--timeout-seconds N] [--data-dir DIR]
+
+        --jobs N                  jobs submitted (default 50)
+        --worker-kills N          workers killed with SIGKILL, each while it runs a stage when one
+                                  does (default 10)
+        --orchestrator-restarts N orchestrator restarts, alternately SIGKILL and SIGTERM (default 2)
+        --broker-restarts N       Kafka broker restarts, alternately SIGKILL and SIGTERM (default 2)
+        --postgres-restarts N     PostgreSQL restarts by SIGKILL (default 1)
+        --cancels N               jobs cancelled while they run (default 3)
+        --seed N                  the schedule of failures and the jobs' seeds (default: random,
+                                  printed; the same seed repeats the same schedule)
+        --workers-per-pool N      simulated workers in each of the pools inversion, fusion and
+                                  scoring (default 2)
+        --step-ms N               length of one simulated step; inversions take 20 steps, fusion
+                                  30, scoring 5, with a checkpoint every 5 (default 150)
+        --submit-interval-ms N    time between two submissions (default 1000)
+        --timeout-seconds N       how long to wait for every job to end (default 600)
+        --data-dir DIR            where the servers and logs go (default: a new temporary folder)
+      """;
+
+  /** The pools of ./vct up and deploy/k8s. */
+  static final Map<String, String> POOLS =
+      orderedMap(
+          "inversion",
+          "content-inversion,concept-inversion",
+          "fusion",
+          "fusion",
+          "scoring",
+          "scoring");
+
+  static final int INVERSION_STEPS = 20;
+  static final int FUSION_STEPS = 30;
+  static final int SCORING_STEPS = 5;
+  static final int CHECKPOINT_EVERY = 5;
+
+  /** One thing the suite does at a planned time after the start. */
+  enum Kind {
+    SUBMIT,
+    CANCEL,
+    KILL_WORKER,
+    KILL_ORCHESTRATOR,
+    STOP_ORCHESTRATOR,
+    KILL_BROKER,
+    STOP_BROKER,
+    KILL_POSTGRES
+  }
+
+  record Action(long atMillis, Kind kind, int job) {}
+
+  private final Options options;
+  private final JobStack stack;
+  private final JobClient client;
+  private final EventLog events;
+  private final PrintStream out;
+  private final Random random;
+  private final long begin = System.nanoTime();
+
+  private final List<UUID> jobs = new ArrayList<>();
+  private final Map<UUID, Long> seeds = new HashMap<>();
+  private final Set<UUID> cancelled = new HashSet<>();
+  private final Map<String, Instant> lastKilled = new HashMap<>();
+  private int workerKills;
+  private int killsMidStage;
+  private int orchestratorRestarts;
+  private int brokerRestarts;
+  private int postgresRestarts;
+
+  private ChaosSuite(Options options, JobStack stack, PrintStream out) {
+    this.options = options;
+    this.stack = stack;
+    this.client = new JobClient(stack);
+    this.events =
+        new EventLog(
+            stack.kafka().bootstrapServers(), List.of(Topics.STAGE_EVENTS, Topics.JOB_EVENTS));
+    this.out = out;
+    this.random = new Random(options.seed());
+  }
+
+  public static void main(String[] args) throws Exception {
+    Options options;
+    try {
+      options = Options.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("vct chaos: " + e.getMessage());
+      System.err.print(USAGE);
+      System.exit(2);
+      return;
+    }
+    if (options.help()) {
+      System.out.print(USAGE);
+      return;
+    }
+    PrintStream out = System.out;
+    Path dataDir =
+        options.dataDir() != null ? options.dataDir() : Files.createTempDirectory("vct-chaos-");
+    out.printf(
+        "chaos: seed %d; starting PostgreSQL, Kafka, S3, the orchestrator and %d simulated workers"
+            + " per pool (%s) in %s%n",
+        options.seed(), options.workersPerPool(), String.join(", ", POOLS.keySet()), dataDir);
+    boolean passed;
+    long starting = System.nanoTime();
+    try (JobStack stack = JobStack.start(dataDir, settings(options))) {
+      out.printf("chaos: started in %.1f s%n", (System.nanoTime() - starting) / 1e9);
+      ChaosSuite suite = new ChaosSuite(options, stack, out);
+      try {
+        passed = suite.run();
+      } finally {
+        suite.client.close();
+        suite.events.close();
+      }
+    }
+    if (!passed) {
+      out.println("chaos: the services' logs are in " + dataDir);
+    }
+    System.exit(passed ? 0 : 1);
+  }
+
+  /** Short leases and frequent heartbeats, so a killed worker's stage moves on within seconds. */
+  static JobStack.Settings settings(Options options) {
+    return new JobStack.Settings(
+        options.workersPerPool(),
+        Map.of(
+            "VCT_ORCHESTRATOR_LEASE", "5s",
+            "VCT_ORCHESTRATOR_SWEEP_INTERVAL", "250ms",
+            "VCT_ORCHESTRATOR_PLAN_GRACE", "3s",
+            "VCT_ORCHESTRATOR_RETRY_BASE", "200ms",
+            "VCT_ORCHESTRATOR_RETRY_CAP", "2s",
+            "VCT_ORCHESTRATOR_STAGE_TOPIC_PARTITIONS", "4",
+            "QUARKUS_LOG_LEVEL", "INFO"),
+        Map.of(
+            "VCT_WORKER_CONCURRENCY", "2",
+            "VCT_WORKER_HEARTBEAT_INTERVAL", "500ms",
+            "VCT_WORKER_PROGRESS_INTERVAL", "50ms",
+            "VCT_WORKER_CHECKPOINT_EVERY_STEPS", Integer.toString(CHECKPOINT_EVERY),
+            "VCT_WORKER_KAFKA_POLL_TIMEOUT", "100ms",
+            "VCT_WORKER_KAFKA_SESSION_TIMEOUT", "6s",
+            "VCT_WORKER_KAFKA_TOPIC_PARTITIONS", "4",
+            "VCT_WORKER_DRAIN_TIMEOUT", "5s"),
+        List.of(
+            "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true"),
+        POOLS,
+        true);
+  }
+
+  /** The parameters of every job: the simulated stages' steps and their length. */
+  private Map<String, Object> parameters() {
+    return Map.of(
+        "simulate.steps", INVERSION_STEPS,
+        "simulate.step-ms", options.stepMillis(),
+        "simulate.fusion.steps", FUSION_STEPS,
+        "simulate.scoring.steps", SCORING_STEPS);
+  }
+
+  /**
+   * The schedule: submissions at a steady pace, failures at random times drawn from {@code random}
+   * among them and up to a while after the last submission, cancellations of jobs submitted a few
+   * seconds before. In time order.
+   */
+  static List<Action> plan(Options options, Random random) {
+    List<Action> plan = new ArrayList<>();
+    long interval = options.submitIntervalMillis();
+    for (int i = 0; i < options.jobs(); i++) {
+      plan.add(new Action(i * interval, Kind.SUBMIT, i));
+    }
+    long submitting = options.jobs() * interval;
+    // Failures from a few seconds in until a while after the last submission, when stages run.
+    long from = Math.min(5_000, submitting / 4);
+    long until = submitting + 20L * options.stepMillis() * 4;
+    for (int i = 0; i < options.workerKills(); i++) {
+      plan.add(new Action(between(random, from, until), Kind.KILL_WORKER, -1));
+    }
+    for (int i = 0; i < options.orchestratorRestarts(); i++) {
+      Kind kind = i % 2 == 0 ? Kind.KILL_ORCHESTRATOR : Kind.STOP_ORCHESTRATOR;
+      plan.add(new Action(between(random, from, until), kind, -1));
+    }
+    for (int i = 0; i < options.brokerRestarts(); i++) {
+      Kind kind = i % 2 == 0 ? Kind.KILL_BROKER : Kind.STOP_BROKER;
+      plan.add(new Action(between(random, from, until), kind, -1));
+    }
+    for (int i = 0; i < options.postgresRestarts(); i++) {
+      plan.add(new Action(between(random, from, until), Kind.KILL_POSTGRES, -1));
+    }
+    for (int i = 0; i < Math.min(options.cancels(), options.jobs()); i++) {
+      long at = between(random, submitting / 3, submitting);
+      // A job submitted by then (at most a few seconds before, so it is still running).
+      int latest = (int) Math.min(options.jobs() - 1, at / interval);
+      int job = Math.max(0, latest - random.nextInt(Math.max(1, (int) (4_000 / interval))));
+      plan.add(new Action(Math.max(at, job * interval + 1), Kind.CANCEL, job));
+    }
+    plan.sort(Comparator.comparingLong(Action::atMillis).thenComparing(Action::kind));
+    return plan;
+  }
+
+  private static long between(Random random, long from, long until) {
+    return from + (long) (random.nextDouble() * (until - from));
+  }
+
+  private boolean run() {
+    List<Action> plan = plan(options, random);
+    long start = System.nanoTime();
+    for (Action action : plan) {
+      sleepUntil(start + TimeUnit.MILLISECONDS.toNanos(action.atMillis()));
+      act(action);
+    }
+    out.printf("chaos: %s all %d jobs submitted; waiting for them to end%n", now(), jobs.size());
+    List<String> violations = new ArrayList<>();
+    Map<UUID, JobRow> rows;
+    try {
+      rows = client.awaitTerminal(jobs, Duration.ofSeconds(options.timeoutSeconds()));
+    } catch (IllegalStateException e) {
+      violations.add(e.getMessage());
+      rows = client.jobs(jobs);
+    }
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    Check check = new Check(rows, violations);
+    check.run();
+    String verdict = violations.isEmpty() ? "PASS" : "FAIL";
+    violations.forEach(v -> out.println("chaos: VIOLATION " + v));
+    out.printf(
+        Locale.ROOT,
+        "chaos: %s jobs=%d succeeded=%d failed=%d cancelled=%d worker-kills=%d (mid-stage %d)"
+            + " orchestrator-restarts=%d broker-restarts=%d postgres-restarts=%d resumes=%d"
+            + " steps-saved=%d of %d (redone %d) duration=%ds seed=%d%n",
+        verdict,
+        jobs.size(),
+        check.count("succeeded"),
+        check.count("failed"),
+        check.count("cancelled"),
+        workerKills,
+        killsMidStage,
+        orchestratorRestarts,
+        brokerRestarts,
+        postgresRestarts,
+        check.resumes,
+        check.stepsSaved,
+        check.stepsAtRisk,
+        check.stepsAtRisk - check.stepsSaved,
+        took.toSeconds(),
+        options.seed());
+    return violations.isEmpty();
+  }
+
+  private void act(Action action) {
+    switch (action.kind()) {
+      case SUBMIT -> {
+        long seed = random.nextInt(1_000_000);
+        UUID job = client.submit(parameters(), seed);
+        jobs.add(job);
+        seeds.put(job, seed);
+      }
+      case CANCEL -> {
+        UUID job = jobs.get(action.job());
+        if (cancelled.add(job)) {
+          client.cancel(job);
+          log("cancelled job %s", job);
+        }
+      }
+      case KILL_WORKER -> killWorker();
+      case KILL_ORCHESTRATOR -> {
+        stack.orchestrator().kill();
+        orchestratorRestarts++;
+        log("orchestrator killed (SIGKILL); the supervisor starts it again");
+      }
+      case STOP_ORCHESTRATOR -> {
+        stack.orchestrator().stop();
+        orchestratorRestarts++;
+        log("orchestrator stopped (SIGTERM); the supervisor starts it again");
+      }
+      case KILL_BROKER, STOP_BROKER -> {
+        boolean kill = action.kind() == Kind.KILL_BROKER;
+        if (kill) {
+          stack.kafka().kill();
+        } else {
+          stack.kafka().stop();
+        }
+        sleep(Duration.ofSeconds(2));
+        stack.kafka().start();
+        brokerRestarts++;
+        log("Kafka broker %s and started again", kill ? "killed (SIGKILL)" : "stopped (SIGTERM)");
+      }
+      case KILL_POSTGRES -> {
+        stack.postgres().kill();
+        sleep(Duration.ofSeconds(1));
+        stack.postgres().start();
+        postgresRestarts++;
+        log("PostgreSQL killed (SIGKILL) and started again");
+      }
+    }
+  }
+
+  /**
+   * SIGKILLs a worker that is running a stage (the stage must move to another worker and resume),
+   * waiting up to 20 s for one to be busy; else one that was not killed in the last 20 s.
+   */
+  private void killWorker() {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    Map<String, Set<String>> busy = busyWorkers();
+    while (busy.isEmpty() && System.nanoTime() < deadline) {
+      sleep(Duration.ofMillis(250));
+      busy = busyWorkers();
+    }
+    List<String> candidates = new ArrayList<>(new TreeMap<>(busy).keySet());
+    boolean midStage = !candidates.isEmpty();
+    if (!midStage) {
+      Instant recent = Instant.now().minusSeconds(20);
+      stack.workers().stream()
+          .map(QuarkusService::name)
+          .filter(w -> lastKilled.getOrDefault(w, Instant.EPOCH).isBefore(recent))
+          .forEach(candidates::add);
+    }
+    if (candidates.isEmpty()) {
+      log("no worker to kill: every one was killed in the last 20 s");
+      return;
+    }
+    String victim = candidates.get(random.nextInt(candidates.size()));
+    stack.worker(victim).kill();
+    lastKilled.put(victim, Instant.now());
+    workerKills++;
+    if (midStage) {
+      killsMidStage++;
+    }
+    log(
+        "%s killed (SIGKILL) %s",
+        victim, midStage ? "while running " + busy.get(victim) : "while idle");
+  }
+
+  /** Workers with a stage attempt started since their last kill and not ended: its stages. */
+  private Map<String, Set<String>> busyWorkers() {
+    Map<String, StageEvent.Started> open = new HashMap<>();
+    for (EventLog.Received received : upToDate()) {
+      if (received.event() instanceof StageEvent.Started s) {
+        open.put(s.stageRunId() + "/" + s.attempt(), s);
+      } else if (received.event() instanceof StageEvent e
+          && (e instanceof StageEvent.Succeeded
+              || e instanceof StageEvent.Failed
+              || e instanceof StageEvent.Cancelled
+              || e instanceof StageEvent.Released)) {
+        open.remove(e.stageRunId() + "/" + e.attempt());
+      }
+    }
+    Map<String, Set<String>> busy = new HashMap<>();
+    for (StageEvent.Started s : open.values()) {
+      if (s.occurredAt().isAfter(lastKilled.getOrDefault(s.workerId(), Instant.EPOCH))) {
+        busy.computeIfAbsent(s.workerId(), w -> new HashSet<>()).add(s.stage().code());
+      }
+    }
+    return busy;
+  }
+
+  /** The events so far: reads until a poll brings nothing new. */
+  private List<EventLog.Received> upToDate() {
+    List<EventLog.Received> log = events.received();
+    while (true) {
+      List<EventLog.Received> more = events.received();
+      if (more.size() == log.size()) {
+        return more;
+      }
+      log = more;
+    }
+  }
+
+  /** The checks after the run, and the counts of the summary. */
+  private final class Check {
+    private final Map<UUID, JobRow> rows;
+    private final List<String> violations;
+    int resumes;
+    long stepsSaved;
+    long stepsAtRisk;
+
+    Check(Map<UUID, JobRow> rows, List<String> violations) {
+      this.rows = rows;
+      this.violations = violations;
+    }
+
+    long count(String status) {
+      return rows.values().stream().filter(r -> r.status().equals(status)).count();
+    }
+
+    void run() {
+      List<EventLog.Received> log = drainEvents();
+      checkJobs();
+      checkCompletions(log);
+      checkResults(log);
+      countSavedSteps(log);
+    }
+
+    /** Every submitted job has its row, ended, and only cancelled jobs are cancelled. */
+    private void checkJobs() {
+      for (UUID job : jobs) {
+        JobRow row = rows.get(job);
+        if (row == null) {
+          violations.add("job " + job + " was lost: no row in PostgreSQL");
+        } else if (!row.terminal()) {
+          violations.add("job " + job + " did not end: " + row.status());
+        } else if (row.status().equals("failed")) {
+          violations.add("job " + job + " failed: " + row.errorCode() + ": " + row.errorMessage());
+        } else if (row.status().equals("cancelled") && !cancelled.contains(job)) {
+          violations.add("job " + job + " was cancelled though nobody cancelled it");
+        }
+      }
+    }
+
+    /** Exactly one completion per job, in the job's event log and on the job-event topic. */
+    private void checkCompletions(List<EventLog.Received> log) {
+      client
+          .completions(jobs)
+          .forEach(
+              (job, n) -> {
+                if (n != 1) {
+                  violations.add("job " + job + " has " + n + " job.completed rows in job_events");
+                }
+              });
+      Map<UUID, Map<UUID, JobEvent.Completed>> published = new HashMap<>();
+      for (EventLog.Received received : log) {
+        if (received.event() instanceof JobEvent.Completed c) {
+          published.computeIfAbsent(c.jobId(), j -> new HashMap<>()).put(c.eventId(), c);
+        }
+      }
+      for (UUID job : jobs) {
+        Map<UUID, JobEvent.Completed> completions = published.getOrDefault(job, Map.of());
+        JobRow row = rows.get(job);
+        if (completions.size() != 1) {
+          violations.add(
+              "job "
+                  + job
+                  + " has "
+                  + completions.size()
+                  + " distinct completion events on "
+                  + Topics.JOB_EVENTS
+                  + ": "
+                  + completions.values().stream().map(c -> c.status().code()).toList());
+        } else if (row != null
+            && !completions.values().iterator().next().status().code().equals(row.status())) {
+          violations.add(
+              "job "
+                  + job
+                  + " is "
+                  + row.status()
+                  + " in PostgreSQL but its completion event says "
+                  + completions.values().iterator().next().status().code());
+        }
+      }
+    }
+
+    /**
+     * Every succeeded job's result is in the blob store, alone under its output prefix, and equals
+     * what an uninterrupted run computes; its scores too. The expectation is validated against the
+     * jobs whose fusion did run uninterrupted.
+     */
+    private void checkResults(List<EventLog.Received> log) {
+      Map<UUID, JobEvent.Completed> completed = new HashMap<>();
+      Map<UUID, Integer> fusionAttempts = new HashMap<>();
+      for (EventLog.Received received : log) {
+        if (received.event() instanceof JobEvent.Completed c) {
+          completed.put(c.jobId(), c);
+        } else if (received.event() instanceof StageEvent.Started s && s.stage() == Stage.FUSION) {
+          fusionAttempts.merge(s.jobId(), 1, Integer::sum);
+        }
+      }
+      int uninterruptedChecked = 0;
+      for (UUID job : jobs) {
+        JobRow row = rows.get(job);
+        if (row == null || !row.status().equals("succeeded")) {
+          if (row != null && row.status().equals("cancelled") && row.resultKey() != null) {
+            violations.add("cancelled job " + job + " has a result " + row.resultKey());
+          }
+          continue;
+        }
+        String key = BlobKeys.result(job);
+        if (!key.equals(row.resultKey())) {
+          violations.add("job " + job + " result key " + row.resultKey() + ", expected " + key);
+          continue;
+        }
+        List<String> outputs = stack.blobs().list(BlobKeys.outputPrefix(job));
+        if (!outputs.equals(List.of(key))) {
+          violations.add("job " + job + " has outputs " + outputs + ", expected only " + key);
+          continue;
+        }
+        long seed = seeds.get(job);
+        String expected = Long.toString(uninterrupted(seed, Stage.FUSION, FUSION_STEPS));
+        String actual = client.readText(key);
+        if (!expected.equals(actual)) {
+          violations.add(
+              "job "
+                  + job
+                  + " (seed "
+                  + seed
+                  + ") result "
+                  + actual
+                  + ", uninterrupted "
+                  + expected);
+        } else if (fusionAttempts.getOrDefault(job, 0) == 1) {
+          uninterruptedChecked++;
+        }
+        JobEvent.Completed c = completed.get(job);
+        Scores scores = expectedScores(uninterrupted(seed, Stage.SCORING, SCORING_STEPS));
+        if (c != null && !scores.equals(c.scores())) {
+          violations.add("job " + job + " scores " + c.scores() + ", uninterrupted " + scores);
+        }
+      }
+      if (count("succeeded") > 0 && uninterruptedChecked == 0) {
+        violations.add(
+            "no succeeded job ran its fusion in one attempt, so the expected results are unchecked"
+                + " against an uninterrupted run");
+      }
+    }
+
+    /**
+     * Per resumed attempt: the steps the earlier attempts of its stage run had done (what a restart
+     * from scratch redoes) and the step it resumed from (what the checkpoint saved).
+     */
+    private void countSavedSteps(List<EventLog.Received> log) {
+      Map<UUID, Map<Integer, Integer>> reached = new HashMap<>();
+      Map<String, StageEvent.Started> starts = new LinkedHashMap<>();
+      for (EventLog.Received received : log) {
+        if (received.event() instanceof StageEvent.Progress p) {
+          reached
+              .computeIfAbsent(p.stageRunId(), r -> new HashMap<>())
+              .merge(p.attempt(), p.step(), Math::max);
+        } else if (received.event() instanceof StageEvent.Checkpointed p) {
+          reached
+              .computeIfAbsent(p.stageRunId(), r -> new HashMap<>())
+              .merge(p.attempt(), p.step(), Math::max);
+        } else if (received.event() instanceof StageEvent.Started s) {
+          starts.putIfAbsent(s.stageRunId() + "/" + s.attempt(), s);
+        }
+      }
+      for (StageEvent.Started s : starts.values()) {
+        int before =
+            reached.getOrDefault(s.stageRunId(), Map.of()).entrySet().stream()
+                .filter(e -> e.getKey() < s.attempt())
+                .mapToInt(Map.Entry::getValue)
+                .max()
+                .orElse(0);
+        int from = s.resumedFromStep() == null ? 0 : s.resumedFromStep();
+        if (from > 0) {
+          resumes++;
+        }
+        stepsSaved += from;
+        stepsAtRisk += Math.max(before, from);
+      }
+      if (killsMidStage > 0 && resumes == 0) {
+        violations.add(
+            killsMidStage
+                + " workers were killed mid-stage but no stage resumed from a checkpoint");
+      }
+    }
+
+    /** Reads the event topics until nothing new arrives for two seconds. */
+    private List<EventLog.Received> drainEvents() {
+      List<EventLog.Received> log = events.received();
+      long quietSince = System.nanoTime();
+      while (System.nanoTime() - quietSince < TimeUnit.SECONDS.toNanos(2)) {
+        List<EventLog.Received> more = events.received();
+        if (more.size() != log.size()) {
+          quietSince = System.nanoTime();
+        }
+        log = more;
+      }
+      return log;
+    }
+  }
+
+  /**
+   * What an uninterrupted simulated stage ends with (gpu-worker/simulated's SimulatedStage: a state
+   * seeded from the job's seed and the stage, mixed once per step). The suite checks this
+   * expectation against the jobs whose fusion ran in one attempt.
+   */
+  static long uninterrupted(long seed, Stage stage, int steps) {
+    long state = seed * 31 + stage.ordinal();
+    for (int step = 0; step < steps; step++) {
+      long z = state + 0x9E3779B97F4A7C15L * (step + 1);
+      z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+      z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+      state = z ^ (z >>> 31);
+    }
+    return state;
+  }
+
+  /** The simulated scoring stage's scores for its final state. */
+  static Scores expectedScores(long state) {
+    return new Scores((state & 0xFFFF) / 65536.0, (state >>> 48) / 1000.0);
+  }
+
+  private void log(String format, Object... args) {
+    out.println("chaos: " + now() + " " + String.format(Locale.ROOT, format, args));
+  }
+
+  private String now() {
+    return String.format(Locale.ROOT, "[%6.1f s]", (System.nanoTime() - begin) / 1e9);
+  }
+
+  private static Map<String, String> orderedMap(String... keysAndValues) {
+    Map<String, String> map = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      map.put(keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return map;
+  }
+
+  private static void sleepUntil(long nanoTime) {
+    long wait = nanoTime - System.nanoTime();
+    if (wait > 0) {
+      sleep(Duration.ofNanos(wait));
+    }
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      TimeUnit.NANOSECONDS.sleep(d.toNanos());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  /** Command line options. */
+  record Options(
+      int jobs,
+      int workerKills,
+      int orchestratorRestarts,
+      int brokerRestarts,
+      int postgresRestarts,
+      int cancels,
+      long seed,
+      int workersPerPool,
+      int stepMillis,
+      int submitIntervalMillis,
+      int timeoutSeconds,
+      Path dataDir,
+      boolean help) {
+
+    static Options parse(String[] args) {
+      Map<String, String> values = new HashMap<>();
+      boolean help = false;
+      List<String> rest = new ArrayList<>(List.of(args));
+      Set<String> flags =
+          Set.of(
+              "--jobs",
+              "--worker-kills",
+              "--orchestrator-restarts",
+              "--broker-restarts",
+              "--postgres-restarts",
+              "--cancels",
+              "--seed",
+              "--workers-per-pool",
+              "--step-ms",
+              "--submit-interval-ms",
+              "--timeout-seconds",
+              "--data-dir");
+      while (!rest.isEmpty()) {
+        String flag = rest.remove(0);
+        if (flag.equals("-h") || flag.equals("--help")) {
+          help = true;
+        } else if (flags.contains(flag)) {
+          if (rest.isEmpty()) {
+            throw new IllegalArgumentException(flag + " needs a value");
+          }
+          values.put(flag, rest.remove(0));
+        } else {
+          throw new IllegalArgumentException("unknown option '" + flag + "'");
+        }
+      }
+      long seed =
+          values.containsKey("--seed")
+              ? whole(values, "--seed", 0, Long.MIN_VALUE)
+              : new Random().nextInt(1_000_000);
+      return new Options(
+          (int) whole(values, "--jobs", 50, 1),
+          (int) whole(values, "--worker-kills", 10, 0),
+          (int) whole(values, "--orchestrator-restarts", 2, 0),
+          (int) whole(values, "--broker-restarts", 2, 0),
+          (int) whole(values, "--postgres-restarts", 1, 0),
+          (int) whole(values, "--cancels", 3, 0),
+          seed,
+          (int) whole(values, "--workers-per-pool", 2, 1),
+          (int) whole(values, "--step-ms", 150, 1),
+          (int) whole(values, "--submit-interval-ms", 1000, 1),
+          (int) whole(values, "--timeout-seconds", 600, 1),
+          values.containsKey("--data-dir") ? Path.of(values.get("--data-dir")) : null,
+          help);
+    }
+
+    private static long whole(Map<String, String> values, String flag, long fallback, long min) {
+      String text = values.get(flag);
+      if (text == null) {
+        return fallback;
+      }
+      long value;
+      try {
+        value = Long.parseLong(text);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(flag + " must be a whole number, not '" + text + "'");
+      }
+      if (value < min) {
+        throw new IllegalArgumentException(flag + " must be at least " + min + ", not " + value);
+      }
+      return value;
+    }
+  }
+}
