@@ -40,15 +40,19 @@ public final class JobsBenchmark {
       """
       usage: ./vct bench jobs [--rate N] [--seconds N] [--warmup-seconds N] [--workers N]
                               [--worker-concurrency N] [--find-max] [--data-dir DIR]
+                              [--jvm-options "OPTIONS"]
 
         --rate N                 jobs per second submitted (default 20)
         --seconds N              length of the measured run (default 30)
-        --warmup-seconds N       run at half the rate before measuring (default 20)
+        --warmup-seconds N       run at half the rate before measuring (default 60: the services'
+                                 JIT compilers take about a minute of this machine's two cores)
         --workers N              simulated worker processes, each serving every stage (default 1)
         --worker-concurrency N   stages one worker runs at once (default 8)
         --find-max               then raise the rate (x1.5 per step, 15 s each) until jobs
                                  finish later than 2 s after the last submission of a step
         --data-dir DIR           where the servers and logs go (default: a new temporary folder)
+        --jvm-options "OPTIONS"  JVM options of the orchestrator and worker processes
+                                 (default "-Xmx768m", the JVM's own GC and JIT, as in production)
       """;
 
   /** Steps of the simulated stages: none, so a stage is its request, its output write, reports. */
@@ -112,7 +116,7 @@ public final class JobsBenchmark {
                 Integer.toString(options.workerConcurrency()),
                 "QUARKUS_LOG_LEVEL",
                 "WARN"),
-            List.of("-Xmx768m", "-Djava.awt.headless=true"));
+            options.jvmOptions());
     try (JobStack stack = JobStack.start(dataDir, settings)) {
       out.printf("started in %.1f s%n", (System.nanoTime() - begin) / 1e9);
       JobsBenchmark bench = new JobsBenchmark(stack, out);
@@ -440,6 +444,7 @@ public final class JobsBenchmark {
       int workerConcurrency,
       boolean findMax,
       Path dataDir,
+      List<String> jvmOptions,
       boolean help) {
 
     static Options parse(String[] args) {
@@ -457,7 +462,8 @@ public final class JobsBenchmark {
               "--warmup-seconds",
               "--workers",
               "--worker-concurrency",
-              "--data-dir" -> {
+              "--data-dir",
+              "--jvm-options" -> {
             if (rest.isEmpty()) {
               throw new IllegalArgumentException(flag + " needs a value");
             }
@@ -473,12 +479,20 @@ public final class JobsBenchmark {
       return new Options(
           rate,
           positive(values, "--seconds", 30),
-          (int) number(values, "--warmup-seconds", 20),
+          (int) number(values, "--warmup-seconds", 60),
           positive(values, "--workers", 1),
           positive(values, "--worker-concurrency", 8),
           findMax,
           values.containsKey("--data-dir") ? Path.of(values.get("--data-dir")) : null,
+          jvmOptions(values.getOrDefault("--jvm-options", "-Xmx768m")),
           help);
+    }
+
+    private static List<String> jvmOptions(String text) {
+      List<String> options = new ArrayList<>(List.of(text.trim().split("\\s+")));
+      options.removeIf(String::isEmpty);
+      options.add("-Djava.awt.headless=true");
+      return options;
     }
 
     private static int positive(Map<String, String> values, String flag, int fallback) {

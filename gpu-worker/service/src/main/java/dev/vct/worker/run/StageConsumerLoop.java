@@ -439,7 +439,9 @@ public class StageConsumerLoop {
         metrics.rebalanced("revoked");
       }
       commitNow(partitions);
-      handOver(partitions, config.handoverTimeout());
+      // Closing the consumer revokes too: a drain has stopped its stages already, or ran out of
+      // time, so there is nothing to wait for then.
+      handOver(partitions, draining ? Duration.ZERO : config.handoverTimeout());
       partitions.forEach(firstUnstarted::remove);
     }
 
