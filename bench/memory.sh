@@ -17,6 +17,8 @@ usage: ./vct bench memory [--jobs N] [--resolution PX] [--idle-seconds N] [--mod
   --jobs N          jobs submitted together through the gateway (default 3)
   --resolution PX   the jobs' resolution (default 64; 512 is the paper's, minutes per job on CPU)
   --idle-seconds N  how long to sample the idle stack before submitting (default 20)
+  --max-wait N      stop sampling after N seconds of jobs even if some still run; the table
+                    then covers that much (default 3600)
   --model DIR       a Stable Diffusion 1.x checkpoint (default: the tiny random model)
 USAGE
 }
@@ -24,12 +26,14 @@ USAGE
 jobs=3
 resolution=64
 idle_seconds=20
+max_wait=3600
 up_args=()
 while (($#)); do
   case "$1" in
     --jobs) jobs="$2"; shift 2 ;;
     --resolution) resolution="$2"; shift 2 ;;
     --idle-seconds) idle_seconds="$2"; shift 2 ;;
+    --max-wait) max_wait="$2"; shift 2 ;;
     --model) up_args+=(--model "$2"); shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "vct bench memory: unknown option '$1'" >&2; usage >&2; exit 2 ;;
@@ -46,11 +50,13 @@ VCT_DATA_DIR="$work/data" "$ROOT/vct" up --port "$port" "${up_args[@]}" >"$up_lo
 up_pid=$!
 stop_up() {
   if kill -0 "$up_pid" 2>/dev/null; then
-    kill -INT "$up_pid" 2>/dev/null || true
+    # SIGTERM: a background job ignores SIGINT (Ctrl-C), and so does the JVM it runs.
+    kill -TERM "$up_pid" 2>/dev/null || true
     wait "$up_pid" 2>/dev/null || true
   fi
 }
 trap stop_up EXIT
+trap 'exit 143' TERM INT
 
 for _ in $(seq 1 900); do
   grep -q '^ready: ' "$up_log" && break
@@ -125,10 +131,16 @@ while true; do
     case "$status" in succeeded | failed | cancelled) ;; *) open=$((open + 1)) ;; esac
   done
   ((open == 0)) && break
-  ((SECONDS - begin > 3600)) && { echo "bench memory: jobs still running after an hour" >&2; exit 1; }
+  if ((SECONDS - begin > max_wait)); then
+    echo "bench memory: $open job(s) still running after $max_wait s; the busy columns cover that much"
+    break
+  fi
   sleep 1
 done
-statuses="$(for id in "${ids[@]}"; do curl -s -H "Authorization: Bearer $key" "$gateway/v1/translations/$id" | sed -nE 's/.*"status" *: *"([a-z_]+)".*/\1/p'; done | sort | uniq -c | xargs)"
+statuses="$(for id in "${ids[@]}"; do
+  curl -s -H "Authorization: Bearer $key" "$gateway/v1/translations/$id" | sed -nE 's/.*"status" *: *"([a-z_]+)".*/\1/p'
+  echo
+done | grep . | sort | uniq -c | xargs)"
 echo "bench memory: jobs ended after $((SECONDS - begin)) s: $statuses"
 
 mib() { [[ -n "${1:-}" ]] && awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }' || printf -- '-'; }
