@@ -2,23 +2,37 @@ package dev.vct.orchestrator.kafka;
 
 import dev.vct.orchestrator.job.JobService;
 import dev.vct.storage.event.CancelRequest;
+import dev.vct.storage.event.EventDecodingException;
 import dev.vct.storage.event.EventJson;
 import dev.vct.storage.event.JobSubmitted;
 import dev.vct.storage.event.StageEvent;
+import dev.vct.storage.event.VctEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
- * The orchestrator's three inputs. Records are read as text and decoded here, so that a record that
- * is not a valid event fails in this method and the channel's dead-letter strategy moves it to
- * {@code vct.dead-letter} without stopping the partition. Each handler is idempotent (the
- * processed-event log, in the transaction of the change); the record is acknowledged after the
- * transaction committed.
+ * The orchestrator's three inputs. Records are read as text and decoded here. A record that is not
+ * a valid event (poison) is copied to {@code vct.dead-letter} by {@link DeadLetters} and then
+ * acknowledged, without stopping the partition; that is the only way a record is passed over
+ * unapplied. A valid event is acknowledged only once applied: each handler is idempotent (the
+ * processed-event log, in the transaction of the change) and the record is acknowledged after the
+ * transaction committed. Database failures are retried, a handler failing while the application
+ * stops keeps its record unacknowledged ({@link Transient}), and any other failure nacks the
+ * record.
+ *
+ * <p>A nack never dead-letters nor skips a record: the channels' failure strategy is {@code fail}
+ * (application.properties), which stops the channel without committing the nacked record's offset
+ * and reports it to the health check, so the next start reads the record again. The connector's own
+ * dead-letter strategy, used before, sent every nacked record away, valid ones included: while a
+ * SIGTERM'd orchestrator stopped, good stage events were dead-lettered and committed past with no
+ * handler failure at all, and a lost {@code stage.succeeded} left its job running forever.
  *
  * <p>Submissions and stage events are handled concurrently on the {@value #POOL} worker pool
  * ({@code smallrye.messaging.worker.orchestrator-events.max-concurrency}): one handler is a few
@@ -34,22 +48,39 @@ public class EventConsumers {
   static final String POOL = "orchestrator-events";
 
   @Inject JobService jobs;
+  @Inject DeadLetters deadLetters;
 
   @Incoming("job-submitted")
   @Blocking(value = POOL, ordered = false)
-  public void submitted(String json) {
-    JobSubmitted event = EventJson.decode(json, JobSubmitted.class);
-    Transient.retry(
-        "planning job " + event.jobId(), () -> jobs.submitted(event.eventId(), event.jobId()));
+  public void submitted(ConsumerRecord<String, String> record) {
+    decode(record, JobSubmitted.class)
+        .ifPresent(
+            event ->
+                Transient.retry(
+                    "planning job " + event.jobId(),
+                    () -> jobs.submitted(event.eventId(), event.jobId())));
   }
 
   @Incoming("stage-events")
   @Blocking(value = POOL, ordered = false)
-  public void stageEvent(String json) {
-    StageEvent event = EventJson.decode(json, StageEvent.class);
-    Transient.retry(
-        "applying " + event.getClass().getSimpleName() + " of job " + event.jobId(),
-        () -> jobs.stageEvent(event));
+  public void stageEvent(ConsumerRecord<String, String> record) {
+    decode(record, StageEvent.class)
+        .ifPresent(
+            event ->
+                Transient.retry(
+                    "applying " + event.getClass().getSimpleName() + " of job " + event.jobId(),
+                    () -> jobs.stageEvent(event)));
+  }
+
+  @Incoming("job-cancel")
+  @Blocking
+  public void cancel(ConsumerRecord<String, String> record) {
+    decode(record, CancelRequest.class)
+        .ifPresent(
+            event ->
+                Transient.retry(
+                    "cancelling job " + event.jobId(),
+                    () -> jobs.cancelRequested(event.eventId(), event.jobId())));
   }
 
   /** From here on a failing handler keeps its record for the next start (see {@link Transient}). */
@@ -61,12 +92,23 @@ public class EventConsumers {
     Transient.applicationStopping(false);
   }
 
-  @Incoming("job-cancel")
-  @Blocking
-  public void cancel(String json) {
-    CancelRequest event = EventJson.decode(json, CancelRequest.class);
-    Transient.retry(
-        "cancelling job " + event.jobId(),
-        () -> jobs.cancelRequested(event.eventId(), event.jobId()));
+  /**
+   * The record's event, or empty when it is poison: then it is already on the dead-letter topic and
+   * returning acknowledges it.
+   */
+  <T extends VctEvent> Optional<T> decode(ConsumerRecord<String, String> record, Class<T> type) {
+    if (record.value() == null) {
+      deadLetters.send(
+          record,
+          new IllegalArgumentException(
+              "no value (a tombstone), expected a " + type.getSimpleName() + " event"));
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(EventJson.decode(record.value(), type));
+    } catch (EventDecodingException poison) {
+      deadLetters.send(record, poison);
+      return Optional.empty();
+    }
   }
 }

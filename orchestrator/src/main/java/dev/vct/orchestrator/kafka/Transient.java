@@ -12,17 +12,18 @@ import org.jboss.logging.Logger;
 
 /**
  * Runs an event handler until it succeeds while the failure is the database's (down, restarting, a
- * lock conflict): those events must not reach the dead-letter topic, and the partition's offset
- * stays behind the event until it is applied. Any other failure is a bug or a bad event: tried a
- * few times, then rethrown so that the consumer sends the record to the dead-letter topic.
+ * lock conflict), and the partition's offset stays behind the event until it is applied. Any other
+ * failure is a bug: tried a few times, then rethrown, which nacks the record; the channel's {@code
+ * fail} strategy then stops the channel without committing past the record (never the dead-letter
+ * topic, which only takes records that are not valid events: see {@link EventConsumers}).
  *
  * <p>Except while the orchestrator stops: then the database connections close under the handlers
  * still running (Hibernate reports "EntityManagerFactory is closed", which is no database error),
- * and giving such an event up would send a good event to the dead-letter topic and commit past it.
- * A handler that fails while the application stops therefore waits for the process to end with its
- * record unacknowledged, so the offset stays behind it and the next start applies it. (The chaos
- * suite found this: a worker's {@code stage.succeeded} dead-lettered during a SIGTERM left its
- * stage dispatched forever.)
+ * and giving such an event up would nack it and stop the channel for nothing. A handler that fails
+ * while the application stops therefore waits for the process to end with its record
+ * unacknowledged, so the offset stays behind it and the next start applies it. (The chaos suite
+ * found this: a worker's {@code stage.succeeded} dead-lettered during a SIGTERM left its stage
+ * dispatched forever.)
  */
 public final class Transient {
   private static final Logger LOG = Logger.getLogger(Transient.class);

@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -35,7 +36,7 @@ final class FakeWorker implements AutoCloseable {
   private final KafkaProducer<String, String> producer;
   private final List<StageRequest> requests = new ArrayList<>();
   private final List<String> cancels = new ArrayList<>();
-  private final List<String> deadLetters = new ArrayList<>();
+  private final List<ConsumerRecord<String, String>> deadLetters = new ArrayList<>();
 
   FakeWorker(String bootstrapServers) {
     Map<String, Object> consumerConfig = new HashMap<>();
@@ -102,15 +103,18 @@ final class FakeWorker implements AutoCloseable {
     return false;
   }
 
-  boolean deadLettered(String marker) {
+  /** The dead-letter record whose value contains {@code marker}, waiting up to 15 s for it. */
+  Optional<ConsumerRecord<String, String>> deadLetter(String marker) {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
     while (System.nanoTime() < until) {
-      if (deadLetters.stream().anyMatch(d -> d.contains(marker))) {
-        return true;
+      Optional<ConsumerRecord<String, String>> found =
+          deadLetters.stream().filter(d -> d.value().contains(marker)).findFirst();
+      if (found.isPresent()) {
+        return found;
       }
       poll();
     }
-    return false;
+    return Optional.empty();
   }
 
   void started(StageRequest r) {
@@ -151,7 +155,7 @@ final class FakeWorker implements AutoCloseable {
     for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(100))) {
       switch (record.topic()) {
         case Topics.JOB_CANCEL -> cancels.add(record.value());
-        case Topics.DEAD_LETTER -> deadLetters.add(record.value());
+        case Topics.DEAD_LETTER -> deadLetters.add(record);
         default -> requests.add(EventJson.decode(record.value(), StageRequest.class));
       }
     }

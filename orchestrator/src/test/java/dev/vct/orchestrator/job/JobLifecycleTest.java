@@ -15,6 +15,7 @@ import dev.vct.local.test.PostgresTestResource;
 import dev.vct.local.test.S3TestResource;
 import dev.vct.storage.blob.Sha256;
 import dev.vct.storage.event.BlobRole;
+import dev.vct.storage.event.EventDecodingException;
 import dev.vct.storage.event.EventJson;
 import dev.vct.storage.event.JobEvent;
 import dev.vct.storage.event.JobSubmitted;
@@ -31,11 +32,17 @@ import dev.vct.storage.tenant.Tenant;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,6 +57,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(value = KafkaTestResource.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = S3TestResource.class, restrictToAnnotatedClass = false)
 class JobLifecycleTest {
+  @Inject Config config;
 
   @ConfigProperty(name = "kafka.bootstrap.servers")
   String bootstrapServers;
@@ -289,8 +297,37 @@ class JobLifecycleTest {
     UUID job = submit(newJob(randomSha(), randomSha()));
     String marker = "not-json-" + UUID.randomUUID();
     worker.sendRaw(Topics.STAGE_EVENTS, job.toString(), marker);
-    assertTrue(worker.deadLettered(marker));
+    ConsumerRecord<String, String> dead =
+        worker.deadLetter(marker).orElseThrow(() -> new AssertionError("not dead-lettered"));
+    assertEquals(job.toString(), dead.key());
+    assertEquals(Topics.STAGE_EVENTS, header(dead, "dead-letter-topic"));
+    assertTrue(header(dead, "dead-letter-reason").contains("not a valid StageEvent event"));
+    assertEquals(EventDecodingException.class.getName(), header(dead, "dead-letter-cause"));
+    Integer.parseInt(header(dead, "dead-letter-partition"));
+    Long.parseLong(header(dead, "dead-letter-offset"));
     runToSuccess(job);
+  }
+
+  private static String header(ConsumerRecord<String, String> record, String name) {
+    Header header = record.headers().lastHeader(name);
+    assertNotNull(header, "no header " + name);
+    return new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void everyInputStopsOnANackInsteadOfDeadLetteringOrCommittingPastIt() {
+    // Only poison reaches vct.dead-letter, sent by DeadLetters; a nacked valid event fails the
+    // channel without a commit (SmallRye's KafkaFailStop), so the next start reads it again.
+    assertEquals(
+        "fail",
+        config.getValue("mp.messaging.connector.smallrye-kafka.failure-strategy", String.class));
+    for (String channel : List.of("job-submitted", "stage-events", "job-cancel")) {
+      assertEquals(
+          Optional.empty(),
+          config.getOptionalValue(
+              "mp.messaging.incoming." + channel + ".failure-strategy", String.class),
+          channel + " overrides the failure strategy");
+    }
   }
 
   private void runToSuccess(UUID job) {
