@@ -61,10 +61,17 @@ public class EventConsumers {
     Transient.applicationStopping(false);
   }
 
+  /**
+   * Whole-job cancels (from the gateway). A cancel of one superseded attempt is this orchestrator's
+   * own message to the workers on the same topic; the job goes on, so it is skipped here.
+   */
   @Incoming("job-cancel")
   @Blocking
   public void cancel(String json) {
     CancelRequest event = EventJson.decode(json, CancelRequest.class);
+    if (!event.wholeJob()) {
+      return;
+    }
     Transient.retry(
         "cancelling job " + event.jobId(),
         () -> jobs.cancelRequested(event.eventId(), event.jobId()));
