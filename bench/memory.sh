@@ -141,7 +141,7 @@ statuses="$(for id in "${ids[@]}"; do
   curl -s -H "Authorization: Bearer $key" "$gateway/v1/translations/$id" | sed -nE 's/.*"status" *: *"([a-z_]+)".*/\1/p'
   echo
 done | grep . | sort | uniq -c | xargs)"
-echo "bench memory: jobs ended after $((SECONDS - begin)) s: $statuses"
+echo "bench memory: after $((SECONDS - begin)) s the jobs are: $statuses"
 
 mib() { [[ -n "${1:-}" ]] && awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }' || printf -- '-'; }
 printf '\n%-20s %10s %10s %10s %10s %10s\n' "MiB" "idle RSS" "idle heap" "busy RSS" "busy heap" "peak RSS"

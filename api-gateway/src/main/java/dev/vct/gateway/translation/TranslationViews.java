@@ -47,6 +47,10 @@ public final class TranslationViews {
       @Schema(example = "concept_inversion") String stage,
       @Schema(description = "pending, dispatched, running, succeeded, failed, cancelled, skipped")
           String status,
+      @Schema(
+              description =
+                  "Why a skipped stage did not run, e.g. the embedding was found in the cache")
+          String skipReason,
       int attempt,
       @Schema(description = "This stage's progress, 0 to 1") double fraction,
       StageProgressView progress,
@@ -58,6 +62,7 @@ public final class TranslationViews {
       return new StageView(
           run.stage.code(),
           run.status.code(),
+          run.skipReason,
           run.attempt,
           fraction(run),
           run.progressStep == null && run.progressTotal == null

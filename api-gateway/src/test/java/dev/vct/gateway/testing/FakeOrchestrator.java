@@ -84,6 +84,22 @@ public class FakeOrchestrator {
             });
   }
 
+  /** Marks {@code stage} skipped as the orchestrator does on an embeddings cache hit. */
+  public void skip(UUID jobId, Stage stage, String reason) {
+    QuarkusTransaction.requiringNew()
+        .run(
+            () -> {
+              Job job = Job.findById(jobId);
+              StageRun run = StageRun.find(jobId, stage).orElseThrow();
+              run.status = StageRunStatus.SKIPPED;
+              run.skipReason = reason;
+              run.finishedAt = Clock.now();
+              log(
+                  JobEvent.StageChanged.of(
+                      jobId, job.tenantId, stage, StageRunStatus.SKIPPED, run.attempt));
+            });
+  }
+
   public void progress(UUID jobId, Stage stage, int step, int total) {
     QuarkusTransaction.requiringNew()
         .run(

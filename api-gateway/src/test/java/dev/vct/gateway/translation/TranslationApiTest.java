@@ -21,6 +21,7 @@ import dev.vct.storage.event.JobSubmitted;
 import dev.vct.storage.event.Topics;
 import dev.vct.storage.job.Job;
 import dev.vct.storage.job.Scores;
+import dev.vct.storage.job.Stage;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -222,6 +223,30 @@ class TranslationApiTest {
     assertTrue(job.get("duration_ms").asLong() >= 0);
     Http.Reply source = Http.get("/v1/translations/" + jobId + "/inputs/source", tenant.key());
     assertArrayEquals(TestImages.png(48, 40, 30), source.body());
+  }
+
+  @Test
+  void aStageSkippedByTheEmbeddingsCacheSaysWhy() {
+    Tenants.Created tenant = Tenants.create("cached");
+    UUID jobId = id(Http.submission(31).post("/v1/translations", tenant.key()));
+    orchestrator.start(jobId);
+    orchestrator.skip(
+        jobId, Stage.CONCEPT_INVERSION, "reused the cached concept embedding embeddings/x");
+
+    JsonNode job = Http.get("/v1/translations/" + jobId, tenant.key()).json();
+    JsonNode concept = null;
+    for (JsonNode stage : job.get("stages")) {
+      if (stage.get("stage").asText().equals("concept_inversion")) {
+        concept = stage;
+      } else {
+        assertTrue(stage.path("skip_reason").isMissingNode(), stage.toString());
+      }
+    }
+    assertNotNull(concept);
+    assertEquals("skipped", concept.get("status").asText());
+    assertEquals(1.0, concept.get("fraction").asDouble());
+    assertEquals(
+        "reused the cached concept embedding embeddings/x", concept.get("skip_reason").asText());
   }
 
   @Test

@@ -32,6 +32,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.jboss.logging.Logger;
@@ -57,6 +58,12 @@ public class JobService {
           Stage.CONCEPT_INVERSION, 0.40,
           Stage.FUSION, 0.15,
           Stage.SCORING, 0.05);
+
+  /** How often a stop of one superseded attempt may be sent again (see {@link #stopSuperseded}). */
+  static final Duration SUPERSEDED_STOP_EVERY = Duration.ofSeconds(10);
+
+  /** When this replica last sent a stop per superseded attempt, for {@link #stopSuperseded}. */
+  private final Map<StageRunRef, Instant> supersededStops = new ConcurrentHashMap<>();
 
   @Inject OrchestratorConfig config;
   @Inject Outbox outbox;
@@ -110,6 +117,9 @@ public class JobService {
       LOG.debugf(
           "stale %s for %s attempt %d (current attempt %d, %s)",
           type(event), run.stage.code(), event.attempt(), run.attempt, run.status.code());
+      if (event.attempt() < run.attempt && stillRunning(event)) {
+        stopSuperseded(job, run, event.run());
+      }
       return;
     }
     Instant now = Clock.now();
@@ -164,6 +174,44 @@ public class JobService {
       // Workers stop a stage only on a cancel request, so the job is being cancelled.
       finishCancelled(job, now);
     }
+  }
+
+  /** Whether a worker sends {@code event} while it is still working on the attempt. */
+  private static boolean stillRunning(StageEvent event) {
+    return event instanceof StageEvent.Started
+        || event instanceof StageEvent.Progress
+        || event instanceof StageEvent.Heartbeat;
+  }
+
+  /**
+   * Tells the workers to stop {@code superseded}, an attempt older than the run's current one that
+   * a worker still reports on: one that read the fenced attempt's request late, or that froze and
+   * came back. Otherwise it would run to the end for nothing, and the next attempt's request,
+   * behind it in the same partition, would wait for it. At most one stop per superseded attempt
+   * every {@link #SUPERSEDED_STOP_EVERY} on this replica: a heartbeat every few seconds must not
+   * become a cancel every few seconds, but a stop that was lost is sent again.
+   */
+  private void stopSuperseded(Job job, StageRun run, StageRunRef superseded) {
+    Instant now = Clock.now();
+    Instant resendFrom = now.minus(SUPERSEDED_STOP_EVERY);
+    supersededStops.values().removeIf(sent -> sent.isBefore(resendFrom));
+    if (supersededStops.putIfAbsent(superseded, now) != null) {
+      return;
+    }
+    LOG.infof(
+        "%s attempt %d of job %s still reports after attempt %d was dispatched; stopping it",
+        run.stage.code(), superseded.attempt(), job.id, run.attempt);
+    outbox.add(
+        Topics.JOB_CANCEL,
+        CancelRequest.ofAttempt(
+            superseded,
+            job.tenantId,
+            "attempt "
+                + superseded.attempt()
+                + " of "
+                + run.stage.code()
+                + " was superseded by attempt "
+                + run.attempt));
   }
 
   /** Cancels a job that is not finished yet; a finished job stays as it is. */

@@ -72,10 +72,15 @@ public class EventConsumers {
                     () -> jobs.stageEvent(event)));
   }
 
+  /**
+   * Whole-job cancels (from the gateway). A cancel of one superseded attempt is this orchestrator's
+   * own message to the workers on the same topic; the job goes on, so it is skipped here.
+   */
   @Incoming("job-cancel")
   @Blocking
   public void cancel(ConsumerRecord<String, String> record) {
     decode(record, CancelRequest.class)
+        .filter(CancelRequest::wholeJob)
         .ifPresent(
             event ->
                 Transient.retry(

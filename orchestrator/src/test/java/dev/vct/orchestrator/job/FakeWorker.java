@@ -3,6 +3,7 @@ package dev.vct.orchestrator.job;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.vct.storage.event.BlobRole;
+import dev.vct.storage.event.CancelRequest;
 import dev.vct.storage.event.EventJson;
 import dev.vct.storage.event.StageEvent;
 import dev.vct.storage.event.StageRequest;
@@ -101,6 +102,18 @@ final class FakeWorker implements AutoCloseable {
       poll();
     }
     return false;
+  }
+
+  /** The cancels for {@code job} broadcast so far, after polling for {@code wait}. */
+  List<CancelRequest> cancels(UUID job, Duration wait) {
+    long until = System.nanoTime() + wait.toNanos();
+    do {
+      poll();
+    } while (System.nanoTime() < until);
+    return cancels.stream()
+        .map(c -> EventJson.decode(c, CancelRequest.class))
+        .filter(c -> c.jobId().equals(job))
+        .toList();
   }
 
   /** The dead-letter record whose value contains {@code marker}, waiting up to 15 s for it. */

@@ -15,6 +15,7 @@ import dev.vct.local.test.PostgresTestResource;
 import dev.vct.local.test.S3TestResource;
 import dev.vct.storage.blob.Sha256;
 import dev.vct.storage.event.BlobRole;
+import dev.vct.storage.event.CancelRequest;
 import dev.vct.storage.event.EventDecodingException;
 import dev.vct.storage.event.EventJson;
 import dev.vct.storage.event.JobEvent;
@@ -197,6 +198,40 @@ class JobLifecycleTest {
     worker.succeed(worker.next(job, FUSION));
     worker.succeed(worker.next(job, SCORING));
     assertEquals(JobStatus.SUCCEEDED, awaitJob(job, j -> j.status.terminal()).status);
+  }
+
+  @Test
+  void supersededAttemptThatStillReportsIsToldToStopOnceAndTheJobGoesOn() {
+    UUID job = submit(newJob(randomSha(), randomSha()));
+    StageRequest first = worker.next(job, CONTENT_INVERSION);
+    worker.started(first);
+    // No heartbeat: the 2 s lease runs out and the sweeper dispatches attempt 2.
+    StageRequest second = worker.next(job, CONTENT_INVERSION);
+    assertEquals(2, second.attempt());
+
+    // A worker only now reads attempt 1's request (or comes back from a freeze) and reports.
+    worker.started(first);
+    worker.send(StageEvent.Heartbeat.of(first.run(), "fake-worker"));
+    worker.send(StageEvent.Progress.of(first.run(), 3, 10, 0.5));
+
+    List<CancelRequest> stops = worker.cancels(job, Duration.ofSeconds(2));
+    assertEquals(1, stops.size(), "one stop for the superseded attempt: " + stops);
+    CancelRequest stop = stops.get(0);
+    assertEquals(first.stageRunId(), stop.stageRunId());
+    assertEquals(1, stop.attempt());
+    assertEquals(tenant, stop.tenantId());
+    StageRun content = run(job, CONTENT_INVERSION);
+    assertEquals(2, content.attempt);
+    assertEquals(JobStatus.RUNNING, awaitJob(job, j -> true).status, "the job goes on");
+
+    worker.succeed(second);
+    worker.succeed(worker.next(job, CONCEPT_INVERSION));
+    worker.succeed(worker.next(job, FUSION));
+    worker.succeed(worker.next(job, SCORING));
+    assertEquals(JobStatus.SUCCEEDED, awaitJob(job, j -> j.status.terminal()).status);
+    assertTrue(
+        worker.cancels(job, Duration.ZERO).stream().noneMatch(CancelRequest::wholeJob),
+        "nothing cancelled the whole job");
   }
 
   @Test

@@ -1,7 +1,9 @@
 package dev.vct.storage.event;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +16,7 @@ import dev.vct.storage.event.kafka.StageRequestDeserializer;
 import dev.vct.storage.event.kafka.VctEventDeserializer;
 import dev.vct.storage.job.Stage;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
@@ -88,6 +91,51 @@ class EventJsonTest {
     json.put("priority", "high");
 
     assertEquals(event, EventJson.decode(json.toString(), JobSubmitted.class));
+  }
+
+  @Test
+  void cancelWithoutStageRunFieldsReadsAsAWholeJobCancel() {
+    UUID job = UUID.randomUUID();
+    UUID tenant = UUID.randomUUID();
+    String before =
+        "{\"type\":\"job.cancel-requested\",\"eventId\":\""
+            + UUID.randomUUID()
+            + "\",\"occurredAt\":\"2026-01-01T00:00:00Z\",\"jobId\":\""
+            + job
+            + "\",\"tenantId\":\""
+            + tenant
+            + "\",\"reason\":\"requested by the client\"}";
+
+    CancelRequest cancel = EventJson.decode(before, CancelRequest.class);
+
+    assertEquals(job, cancel.jobId());
+    assertTrue(cancel.wholeJob());
+    assertNull(cancel.attempt());
+  }
+
+  @Test
+  void attemptCancelNamesBothItsStageRunAndAttempt() {
+    UUID id = UUID.randomUUID();
+    Instant now = Instant.now();
+    StageRunRef ref = new StageRunRef(id, id, Stage.FUSION, 2);
+
+    CancelRequest cancel = CancelRequest.ofAttempt(ref, id, "superseded");
+    IllegalArgumentException half =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new CancelRequest(id, now, id, id, "superseded", id, null));
+    IllegalArgumentException zero =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new CancelRequest(id, now, id, id, "superseded", id, 0));
+
+    assertFalse(cancel.wholeJob());
+    assertEquals(id, cancel.stageRunId());
+    assertEquals(2, cancel.attempt());
+    assertEquals(
+        "a cancel names both a stage run and its attempt, or neither (the whole job)",
+        half.getMessage());
+    assertEquals("attempt numbers start at 1, got 0", zero.getMessage());
   }
 
   @Test

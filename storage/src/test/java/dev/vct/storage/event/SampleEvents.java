@@ -30,6 +30,7 @@ final class SampleEvents {
     List<VctEvent> events = new ArrayList<>();
     events.add(JobSubmitted.of(job, tenant));
     events.add(CancelRequest.of(job, tenant, "requested by the client"));
+    events.add(CancelRequest.ofAttempt(ref, tenant, "attempt 3 was superseded by attempt 4"));
     events.add(
         StageRequest.of(
             ref,

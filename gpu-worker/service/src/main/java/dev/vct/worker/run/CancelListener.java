@@ -27,8 +27,9 @@ import org.jboss.logging.Logger;
 /**
  * Every worker reads every cancel (no consumer group: all partitions of {@link Topics#JOB_CANCEL}
  * assigned, from their end at start), because only the worker running the job's stage can stop it;
- * it stops between two steps. A separate consumer from the stage requests', which stay paused while
- * a stage runs.
+ * it stops between two steps. A cancel naming one attempt of one stage run stops only that attempt
+ * ({@link StageRunner#supersede}). A separate consumer from the stage requests', which stay paused
+ * while a stage runs.
  */
 @ApplicationScoped
 public class CancelListener {
@@ -69,8 +70,15 @@ public class CancelListener {
         for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
           try {
             CancelRequest cancel = EventJson.decode(record.value(), CancelRequest.class);
-            LOG.infof("cancel of job %s: %s", cancel.jobId(), cancel.reason());
-            runner.cancelJob(cancel.jobId());
+            if (cancel.wholeJob()) {
+              LOG.infof("cancel of job %s: %s", cancel.jobId(), cancel.reason());
+              runner.cancelJob(cancel.jobId());
+            } else {
+              LOG.debugf(
+                  "stop of stage run %s attempt %d of job %s: %s",
+                  cancel.stageRunId(), cancel.attempt(), cancel.jobId(), cancel.reason());
+              runner.supersede(cancel.stageRunId(), cancel.attempt());
+            }
           } catch (EventDecodingException e) {
             LOG.warnf(
                 "ignoring a record on %s that is not a cancel request: %s",

@@ -146,6 +146,17 @@ public class StageRunner {
         .forEach(r -> r.token.stop(StopReason.CANCELLED));
   }
 
+  /**
+   * Stops {@code attempt} of the stage run if it runs here: the orchestrator dispatched a newer
+   * attempt. Another attempt of the same stage run (the newer one, say) goes on.
+   */
+  void supersede(UUID stageRunId, int attempt) {
+    Running run = running.get(stageRunId);
+    if (run != null && run.request.attempt() == attempt) {
+      run.token.stop(StopReason.SUPERSEDED);
+    }
+  }
+
   /** Stops one attempt, for example because its partition moved to another worker. */
   void stop(UUID stageRunId, StopReason why) {
     Running run = running.get(stageRunId);
@@ -230,8 +241,10 @@ public class StageRunner {
         heartbeats.scheduleAtFixedRate(
             () -> {
               // A handed-over attempt is the new owner's to keep alive; if this thread stayed
-              // stuck in a step, its heartbeats must not hold the lease.
-              if (run.token.stopRequested().orElse(null) != StopReason.REASSIGNED) {
+              // stuck in a step, its heartbeats must not hold the lease. A superseded one is
+              // nobody's: its heartbeats would only ask the orchestrator to stop it again.
+              StopReason stop = run.token.stopRequested().orElse(null);
+              if (stop != StopReason.REASSIGNED && stop != StopReason.SUPERSEDED) {
                 sender.send(StageEvent.Heartbeat.of(ref, identity.id()));
               }
             },
@@ -262,6 +275,9 @@ public class StageRunner {
           sender.flush();
           yield false;
         }
+        // The orchestrator ignores this attempt's reports now; the newer attempt's request, next
+        // in the partition, finds the checkpoint just saved under the stage run's prefix.
+        case SUPERSEDED -> true;
       };
     } catch (Throwable failure) {
       StageException error = StageException.classify(failure);

@@ -7,7 +7,12 @@ public enum StopReason {
   /** The worker shuts down: checkpoint, then give the work back to the orchestrator. */
   DRAINING(true),
   /** Kafka moved the request's partition to another worker, which will resume it. */
-  REASSIGNED(true);
+  REASSIGNED(true),
+  /**
+   * The orchestrator dispatched a newer attempt of the stage run (this one's lease expired):
+   * checkpoint, so that the newer attempt can resume further, then drop this one without reporting.
+   */
+  SUPERSEDED(true);
 
   private final boolean checkpointFirst;
 

@@ -178,6 +178,47 @@ class WorkerServiceTest {
   }
 
   @Test
+  void attemptCancelStopsOnlyThatAttemptWithACheckpointAndTheNextAttemptRunsAtOnce() {
+    UUID job = UUID.randomUUID();
+    UUID tenant = UUID.randomUUID();
+    StageRequest stale = request(Stage.CONTENT_INVERSION, job, 1, 200, 100);
+    send(Topics.forStage(stale.stage()), stale);
+    await(StageEvent.Started.class, stale, Duration.ofSeconds(30));
+    await(StageEvent.Checkpointed.class, stale, Duration.ofSeconds(30));
+    // Attempt 2 of the same stage run, fast, queued behind attempt 1 in the same partition.
+    StageRequest newer = withParameters(withAttempt(stale, 2), 200, 0);
+    send(Topics.forStage(newer.stage()), newer);
+
+    send(Topics.JOB_CANCEL, CancelRequest.ofAttempt(newer.run(), tenant, "test"));
+    int stepBefore = lastStep(stale);
+    sleep(Duration.ofMillis(1_000));
+    assertTrue(lastStep(stale) > stepBefore, "a cancel of another attempt does not stop it");
+    assertEquals(0, count(StageEvent.Started.class, newer));
+
+    Instant stoppedAt = Instant.now();
+    send(Topics.JOB_CANCEL, CancelRequest.ofAttempt(stale.run(), tenant, "test"));
+    StageEvent.Started started =
+        (StageEvent.Started) await(StageEvent.Started.class, newer, Duration.ofSeconds(30));
+    long nextMillis = Duration.between(stoppedAt, Instant.now()).toMillis();
+    assertTrue(nextMillis < 2_000, "attempt 2 started " + nextMillis + " ms after the stop");
+    int stopStep = lastStep(stale);
+    assertEquals(
+        Integer.valueOf(stopStep), started.resumedFromStep(), "resumed from the stop's checkpoint");
+    assertTrue(stopStep < 200, "attempt 1 stopped at step " + stopStep);
+    await(StageEvent.Succeeded.class, newer, Duration.ofSeconds(30));
+    sleep(Duration.ofMillis(500));
+    assertEquals(1, count(StageEvent.Started.class, stale), "attempt 1 was committed, not re-run");
+    for (Class<? extends StageEvent> outcome :
+        List.of(
+            StageEvent.Succeeded.class,
+            StageEvent.Failed.class,
+            StageEvent.Cancelled.class,
+            StageEvent.Released.class)) {
+      assertEquals(0, count(outcome, stale), "no " + outcome.getSimpleName() + " for attempt 1");
+    }
+  }
+
+  @Test
   void undecodableRequestGoesToTheDeadLetterTopicWithoutBlockingItsPartition() {
     UUID job = UUID.randomUUID();
     String poison = "poison-" + UUID.randomUUID();
@@ -229,6 +270,32 @@ class WorkerServiceTest {
         r.modelId(),
         r.seed(),
         r.deadline());
+  }
+
+  private static StageRequest withParameters(StageRequest r, int steps, int stepMillis) {
+    return new StageRequest(
+        r.eventId(),
+        r.occurredAt(),
+        r.jobId(),
+        r.stageRunId(),
+        r.stage(),
+        r.attempt(),
+        r.inputKeys(),
+        r.outputKeys(),
+        Map.of("simulate.steps", steps, "simulate.step-ms", stepMillis),
+        null,
+        r.modelId(),
+        r.seed(),
+        r.deadline());
+  }
+
+  /** The last step {@code request} reported progress for. */
+  private int lastStep(StageRequest request) {
+    poll();
+    return stageEvents(StageEvent.Progress.class, request).stream()
+        .mapToInt(e -> ((StageEvent.Progress) e).step())
+        .max()
+        .orElse(0);
   }
 
   private static StageRequest withJob(StageRequest r, UUID job) {
