@@ -22,6 +22,19 @@ import org.jboss.logging.Logger;
  * first), cancel flags the gateway set, stage runs whose lease ran out (their worker died), and
  * retries whose back-off passed. Each item is its own transaction in {@link JobService}, which
  * re-checks the condition under the job's lock, so replicas sweeping at once do no harm.
+ *
+ * <p>There is deliberately no deadline for a stage run that is {@code dispatched} but never
+ * reported {@code started} (such a run has no lease yet). Its request cannot be lost on the way:
+ * the outbox row is written in the transaction that dispatches the run and deleted only after the
+ * broker acknowledged the record ({@code acks=all}), and a worker commits a request's offset only
+ * after it sent the stage's outcome, so a worker that dies with it, even before {@code started},
+ * leaves it to be delivered again. Nor can its events be lost: only records that are not valid
+ * events go to the dead-letter topic (see {@code EventConsumers}). What such a deadline would meet
+ * instead is a request that waits, legitimately, in its partition behind long stages (a fusion on a
+ * busy pool takes many minutes): it cannot tell that from a lost one. A short deadline would
+ * re-dispatch queued work, adding requests to the queues that are already the longest (the more
+ * backlog, the more duplicates) and making the queued attempt stale; a long one would catch only
+ * what the broker itself lost, which redundant brokers prevent. So the run waits for its request.
  */
 @ApplicationScoped
 public class Sweeper {
