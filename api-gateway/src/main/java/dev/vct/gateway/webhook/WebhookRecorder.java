@@ -6,17 +6,16 @@ import dev.vct.gateway.events.JobEventView;
 import dev.vct.storage.event.JobEvent;
 import dev.vct.storage.webhook.JobWebhook;
 import dev.vct.storage.webhook.WebhookDelivery;
-import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
  * Turns each job event from {@code vct.job.events} into a pending delivery when the job has a
- * webhook that wants its type. Idempotent (one delivery per event id), so a redelivered record adds
- * nothing; committed before the record is acknowledged, so none is lost.
+ * webhook that wants its type ({@link JobEventConsumer} reads the topic). Idempotent (one delivery
+ * per event id), so a redelivered record adds nothing; committed before the record is acknowledged,
+ * so none is lost.
  */
 @ApplicationScoped
 public class WebhookRecorder {
@@ -26,8 +25,6 @@ public class WebhookRecorder {
     this.json = json;
   }
 
-  @Incoming("job-events")
-  @Blocking
   @Transactional
   public void record(JobEvent event) {
     JobWebhook webhook = JobWebhook.findById(event.jobId());

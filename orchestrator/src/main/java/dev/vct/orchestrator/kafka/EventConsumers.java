@@ -7,6 +7,7 @@ import dev.vct.storage.event.EventJson;
 import dev.vct.storage.event.JobSubmitted;
 import dev.vct.storage.event.StageEvent;
 import dev.vct.storage.event.VctEvent;
+import dev.vct.storage.event.kafka.Transient;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.reactive.messaging.annotations.Blocking;

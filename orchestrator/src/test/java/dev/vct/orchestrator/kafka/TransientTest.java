@@ -1,5 +1,7 @@
 package dev.vct.orchestrator.kafka;
 
+import dev.vct.storage.event.kafka.Transient;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package dev.vct.orchestrator.kafka;
+package dev.vct.storage.event.kafka;
 
 import jakarta.persistence.LockTimeoutException;
 import jakarta.persistence.OptimisticLockException;
@@ -15,9 +15,10 @@ import org.jboss.logging.Logger;
  * lock conflict), and the partition's offset stays behind the event until it is applied. Any other
  * failure is a bug: tried a few times, then rethrown, which nacks the record; the channel's {@code
  * fail} strategy then stops the channel without committing past the record (never the dead-letter
- * topic, which only takes records that are not valid events: see {@link EventConsumers}).
+ * topic, which only takes records that are not valid events). Shared by the orchestrator's event
+ * consumers and the gateway's webhook recorder.
  *
- * <p>Except while the orchestrator stops: then the database connections close under the handlers
+ * <p>Except while the application stops: then the database connections close under the handlers
  * still running (Hibernate reports "EntityManagerFactory is closed", which is no database error),
  * and giving such an event up would nack it and stop the channel for nothing. A handler that fails
  * while the application stops therefore waits for the process to end with its record
@@ -36,7 +37,7 @@ public final class Transient {
   private Transient() {}
 
   /** Whether the application is stopping: set when it begins to, cleared when it starts. */
-  static void applicationStopping(boolean value) {
+  public static void applicationStopping(boolean value) {
     stopping = value;
   }
 
@@ -50,7 +51,7 @@ public final class Transient {
       } catch (RuntimeException e) {
         if (stopping) {
           LOG.infof(
-              "%s failed while the orchestrator stops (%s); it stays unacknowledged for the next"
+              "%s failed while the application stops (%s); it stays unacknowledged for the next"
                   + " start",
               what, rootMessage(e));
           awaitExit();
