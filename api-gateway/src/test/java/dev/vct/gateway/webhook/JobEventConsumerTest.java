@@ -22,9 +22,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The webhook input acknowledges a record when {@link JobEventConsumer#consume} returns and nacks it
- * when it throws (the channel's {@code fail} strategy then stops without committing past it). Only
- * a record that is not a job event may be passed over, and only once it is on the dead-letter
+ * The webhook input acknowledges a record when {@link JobEventConsumer#consume} returns and nacks
+ * it when it throws (the channel's {@code fail} strategy then stops without committing past it).
+ * Only a record that is not a job event may be passed over, and only once it is on the dead-letter
  * topic; a valid event whose recording fails is retried or nacked, never dead-lettered.
  */
 class JobEventConsumerTest {
