@@ -118,14 +118,25 @@ public class Sweeper {
     if (stopping) {
       return;
     }
-    for (T item : find.get()) {
+    List<T> found;
+    try {
+      found = find.get();
+    } catch (RuntimeException e) {
+      if (stopping) {
+        return; // Hibernate closed under this sweep at shutdown; the next start sweeps again
+      }
+      throw e;
+    }
+    for (T item : found) {
       if (stopping) {
         return;
       }
       try {
         action.accept(item);
       } catch (RuntimeException e) {
-        LOG.warnf(e, "sweeper could not %s %s; the next sweep tries again", what, item);
+        if (!stopping) {
+          LOG.warnf(e, "sweeper could not %s %s; the next sweep tries again", what, item);
+        }
       }
     }
   }
