@@ -1,8 +1,8 @@
 package dev.vct.storage.event;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,9 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vct.storage.event.kafka.EventSerializer;
-import dev.vct.storage.event.kafka.JobEventDeserializer;
-import dev.vct.storage.event.kafka.StageEventDeserializer;
-import dev.vct.storage.event.kafka.StageRequestDeserializer;
 import dev.vct.storage.event.kafka.VctEventDeserializer;
 import dev.vct.storage.job.Stage;
 import java.io.IOException;
@@ -192,21 +189,12 @@ class EventJsonTest {
       bytes = serializer.serialize(Topics.STAGE_EVENTS, failed);
     }
 
-    assertEquals(failed, new StageEventDeserializer().deserialize(Topics.STAGE_EVENTS, bytes));
-    assertEquals(failed, new VctEventDeserializer().deserialize(Topics.STAGE_EVENTS, bytes));
-    assertThrows(
-        EventDecodingException.class,
-        () -> new JobEventDeserializer().deserialize(Topics.JOB_EVENTS, bytes));
-    assertInstanceOf(
-        StageRequest.class,
-        new StageRequestDeserializer()
-            .deserialize(
-                Topics.STAGE_FUSION,
-                EventJson.encode(
-                    SampleEvents.all().stream()
-                        .filter(StageRequest.class::isInstance)
-                        .findFirst()
-                        .orElseThrow())));
+    try (VctEventDeserializer deserializer = new VctEventDeserializer()) {
+      assertEquals(failed, deserializer.deserialize(Topics.STAGE_EVENTS, bytes));
+      assertThrows(
+          EventDecodingException.class,
+          () -> deserializer.deserialize(Topics.STAGE_EVENTS, "not json".getBytes(UTF_8)));
+    }
   }
 
   @Test
