@@ -9,7 +9,6 @@ import dev.vct.storage.job.Scores;
 import dev.vct.storage.job.Stage;
 import dev.vct.system.JobClient.JobRow;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
@@ -125,22 +125,14 @@ public final class ChaosSuite {
   }
 
   public static void main(String[] args) throws Exception {
-    Options options;
-    try {
-      options = Options.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("vct chaos: " + e.getMessage());
-      System.err.print(USAGE);
-      System.exit(2);
+    Optional<Options> parsed =
+        CommandOptions.parseOrExit("vct chaos", USAGE, args, Options::parse, Options::help);
+    if (parsed.isEmpty()) {
       return;
     }
-    if (options.help()) {
-      System.out.print(USAGE);
-      return;
-    }
+    Options options = parsed.get();
     PrintStream out = System.out;
-    Path dataDir =
-        options.dataDir() != null ? options.dataDir() : Files.createTempDirectory("vct-chaos-");
+    Path dataDir = CommandOptions.dataDir(options.dataDir(), "vct-chaos-");
     out.printf(
         "chaos: seed %d; starting PostgreSQL, Kafka, S3, the orchestrator and %d simulated workers"
             + " per pool (%s) in %s%n",

@@ -6,7 +6,6 @@ import dev.vct.storage.event.Topics;
 import dev.vct.storage.job.Stage;
 import dev.vct.system.JobClient.JobRow;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -85,24 +85,14 @@ public final class JobsBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    Options options;
-    try {
-      options = Options.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("vct bench jobs: " + e.getMessage());
-      System.err.print(USAGE);
-      System.exit(2);
+    Optional<Options> parsed =
+        CommandOptions.parseOrExit("vct bench jobs", USAGE, args, Options::parse, Options::help);
+    if (parsed.isEmpty()) {
       return;
     }
-    if (options.help()) {
-      System.out.print(USAGE);
-      return;
-    }
+    Options options = parsed.get();
     PrintStream out = System.out;
-    Path dataDir =
-        options.dataDir() != null
-            ? options.dataDir()
-            : Files.createTempDirectory("vct-bench-jobs-");
+    Path dataDir = CommandOptions.dataDir(options.dataDir(), "vct-bench-jobs-");
     out.printf(
         "starting PostgreSQL, Kafka, S3, the orchestrator and %d simulated worker(s) in %s%n",
         options.workers(), dataDir);
