@@ -1,13 +1,13 @@
 package dev.vct.orchestrator.kafka;
 
 import dev.vct.storage.event.Topics;
+import dev.vct.storage.event.kafka.DeadLetterHeaders;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -18,26 +18,18 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
 
 /**
  * Moves a poison record (one that is not a valid event) to {@value Topics#DEAD_LETTER}: the only
  * way a record leaves an orchestrator input without being applied. The copy keeps the key, value
- * and headers and says why and where from in the headers {@value #REASON}, {@value #CAUSE}, {@value
- * #TOPIC}, {@value #PARTITION} and {@value #OFFSET}. {@link #send} returns once the broker has the
- * copy, so the caller acknowledges the original only after that; a failed send throws and the
- * original stays unacknowledged.
+ * and headers and says why and where from in the {@link DeadLetterHeaders}. {@link #send} returns
+ * once the broker has the copy, so the caller acknowledges the original only after that; a failed
+ * send throws and the original stays unacknowledged.
  */
 @ApplicationScoped
 public class DeadLetters {
-  static final String REASON = "dead-letter-reason";
-  static final String CAUSE = "dead-letter-cause";
-  static final String TOPIC = "dead-letter-topic";
-  static final String PARTITION = "dead-letter-partition";
-  static final String OFFSET = "dead-letter-offset";
-
   private static final Logger LOG = Logger.getLogger(DeadLetters.class);
   private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
 
@@ -63,34 +55,33 @@ public class DeadLetters {
   /** Copies {@code record} to the dead-letter topic and waits for the broker's acknowledgement. */
   public void send(ConsumerRecord<String, String> record, Throwable reason) {
     ProducerRecord<String, String> copy =
-        new ProducerRecord<>(Topics.DEAD_LETTER, null, record.key(), record.value());
-    record.headers().forEach(header -> copy.headers().add(header));
-    Headers headers = copy.headers();
-    put(headers, REASON, String.valueOf(reason.getMessage()));
-    put(headers, CAUSE, reason.getClass().getName());
-    put(headers, TOPIC, record.topic());
-    put(headers, PARTITION, Integer.toString(record.partition()));
-    put(headers, OFFSET, Long.toString(record.offset()));
+        new ProducerRecord<>(
+            Topics.DEAD_LETTER,
+            null,
+            record.key(),
+            record.value(),
+            DeadLetterHeaders.of(record, reason));
     try {
       producer.send(copy).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(
-          "interrupted while sending " + where(record) + " to " + Topics.DEAD_LETTER, e);
+          "interrupted while sending "
+              + DeadLetterHeaders.where(record)
+              + " to "
+              + Topics.DEAD_LETTER,
+          e);
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException(
-          "could not send " + where(record) + " to " + Topics.DEAD_LETTER + "; it stays unread", e);
+          "could not send "
+              + DeadLetterHeaders.where(record)
+              + " to "
+              + Topics.DEAD_LETTER
+              + "; it stays unread",
+          e);
     }
     LOG.warnf(
-        "%s is not a valid event, moved to %s: %s", where(record), Topics.DEAD_LETTER, reason);
-  }
-
-  private static void put(Headers headers, String name, String value) {
-    headers.remove(name);
-    headers.add(name, value.getBytes(StandardCharsets.UTF_8));
-  }
-
-  static String where(ConsumerRecord<?, ?> record) {
-    return record.topic() + "-" + record.partition() + "@" + record.offset();
+        "%s is not a valid event, moved to %s: %s",
+        DeadLetterHeaders.where(record), Topics.DEAD_LETTER, reason);
   }
 }

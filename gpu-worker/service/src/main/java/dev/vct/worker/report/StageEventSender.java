@@ -3,6 +3,7 @@ package dev.vct.worker.report;
 import dev.vct.storage.event.EventJson;
 import dev.vct.storage.event.StageEvent;
 import dev.vct.storage.event.Topics;
+import dev.vct.storage.event.kafka.DeadLetterHeaders;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
@@ -10,7 +11,6 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -121,21 +121,17 @@ public class StageEventSender {
    */
   public void deadLetter(ConsumerRecord<String, byte[]> record, Exception why) throws Exception {
     ProducerRecord<String, byte[]> dead =
-        new ProducerRecord<>(Topics.DEAD_LETTER, record.key(), record.value());
-    dead.headers()
-        .add("dead-letter-reason", bytes(String.valueOf(why.getMessage())))
-        .add("dead-letter-topic", bytes(record.topic()))
-        .add("dead-letter-partition", bytes(Integer.toString(record.partition())))
-        .add("dead-letter-offset", bytes(Long.toString(record.offset())));
+        new ProducerRecord<>(
+            Topics.DEAD_LETTER,
+            null,
+            record.key(),
+            record.value(),
+            DeadLetterHeaders.of(record, why));
     producer.send(dead).get(ONE_SEND.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private static ProducerRecord<String, byte[]> record(StageEvent event) {
     return new ProducerRecord<>(Topics.STAGE_EVENTS, event.key(), EventJson.encode(event));
-  }
-
-  private static byte[] bytes(String text) {
-    return text.getBytes(StandardCharsets.UTF_8);
   }
 
   private static String type(StageEvent event) {
