@@ -40,7 +40,7 @@ public final class JobsBenchmark {
       """
       usage: ./vct bench jobs [--rate N] [--seconds N] [--warmup-seconds N] [--workers N]
                               [--worker-concurrency N] [--find-max] [--data-dir DIR]
-                              [--jvm-options "OPTIONS"]
+                              [--jvm-options "OPTIONS"] [--jfr DIR]
 
         --rate N                 jobs per second submitted (default 20)
         --seconds N              length of the measured run (default 30)
@@ -53,6 +53,9 @@ public final class JobsBenchmark {
         --data-dir DIR           where the servers and logs go (default: a new temporary folder)
         --jvm-options "OPTIONS"  JVM options of the orchestrator and worker processes
                                  (default "-Xmx768m", the JVM's own GC and JIT, as in production)
+        --jfr DIR                record the orchestrator, the workers and Kafka with Java Flight
+                                 Recorder (settings=profile) during the measured run, one file per
+                                 process in DIR (read them with `jfr print` or JDK Mission Control)
       """;
 
   /** Steps of the simulated stages: none, so a stage is its request, its output write, reports. */
@@ -129,7 +132,9 @@ public final class JobsBenchmark {
       out.println(warmup.cpu().describe(warmup.submitted().size()));
     }
     out.printf("measured: %d s at %.0f jobs/s%n", options.seconds(), options.rate());
+    FlightRecordings recordings = FlightRecordings.start(options.jfrDir(), jvmProcesses());
     Step measured = step(options.rate(), Duration.ofSeconds(options.seconds()));
+    recordings.stop().forEach(file -> out.println("  flight recording: " + file));
     out.println("  " + measured.summary());
     out.println(measured.table());
     if (options.findMax()) {
@@ -148,6 +153,17 @@ public final class JobsBenchmark {
       }
       out.printf(Locale.ROOT, "max sustained rate: %.0f jobs/s%n", sustained);
     }
+  }
+
+  /** The stack's JVMs by name, for {@code --jfr}. */
+  private Map<String, Long> jvmProcesses() {
+    Map<String, Long> processes = new LinkedHashMap<>();
+    processes.put("orchestrator", stack.orchestrator().pid());
+    for (int i = 0; i < stack.workers().size(); i++) {
+      processes.put("worker-" + (i + 1), stack.workers().get(i).pid());
+    }
+    processes.put("kafka", stack.kafka().pid());
+    return processes;
   }
 
   /** Submits at {@code rate} for {@code length}, waits for every job, and measures them. */
@@ -435,6 +451,7 @@ public final class JobsBenchmark {
       boolean findMax,
       Path dataDir,
       List<String> jvmOptions,
+      Path jfrDir,
       boolean help) {
 
     static Options parse(String[] args) {
@@ -453,7 +470,8 @@ public final class JobsBenchmark {
               "--workers",
               "--worker-concurrency",
               "--data-dir",
-              "--jvm-options" -> {
+              "--jvm-options",
+              "--jfr" -> {
             if (rest.isEmpty()) {
               throw new IllegalArgumentException(flag + " needs a value");
             }
@@ -475,6 +493,7 @@ public final class JobsBenchmark {
           findMax,
           values.containsKey("--data-dir") ? Path.of(values.get("--data-dir")) : null,
           jvmOptions(values.getOrDefault("--jvm-options", "-Xmx768m")),
+          values.containsKey("--jfr") ? Path.of(values.get("--jfr")) : null,
           help);
     }
 
