@@ -85,6 +85,7 @@ public class OutboxRelay {
   static final int DELETE_BATCH = 500;
   static final Duration DELETE_DELAY = Duration.ofMillis(50);
   private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+  private static final long MIN_BACKOFF_MILLIS = 100;
   private static final long MAX_BACKOFF_MILLIS = 5_000;
 
   private static final String SCAN =
@@ -121,6 +122,7 @@ public class OutboxRelay {
   private boolean overflowing;
   private boolean sendFailed;
   private Exception sendFailure;
+  private long backoffMillis = MIN_BACKOFF_MILLIS;
   private volatile boolean running;
   private volatile boolean deleting;
   private KafkaProducer<String, String> producer;
@@ -220,21 +222,15 @@ public class OutboxRelay {
   }
 
   private void relay() {
-    long backoffMillis = 100;
     scanSafely(Duration.ZERO);
     long nextScan = System.nanoTime() + SCAN_INTERVAL.toNanos();
     while (running) {
       try {
-        if (retryAfterFailure()) {
-          LOG.warnf(
-              "outbox relay could not send (%s), retrying in %d ms",
-              sendFailure.toString(), backoffMillis);
-          Thread.sleep(backoffMillis);
-          backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF_MILLIS);
+        long backoff = retryAfterFailure();
+        if (backoff > 0) {
+          Thread.sleep(backoff);
         }
-        if (sendCommitted()) {
-          backoffMillis = 100;
-        }
+        sendCommitted();
         if (System.nanoTime() - nextScan >= 0) {
           if (!failing()) {
             scanSafely(SCAN_GRACE);
@@ -285,16 +281,12 @@ public class OutboxRelay {
     }
   }
 
-  /**
-   * Sends the committed batches at the head of the queue, in order.
-   *
-   * @return whether the relay is healthy (no send failure waiting for a retry)
-   */
-  private boolean sendCommitted() {
+  /** Sends the committed batches at the head of the queue, in order. */
+  private void sendCommitted() {
     List<Batch> ready = new ArrayList<>();
     synchronized (lock) {
       if (sendFailed) {
-        return false;
+        return;
       }
       while (!waiting.isEmpty()) {
         Batch head = waiting.peekFirst();
@@ -310,10 +302,9 @@ public class OutboxRelay {
     }
     for (Batch batch : ready) {
       if (!send(batch)) {
-        return false;
+        return;
       }
     }
-    return true;
   }
 
   /** Sends the records of {@code batch} not acknowledged yet; false when a send fails at once. */
@@ -346,6 +337,7 @@ public class OutboxRelay {
       if (error == null) {
         batch.acked[index] = true;
         batch.unacked--;
+        backoffMillis = MIN_BACKOFF_MILLIS;
         if (batch.unacked == 0) {
           inFlight.remove(batch);
           acknowledged.add(batch.ids);
@@ -363,14 +355,14 @@ public class OutboxRelay {
 
   /**
    * After a failed send, once every send in flight answered: puts the batches not fully
-   * acknowledged back at the head of the queue, in their order, to be sent again.
+   * acknowledged back at the head of the queue, in their order, to be sent again after a back-off.
    *
-   * @return true when it did (the caller backs off before sending again)
+   * @return the milliseconds to wait before sending again, 0 when there is nothing to retry
    */
-  private boolean retryAfterFailure() {
+  private long retryAfterFailure() {
     synchronized (lock) {
       if (!sendFailed || inFlight.stream().anyMatch(b -> b.outstanding > 0)) {
-        return false;
+        return 0;
       }
       List<Batch> again = new ArrayList<>(inFlight);
       inFlight.clear();
@@ -378,7 +370,12 @@ public class OutboxRelay {
         waiting.addFirst(again.get(i));
       }
       sendFailed = false;
-      return true;
+      long backoff = backoffMillis;
+      backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF_MILLIS);
+      LOG.warnf(
+          "outbox relay could not send (%s), sending %d batches again in %d ms",
+          sendFailure.toString(), again.size(), backoff);
+      return backoff;
     }
   }
 
@@ -488,7 +485,7 @@ public class OutboxRelay {
   }
 
   private void deleteUntilDone(long[] ids) throws InterruptedException {
-    long backoffMillis = 100;
+    long backoff = MIN_BACKOFF_MILLIS;
     while (true) {
       try (Connection connection = dataSource.getConnection();
           PreparedStatement delete = connection.prepareStatement(DELETE)) {
@@ -509,9 +506,9 @@ public class OutboxRelay {
         }
         LOG.warnf(
             "outbox relay could not delete %d sent rows, retrying in %d ms: %s",
-            ids.length, backoffMillis, e.getMessage());
-        Thread.sleep(backoffMillis);
-        backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF_MILLIS);
+            ids.length, backoff, e.getMessage());
+        Thread.sleep(backoff);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
       }
     }
   }
