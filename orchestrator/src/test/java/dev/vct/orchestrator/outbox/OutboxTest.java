@@ -17,6 +17,8 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import jakarta.transaction.Synchronization;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -27,9 +29,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -57,6 +61,7 @@ class OutboxTest {
   @Inject Outbox outbox;
   @Inject EntityManager entityManager;
   @Inject DataSource dataSource;
+  @Inject TransactionSynchronizationRegistry transactions;
 
   @ConfigProperty(name = "kafka.bootstrap.servers")
   String bootstrapServers;
@@ -125,10 +130,7 @@ class OutboxTest {
                       QuarkusTransaction.requiringNew()
                           .run(
                               () -> {
-                                entityManager
-                                    .createNativeQuery("select 1 from pg_advisory_xact_lock(?1)")
-                                    .setParameter(1, job.getMostSignificantBits())
-                                    .getSingleResult();
+                                lockJob(job);
                                 // Under the job's lock: this transaction's place in commit order.
                                 int n = committed.get(job).getAndIncrement();
                                 outbox.add(Topics.JOB_EVENTS, marked(job, tenant, n + ".0"));
@@ -160,6 +162,60 @@ class OutboxTest {
       }
     }
     awaitNoRows(jobs);
+  }
+
+  /**
+   * The race the flush-time queue exists for: a job's next transaction takes the job's lock as soon
+   * as the previous one committed, and can commit before the relay hears that the previous one did.
+   * Here the previous transaction's completion is held back until the next one committed; its
+   * records must still go out first.
+   */
+  @Test
+  void aJobsNextTransactionIsSentAfterThePreviousOneEvenWhenItCompletesFirst() throws Exception {
+    UUID job = UUID.randomUUID();
+    UUID tenant = UUID.randomUUID();
+    CountDownLatch firstFlushed = new CountDownLatch(1);
+    CountDownLatch secondCommitted = new CountDownLatch(1);
+    try (KafkaConsumer<String, String> consumer = consumerAtEnd()) {
+      ExecutorService thread = Executors.newSingleThreadExecutor();
+      try {
+        Future<?> first =
+            thread.submit(
+                () ->
+                    QuarkusTransaction.requiringNew()
+                        .run(
+                            () -> {
+                              lockJob(job);
+                              outbox.add(Topics.JOB_EVENTS, marked(job, tenant, "first"));
+                              outbox.flush();
+                              // Quarkus completes a package's synchronizations last registered
+                              // first: this one runs, and waits, before the outbox's own.
+                              transactions.registerInterposedSynchronization(
+                                  new HoldCompletion(secondCommitted));
+                              firstFlushed.countDown();
+                            }));
+        assertTrue(firstFlushed.await(10, TimeUnit.SECONDS));
+        QuarkusTransaction.requiringNew()
+            .run(
+                () -> {
+                  lockJob(job);
+                  outbox.add(Topics.JOB_EVENTS, marked(job, tenant, "second"));
+                  outbox.flush();
+                });
+        // Give a relay that would send "second" now the time to do it.
+        Thread.sleep(300);
+        secondCommitted.countDown();
+        first.get(10, TimeUnit.SECONDS);
+      } finally {
+        thread.shutdown();
+      }
+      List<String> seen =
+          read(consumer, r -> r.key().equals(job.toString()), 2).stream()
+              .map(r -> mark(r.value()))
+              .toList();
+      assertEquals(List.of("first", "second"), seen);
+    }
+    awaitNoRows(List.of(job));
   }
 
   @Test
@@ -219,6 +275,31 @@ class OutboxTest {
       assertEquals(List.of("left-0", "left-1", "left-2"), seen);
     }
     awaitNoRows(List.of(job));
+  }
+
+  /** Stands for the job's row lock: held until the transaction ends. */
+  private void lockJob(UUID job) {
+    entityManager
+        .createNativeQuery("select 1 from pg_advisory_xact_lock(?1)")
+        .setParameter(1, job.getMostSignificantBits())
+        .getSingleResult();
+  }
+
+  /** Holds a transaction's completion (after the commit) until {@code release} opens. */
+  private record HoldCompletion(CountDownLatch release) implements Synchronization {
+    @Override
+    public void beforeCompletion() {}
+
+    @Override
+    public void afterCompletion(int status) {
+      try {
+        if (!release.await(10, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("the completion was held for 10 s");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   private static JobEvent marked(UUID job, UUID tenant, String mark) {
