@@ -15,9 +15,12 @@ import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.hibernate.Session;
 
 /**
@@ -25,7 +28,12 @@ import org.hibernate.Session;
  * once it commits) and job events (appended to the job's log, numbered 1, 2, ... per job, what the
  * gateway replays when an SSE client resumes, and sent to {@link Topics#JOB_EVENTS}). {@link
  * #flush} writes everything queued in one statement, a round trip per transaction instead of three
- * per event; a transaction that queued something and did not flush it fails to commit.
+ * per event, and hands the rows it wrote to the relay at once; a transaction that queued something
+ * and did not flush it fails to commit.
+ *
+ * <p>Callers flush while they hold the row lock of the job the records are about: the relay sends
+ * batches in the order they were flushed, which is then, for each job, the order in which its
+ * transactions committed (see {@link OutboxRelay}).
  */
 @ApplicationScoped
 public class Outbox {
@@ -33,8 +41,8 @@ public class Outbox {
 
   /**
    * The job events of the log, numbered after the job's last entry in the order they were queued,
-   * and the outbox rows, whose ids keep that order too (the relay sends by id). Callers hold the
-   * job's row lock, which keeps the numbering gap-free.
+   * and the outbox rows, whose ids keep that order too (the scan sends by id); returns the outbox
+   * rows' ids. Callers hold the job's row lock, which keeps the numbering gap-free.
    */
   private static final String INSERT =
       """
@@ -52,6 +60,7 @@ public class Outbox {
       from unnest(?::text[], ?::text[], ?::text[], ?::text[])
         with ordinality as o (topic, record_key, payload, created_at, n)
       order by o.n
+      returning id
       """;
 
   @Inject TransactionSynchronizationRegistry transactions;
@@ -71,19 +80,34 @@ public class Outbox {
     pending.records.add(row);
   }
 
-  /** Writes what this transaction queued; the relay is woken once the transaction commits. */
+  /**
+   * Writes what this transaction queued and hands it to the relay, which sends it once the
+   * transaction commits (and never if it rolls back).
+   */
   public void flush() {
     Pending pending = (Pending) transactions.getResource(PENDING);
     if (pending == null || pending.records.isEmpty()) {
       return;
     }
-    entityManager.unwrap(Session.class).doWork(connection -> insert(connection, pending));
+    long[] ids =
+        entityManager
+            .unwrap(Session.class)
+            .doReturningWork(connection -> insert(connection, pending));
+    OutboxRelay.Batch batch =
+        new OutboxRelay.Batch(
+            ids,
+            pending.records.stream()
+                .map(r -> new ProducerRecord<>(r.topic(), r.key(), r.payload()))
+                .toList());
+    if (relay.enqueue(batch)) {
+      pending.batches.add(batch);
+    }
     pending.records.clear();
     pending.logged.clear();
-    pending.written = true;
   }
 
-  private static void insert(Connection connection, Pending pending) throws SQLException {
+  /** Inserts the queued rows; returns the outbox rows' ids in the order the rows were queued. */
+  private static long[] insert(Connection connection, Pending pending) throws SQLException {
     List<Logged> logged = pending.logged;
     List<Row> records = pending.records;
     try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
@@ -105,7 +129,23 @@ public class Outbox {
       insert.setArray(7, array(connection, "text", records.stream().map(Row::key).toList()));
       insert.setArray(8, array(connection, "text", records.stream().map(Row::payload).toList()));
       insert.setArray(9, array(connection, "text", records.stream().map(Row::createdAt).toList()));
-      insert.executeUpdate();
+      long[] ids = new long[records.size()];
+      int count = 0;
+      try (ResultSet inserted = insert.executeQuery()) {
+        while (inserted.next()) {
+          if (count == ids.length) {
+            throw new SQLException("the outbox insert returned more ids than it had rows");
+          }
+          ids[count++] = inserted.getLong(1);
+        }
+      }
+      if (count != ids.length) {
+        throw new SQLException(
+            "the outbox insert returned " + count + " ids for " + ids.length + " rows");
+      }
+      // Ids are drawn in insert order (order by o.n); returning does not promise an order.
+      Arrays.sort(ids);
+      return ids;
     }
   }
 
@@ -137,7 +177,7 @@ public class Outbox {
   private final class Pending implements Synchronization {
     final List<Row> records = new ArrayList<>();
     final List<Logged> logged = new ArrayList<>();
-    boolean written;
+    final List<OutboxRelay.Batch> batches = new ArrayList<>();
 
     @Override
     public void beforeCompletion() {
@@ -151,8 +191,10 @@ public class Outbox {
 
     @Override
     public void afterCompletion(int status) {
-      if (status == Status.STATUS_COMMITTED && written) {
-        relay.wake();
+      if (!batches.isEmpty()) {
+        // Any other status than committed (rolled back, unknown): the relay drops the batches;
+        // rows that did commit after all are left to its scan.
+        relay.completed(batches, status == Status.STATUS_COMMITTED);
       }
     }
   }
