@@ -1,5 +1,6 @@
 package dev.vct.system;
 
+import dev.vct.local.KafkaBroker;
 import dev.vct.local.QuarkusService;
 import dev.vct.storage.blob.BlobKeys;
 import dev.vct.storage.event.JobEvent;
@@ -179,7 +180,8 @@ public final class ChaosSuite {
         List.of(
             "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true"),
         POOLS,
-        true);
+        true,
+        KafkaBroker.Jit.QUICK_START);
   }
 
   /** The parameters of every job: the simulated stages' steps and their length. */

@@ -1,5 +1,6 @@
 package dev.vct.system;
 
+import dev.vct.local.KafkaBroker;
 import dev.vct.storage.event.StageEvent;
 import dev.vct.storage.event.StageRequest;
 import dev.vct.storage.event.Topics;
@@ -52,11 +53,15 @@ public final class JobsBenchmark {
                                  finish later than 2 s after the last submission of a step
         --data-dir DIR           where the servers and logs go (default: a new temporary folder)
         --jvm-options "OPTIONS"  JVM options of the orchestrator and worker processes
-                                 (default "-Xmx768m", the JVM's own GC and JIT, as in production)
+                                 (default "-Xmx768m -XX:+UseSerialGC": the full JIT and the serial
+                                 collector, as ./vct up runs them)
         --jfr DIR                record the orchestrator, the workers and Kafka with Java Flight
                                  Recorder (settings=profile) during the measured run, one file per
                                  process in DIR (read them with `jfr print` or JDK Mission Control)
       """;
+
+  /** The services' JVM options unless --jvm-options says otherwise: as ./vct up runs them. */
+  static final String DEFAULT_JVM_OPTIONS = "-Xmx768m -XX:+UseSerialGC";
 
   /** Steps of the simulated stages: none, so a stage is its request, its output write, reports. */
   private static final Map<String, Object> INSTANT = Map.of("simulate.steps", 0);
@@ -109,7 +114,11 @@ public final class JobsBenchmark {
                 Integer.toString(options.workerConcurrency()),
                 "QUARKUS_LOG_LEVEL",
                 "WARN"),
-            options.jvmOptions());
+            options.jvmOptions(),
+            Map.of(),
+            false,
+            // a long-running broker, as in ./vct up: the full JIT costs less CPU once warm
+            KafkaBroker.Jit.FULL);
     try (JobStack stack = JobStack.start(dataDir, settings)) {
       out.printf("started in %.1f s%n", (System.nanoTime() - begin) / 1e9);
       JobsBenchmark bench = new JobsBenchmark(stack, out);
@@ -492,7 +501,7 @@ public final class JobsBenchmark {
           positive(values, "--worker-concurrency", 8),
           findMax,
           values.containsKey("--data-dir") ? Path.of(values.get("--data-dir")) : null,
-          jvmOptions(values.getOrDefault("--jvm-options", "-Xmx768m")),
+          jvmOptions(values.getOrDefault("--jvm-options", DEFAULT_JVM_OPTIONS)),
           values.containsKey("--jfr") ? Path.of(values.get("--jfr")) : null,
           help);
     }

@@ -10,6 +10,7 @@ import dev.vct.storage.embedding.Embedding;
 import dev.vct.storage.event.BlobRole;
 import dev.vct.storage.event.CancelRequest;
 import dev.vct.storage.event.JobEvent;
+import dev.vct.storage.event.JobSubmitted;
 import dev.vct.storage.event.StageEvent;
 import dev.vct.storage.event.StageRequest;
 import dev.vct.storage.event.StageRunRef;
@@ -28,9 +29,13 @@ import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
@@ -39,10 +44,10 @@ import org.jboss.logging.Logger;
 
 /**
  * The only writer of job status and stage runs. Every method is one transaction that first locks
- * the job's row, so the submit consumer, the stage-event consumer, the cancel consumer and the
- * sweeper (on any number of replicas) serialize per job, and a job reaches exactly one terminal
- * state. Kafka records and job events leave through the {@link Outbox} of the same transaction,
- * written by one statement at its end ({@link Outbox#flush}).
+ * the rows of the jobs it changes (several in id order), so the submit consumer, the stage-event
+ * consumer, the cancel consumer and the sweeper (on any number of replicas) serialize per job, and
+ * a job reaches exactly one terminal state. Kafka records and job events leave through the {@link
+ * Outbox} of the same transaction, written by one statement at its end ({@link Outbox#flush}).
  */
 @ApplicationScoped
 public class JobService {
@@ -69,11 +74,31 @@ public class JobService {
   @Inject Outbox outbox;
   @Inject OrchestratorMetrics metrics;
 
-  /** Plans a submitted job unless this submission was handled before. */
+  /**
+   * Plans the submitted jobs, in one transaction, except submissions handled before. The jobs' rows
+   * are locked in id order, as {@link #stageEvents} does, so that two batches never wait for each
+   * other in a cycle.
+   */
   @Transactional
-  public void submitted(UUID eventId, UUID jobId) {
-    if (ProcessedEvent.markProcessed(CONSUMER, eventId)) {
-      planIn(jobId);
+  public void submitted(List<JobSubmitted> submissions) {
+    Set<UUID> fresh =
+        ProcessedEvent.markProcessed(
+            CONSUMER, submissions.stream().map(JobSubmitted::eventId).toList());
+    List<UUID> jobIds =
+        submissions.stream()
+            .filter(s -> fresh.remove(s.eventId()))
+            .map(JobSubmitted::jobId)
+            .distinct()
+            .toList();
+    Map<UUID, Job> jobs = lockJobs(jobIds);
+    Map<UUID, Map<Stage, StageRun>> planned = runsOf(jobs.keySet());
+    for (UUID jobId : jobIds) {
+      Job job = jobs.get(jobId);
+      if (job == null) {
+        LOG.warnf("submitted job %s does not exist; nothing to plan", jobId);
+      } else if (!planned.containsKey(jobId)) {
+        planIn(job);
+      }
     }
     outbox.flush();
   }
@@ -81,22 +106,35 @@ public class JobService {
   /** Plans a queued job that the sweeper found without stage runs (its submit was lost or late). */
   @Transactional
   public void plan(UUID jobId) {
-    planIn(jobId);
-    outbox.flush();
-  }
-
-  /** Applies a worker's report about one attempt of one stage run. */
-  @Transactional
-  public void stageEvent(StageEvent event) {
-    if (ProcessedEvent.markProcessed(CONSUMER, event.eventId())) {
-      apply(event);
+    Job job = lockJob(jobId).orElse(null);
+    if (job != null && StageRun.count("jobId", jobId) == 0) {
+      planIn(job);
     }
     outbox.flush();
   }
 
-  private void apply(StageEvent event) {
-    Job job = lockJob(event.jobId()).orElse(null);
-    Map<Stage, StageRun> runs = job != null ? runsOf(job) : Map.of();
+  /**
+   * Applies workers' reports about attempts of stage runs, in their order, in one transaction: one
+   * round trip each to record them in the processed-event log, to lock their jobs (in id order) and
+   * to read those jobs' stage runs, then one write of everything they caused. Reports handled
+   * before are skipped. A batch is what one poll of the topic returned, so under load a job's
+   * {@code started} and {@code succeeded} often arrive together and take one transaction, not two
+   * that wait for each other on the job's row.
+   */
+  @Transactional
+  public void stageEvents(List<StageEvent> events) {
+    Set<UUID> fresh =
+        ProcessedEvent.markProcessed(CONSUMER, events.stream().map(StageEvent::eventId).toList());
+    List<StageEvent> toApply = events.stream().filter(e -> fresh.remove(e.eventId())).toList();
+    Map<UUID, Job> jobs = lockJobs(toApply.stream().map(StageEvent::jobId).toList());
+    Map<UUID, Map<Stage, StageRun>> runs = runsOf(jobs.keySet());
+    for (StageEvent event : toApply) {
+      apply(event, jobs.get(event.jobId()), runs.getOrDefault(event.jobId(), Map.of()));
+    }
+    outbox.flush();
+  }
+
+  private void apply(StageEvent event, Job job, Map<Stage, StageRun> runs) {
     StageRun run =
         runs.values().stream()
             .filter(r -> r.id.equals(event.stageRunId()))
@@ -309,13 +347,9 @@ public class JobService {
     }
   }
 
-  private void planIn(UUID jobId) {
-    Job job = lockJob(jobId).orElse(null);
-    if (job == null) {
-      LOG.warnf("submitted job %s does not exist; nothing to plan", jobId);
-      return;
-    }
-    if (job.status != JobStatus.QUEUED || StageRun.count("jobId", jobId) > 0) {
+  /** Plans {@code job}, locked and without stage runs: cached inversions, first dispatches. */
+  private void planIn(Job job) {
+    if (job.status != JobStatus.QUEUED) {
       return;
     }
     Instant now = Clock.now();
@@ -329,7 +363,7 @@ public class JobService {
         JobEvent.StatusChanged.of(job.id, job.tenantId, JobStatus.QUEUED, JobStatus.RUNNING));
     Map<Stage, StageRun> runs = new EnumMap<>(Stage.class);
     for (Stage stage : Stage.values()) {
-      StageRun run = StageRun.pending(jobId, stage);
+      StageRun run = StageRun.pending(job.id, stage);
       if (InversionKeys.cacheable(stage)) {
         InversionKeys keys = InversionKeys.of(job, stage);
         Optional<Embedding> cached =
@@ -621,9 +655,34 @@ public class JobService {
     return Optional.ofNullable(Job.findById(jobId, LockModeType.PESSIMISTIC_WRITE));
   }
 
+  /** Locks the jobs' rows in id order (so concurrent transactions never deadlock); by id. */
+  private static Map<UUID, Job> lockJobs(Collection<UUID> jobIds) {
+    if (jobIds.isEmpty()) {
+      return Map.of();
+    }
+    List<Job> jobs =
+        Job.<Job>find("id in ?1 order by id", jobIds.stream().distinct().toList())
+            .withLock(LockModeType.PESSIMISTIC_WRITE)
+            .list();
+    return jobs.stream().collect(Collectors.toMap(job -> job.id, job -> job));
+  }
+
   private static Map<Stage, StageRun> runsOf(Job job) {
     Map<Stage, StageRun> runs = new EnumMap<>(Stage.class);
     StageRun.forJob(job.id).forEach(run -> runs.put(run.stage, run));
+    return runs;
+  }
+
+  /** The stage runs of several jobs, by job; a job without runs has no entry. */
+  private static Map<UUID, Map<Stage, StageRun>> runsOf(Collection<UUID> jobIds) {
+    Map<UUID, Map<Stage, StageRun>> runs = new HashMap<>();
+    if (!jobIds.isEmpty()) {
+      StageRun.<StageRun>list("jobId in ?1", List.copyOf(jobIds))
+          .forEach(
+              run ->
+                  runs.computeIfAbsent(run.jobId, id -> new EnumMap<>(Stage.class))
+                      .put(run.stage, run));
+    }
     return runs;
   }
 

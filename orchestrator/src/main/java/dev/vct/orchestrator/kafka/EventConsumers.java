@@ -14,8 +14,13 @@ import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
@@ -35,13 +40,17 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
  * SIGTERM'd orchestrator stopped, good stage events were dead-lettered and committed past with no
  * handler failure at all, and a lost {@code stage.succeeded} left its job running forever.
  *
- * <p>Submissions and stage events are handled concurrently on the {@value #POOL} worker pool
- * ({@code smallrye.messaging.worker.orchestrator-events.max-concurrency}): one handler is a few
- * database round trips, and handled one at a time they capped the job rate (10 jobs/s here). Events
- * of one job are still applied one at a time, under the job's row lock, and the rare reordering
- * between them is harmless: an event of a finished stage or a superseded attempt changes nothing,
- * and progress never goes backwards. The connector commits an offset only once every record before
- * it is acknowledged.
+ * <p>Submissions and stage events arrive in batches, what one poll of the topic returned ({@code
+ * batch=true} in application.properties), and a batch is applied in one transaction: a
+ * transaction's round trips and its commit are paid once per batch, not once per event, so the cost
+ * per event falls as the load rises. A batch is acknowledged as a whole once applied; one that
+ * fails is retried or nacked as a whole (a redelivered event is skipped by the processed-event
+ * log). Batches are handled concurrently on the {@value #POOL} worker pool ({@code
+ * smallrye.messaging.worker.orchestrator-events.max-concurrency}). Events of one job are still
+ * applied one at a time, under the job's row lock, and the rare reordering between two batches is
+ * harmless: an event of a finished stage or a superseded attempt changes nothing, and progress
+ * never goes backwards. The connector commits an offset only once every record before it is
+ * acknowledged.
  */
 @ApplicationScoped
 public class EventConsumers {
@@ -53,24 +62,27 @@ public class EventConsumers {
 
   @Incoming("job-submitted")
   @Blocking(value = POOL, ordered = false)
-  public void submitted(ConsumerRecord<String, String> record) {
-    decode(record, JobSubmitted.class)
-        .ifPresent(
-            event ->
-                Transient.retry(
-                    "planning job " + event.jobId(),
-                    () -> jobs.submitted(event.eventId(), event.jobId())));
+  public void submitted(ConsumerRecords<String, String> records) {
+    List<JobSubmitted> submissions = decodeAll(records, JobSubmitted.class);
+    if (!submissions.isEmpty()) {
+      Transient.retry(
+          "planning " + describe(submissions, JobSubmitted::jobId),
+          () -> jobs.submitted(submissions));
+    }
   }
 
   @Incoming("stage-events")
   @Blocking(value = POOL, ordered = false)
-  public void stageEvent(ConsumerRecord<String, String> record) {
-    decode(record, StageEvent.class)
-        .ifPresent(
-            event ->
-                Transient.retry(
-                    "applying " + event.getClass().getSimpleName() + " of job " + event.jobId(),
-                    () -> jobs.stageEvent(event)));
+  public void stageEvents(ConsumerRecords<String, String> records) {
+    List<StageEvent> events = decodeAll(records, StageEvent.class);
+    if (!events.isEmpty()) {
+      Transient.retry(
+          "applying "
+              + (events.size() == 1
+                  ? events.get(0).getClass().getSimpleName() + " of job " + events.get(0).jobId()
+                  : events.size() + " stage events of " + describe(events, StageEvent::jobId)),
+          () -> jobs.stageEvents(events));
+    }
   }
 
   /**
@@ -96,6 +108,23 @@ public class EventConsumers {
 
   void starting(@Observes StartupEvent event) {
     Transient.applicationStopping(false);
+  }
+
+  /**
+   * The batch's events in their order; each poison record is on the dead-letter topic when this
+   * returns, and acknowledging the batch passes over it.
+   */
+  <T extends VctEvent> List<T> decodeAll(ConsumerRecords<String, String> records, Class<T> type) {
+    List<T> events = new ArrayList<>(records.count());
+    for (ConsumerRecord<String, String> record : records) {
+      decode(record, type).ifPresent(events::add);
+    }
+    return events;
+  }
+
+  private static <T> String describe(List<T> events, Function<T, UUID> job) {
+    long jobs = events.stream().map(job).distinct().count();
+    return jobs == 1 ? "job " + job.apply(events.get(0)) : jobs + " jobs";
   }
 
   /**

@@ -36,6 +36,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -59,6 +60,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(value = S3TestResource.class, restrictToAnnotatedClass = false)
 class JobLifecycleTest {
   @Inject Config config;
+  @Inject JobService jobs;
 
   @ConfigProperty(name = "kafka.bootstrap.servers")
   String bootstrapServers;
@@ -253,6 +255,37 @@ class JobLifecycleTest {
     List<StageRequest> more = worker.received(job, Duration.ofSeconds(1));
     assertEquals(List.of(), more, "no stage may be dispatched twice");
     assertEventLogIsGapFreeWithOneCompletion(job, JobStatus.SUCCEEDED);
+  }
+
+  @Test
+  void oneBatchAppliesEachJobsReportsInOrderAndARedeliveredOneOnce() {
+    UUID first = submit(newJob(randomSha(), randomSha()));
+    UUID second = submit(newJob(randomSha(), randomSha()));
+    List<StageEvent> batch = new ArrayList<>();
+    for (UUID job : List.of(second, first)) {
+      for (Stage stage : List.of(CONTENT_INVERSION, CONCEPT_INVERSION)) {
+        StageRequest request = worker.next(job, stage);
+        batch.add(StageEvent.Started.of(request.run(), "fake-worker", null));
+        batch.add(worker.succeeded(request));
+      }
+    }
+    batch.add(batch.get(1)); // a report delivered twice within one poll
+
+    jobs.stageEvents(batch); // what one poll of vct.stage.events hands the orchestrator
+
+    for (UUID job : List.of(first, second)) {
+      assertTrue(
+          List.of(run(job, CONTENT_INVERSION), run(job, CONCEPT_INVERSION)).stream()
+              .allMatch(r -> r.status == StageRunStatus.SUCCEEDED && r.attempt == 1));
+      StageRequest fusion = worker.next(job, FUSION);
+      assertEquals(1, fusion.attempt());
+      worker.succeed(fusion);
+      worker.succeed(worker.next(job, SCORING));
+      assertEquals(JobStatus.SUCCEEDED, awaitJob(job, j -> j.status.terminal()).status);
+      assertEventLogIsGapFreeWithOneCompletion(job, JobStatus.SUCCEEDED);
+    }
+    assertEquals(List.of(), worker.received(first, Duration.ofSeconds(1)));
+    assertEquals(List.of(), worker.received(second, Duration.ZERO));
   }
 
   @Test

@@ -12,8 +12,11 @@ import dev.vct.storage.event.JobSubmitted;
 import dev.vct.storage.event.Topics;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,8 +41,8 @@ class EventConsumersTest {
     consumers.jobs =
         new JobService() {
           @Override
-          public void submitted(UUID eventId, UUID jobId) {
-            planned.add(jobId);
+          public void submitted(List<JobSubmitted> submissions) {
+            submissions.forEach(s -> planned.add(s.jobId()));
           }
         };
   }
@@ -47,7 +50,8 @@ class EventConsumersTest {
   @Test
   void aValidEventIsAppliedAndNotDeadLettered() {
     UUID job = UUID.randomUUID();
-    consumers.submitted(record(EventJson.encodeToString(JobSubmitted.of(job, UUID.randomUUID()))));
+    consumers.submitted(
+        batch(record(EventJson.encodeToString(JobSubmitted.of(job, UUID.randomUUID())))));
     assertEquals(List.of(job), planned);
     assertTrue(deadLettered.isEmpty());
   }
@@ -55,15 +59,29 @@ class EventConsumersTest {
   @Test
   void anUndecodableRecordIsDeadLetteredThenAcknowledged() {
     ConsumerRecord<String, String> poison = record("{\"type\":\"job.submitted\",\"jobId\":1");
-    consumers.submitted(poison); // returns: acknowledged, the partition moves on
+    consumers.submitted(batch(poison)); // returns: acknowledged, the partition moves on
     assertEquals(List.of(poison), deadLettered);
     assertTrue(planned.isEmpty());
   }
 
   @Test
+  void aPoisonRecordInABatchIsDeadLetteredAndTheValidOnesAreAppliedInOrder() {
+    UUID first = UUID.randomUUID();
+    UUID second = UUID.randomUUID();
+    ConsumerRecord<String, String> poison = record("not json");
+    consumers.submitted(
+        batch(
+            record(EventJson.encodeToString(JobSubmitted.of(first, UUID.randomUUID()))),
+            poison,
+            record(EventJson.encodeToString(JobSubmitted.of(second, UUID.randomUUID())))));
+    assertEquals(List.of(poison), deadLettered);
+    assertEquals(List.of(first, second), planned);
+  }
+
+  @Test
   void aRecordWithoutValueIsDeadLetteredThenAcknowledged() {
     ConsumerRecord<String, String> tombstone = record(null);
-    consumers.stageEvent(tombstone);
+    consumers.stageEvents(batch(tombstone));
     consumers.cancel(tombstone);
     assertEquals(List.of(tombstone, tombstone), deadLettered);
   }
@@ -74,13 +92,14 @@ class EventConsumersTest {
     consumers.jobs =
         new JobService() {
           @Override
-          public void submitted(UUID eventId, UUID jobId) {
+          public void submitted(List<JobSubmitted> submissions) {
             throw bug;
           }
         };
     ConsumerRecord<String, String> valid =
         record(EventJson.encodeToString(JobSubmitted.of(UUID.randomUUID(), UUID.randomUUID())));
-    assertSame(bug, assertThrows(IllegalStateException.class, () -> consumers.submitted(valid)));
+    assertSame(
+        bug, assertThrows(IllegalStateException.class, () -> consumers.submitted(batch(valid))));
     assertTrue(deadLettered.isEmpty(), "a valid event reached the dead-letter topic");
   }
 
@@ -97,7 +116,16 @@ class EventConsumersTest {
         };
     assertSame(
         brokerDown,
-        assertThrows(IllegalStateException.class, () -> consumers.submitted(record("nope"))));
+        assertThrows(
+            IllegalStateException.class, () -> consumers.submitted(batch(record("nope")))));
+  }
+
+  /** Records as one poll returns them: a batch of the channel. */
+  @SafeVarargs
+  private static ConsumerRecords<String, String> batch(ConsumerRecord<String, String>... records) {
+    return new ConsumerRecords<>(
+        Map.of(new TopicPartition(records[0].topic(), records[0].partition()), List.of(records)),
+        Map.of());
   }
 
   private static ConsumerRecord<String, String> record(String value) {

@@ -7,9 +7,15 @@ import jakarta.persistence.Id;
 import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
 import java.io.Serializable;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
+import org.hibernate.Session;
 
 /**
  * The log of events a consumer has handled. A consumer calls {@link #markProcessed} in the same
@@ -51,6 +57,40 @@ public class ProcessedEvent extends PanacheEntityBase {
             .setParameter(2, eventId)
             .executeUpdate();
     return inserted == 1;
+  }
+
+  /**
+   * Records that {@code consumer} handled each of {@code eventIds}, in one statement; must run
+   * inside the transaction that applies them.
+   *
+   * @return the ids recorded now; those missing were recorded before (skip them)
+   */
+  public static Set<UUID> markProcessed(String consumer, Collection<UUID> eventIds) {
+    if (eventIds.isEmpty()) {
+      return new HashSet<>();
+    }
+    Object[] ids = eventIds.stream().distinct().toArray();
+    // Plain JDBC: a native query through Hibernate would flush the session first.
+    return getEntityManager()
+        .unwrap(Session.class)
+        .doReturningWork(
+            connection -> {
+              try (PreparedStatement insert =
+                  connection.prepareStatement(
+                      "insert into processed_events (consumer, event_id, processed_at)"
+                          + " select ?, e.id, now() from unnest(?::uuid[]) as e (id)"
+                          + " on conflict do nothing returning event_id")) {
+                insert.setString(1, consumer);
+                insert.setArray(2, connection.createArrayOf("uuid", ids));
+                Set<UUID> recorded = new HashSet<>();
+                try (ResultSet rows = insert.executeQuery()) {
+                  while (rows.next()) {
+                    recorded.add(rows.getObject(1, UUID.class));
+                  }
+                }
+                return recorded;
+              }
+            });
   }
 
   public static boolean wasProcessed(String consumer, UUID eventId) {

@@ -535,6 +535,22 @@ class PersistenceTest {
   }
 
   @Test
+  void aBatchOfEventsIsMarkedInOneGoAndOnlyTheUnseenOnesAreReturned() {
+    UUID seen = UUID.randomUUID();
+    UUID fresh = UUID.randomUUID();
+    txRun(() -> ProcessedEvent.markProcessed("batch-test", seen));
+
+    assertEquals(
+        Set.of(fresh),
+        tx(() -> ProcessedEvent.markProcessed("batch-test", List.of(seen, fresh, fresh))));
+    assertEquals(
+        Set.of(), tx(() -> ProcessedEvent.markProcessed("batch-test", List.of(seen, fresh))));
+    assertEquals(
+        Set.of(seen, fresh),
+        tx(() -> ProcessedEvent.markProcessed("other-consumer", List.of(seen, fresh))));
+  }
+
+  @Test
   void purgeForgetsOnlyEventsProcessedBeforeTheCutoff() {
     UUID old = UUID.randomUUID();
     UUID recent = UUID.randomUUID();
