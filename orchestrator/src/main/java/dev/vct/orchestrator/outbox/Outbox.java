@@ -19,6 +19,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.hibernate.Session;
@@ -41,8 +42,9 @@ public class Outbox {
 
   /**
    * The job events of the log, numbered after the job's last entry in the order they were queued,
-   * and the outbox rows, whose ids keep that order too (the scan sends by id); returns the outbox
-   * rows' ids. Callers hold the job's row lock, which keeps the numbering gap-free.
+   * and the outbox rows in the order flush puts them, which their ids keep (the scan sends by id);
+   * returns the outbox rows' ids. Callers hold the job's row lock, which keeps the numbering
+   * gap-free.
    */
   private static final String INSERT =
       """
@@ -89,6 +91,9 @@ public class Outbox {
     if (pending == null || pending.records.isEmpty()) {
       return;
     }
+    // Work for the workers goes out before the job events that tell clients about it: a stage
+    // request waits for nothing else, and a job's events keep their order among themselves.
+    pending.records.sort(Comparator.comparing(row -> row.topic().equals(Topics.JOB_EVENTS)));
     long[] ids =
         entityManager
             .unwrap(Session.class)
