@@ -181,7 +181,7 @@ public final class ChaosSuite {
             "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true"),
         POOLS,
         true,
-        KafkaBroker.Jit.QUICK_START);
+        KafkaBroker.Tuning.QUICK_START);
   }
 
   /** The parameters of every job: the simulated stages' steps and their length. */

@@ -43,8 +43,8 @@ public final class JobStack implements AutoCloseable {
    *     worker ({@code worker-<i>}) serves every stage
    * @param supervised whether the orchestrator and workers are watched by a {@link Supervisor} that
    *     starts any of them again when it exits, as {@code ./vct up} does
-   * @param brokerJit how the Kafka broker's JVM compiles: for a quick start (tests, the chaos suite
-   *     that restarts it) or for throughput (the benchmark)
+   * @param brokerTuning how the Kafka broker's JVM is set up: for a quick start (tests, the chaos
+   *     suite that restarts it) or for a long run (the benchmark)
    */
   public record Settings(
       int workers,
@@ -53,7 +53,7 @@ public final class JobStack implements AutoCloseable {
       List<String> jvmOptions,
       Map<String, String> pools,
       boolean supervised,
-      KafkaBroker.Jit brokerJit) {
+      KafkaBroker.Tuning brokerTuning) {
     public Settings {
       if (workers < 1) {
         throw new IllegalArgumentException("a stack needs at least one worker, got " + workers);
@@ -77,7 +77,7 @@ public final class JobStack implements AutoCloseable {
           jvmOptions,
           Map.of(),
           false,
-          KafkaBroker.Jit.QUICK_START);
+          KafkaBroker.Tuning.QUICK_START);
     }
   }
 
@@ -96,7 +96,7 @@ public final class JobStack implements AutoCloseable {
     this.dataDir = dataDir;
     this.settings = settings;
     this.postgres = new PostgresServer(dataDir.resolve("postgres"));
-    this.kafka = new KafkaBroker(dataDir.resolve("kafka"), 0, settings.brokerJit());
+    this.kafka = new KafkaBroker(dataDir.resolve("kafka"), 0, settings.brokerTuning());
     this.s3 = new S3Server(dataDir.resolve("s3"));
     infrastructure.putAll(kafka.environment());
     infrastructure.putAll(s3.environment(BUCKET));

@@ -45,8 +45,9 @@ public final class JobsBenchmark {
 
         --rate N                 jobs per second submitted (default 20)
         --seconds N              length of the measured run (default 30)
-        --warmup-seconds N       run at half the rate before measuring (default 60: the services'
-                                 JIT compilers take about a minute of this machine's two cores)
+        --warmup-seconds N       run at half the rate before measuring (default 300: on two cores
+                                 shared by five JVMs the C2 compilers of the services and the
+                                 broker are still busy after three minutes)
         --workers N              simulated worker processes, each serving every stage (default 1)
         --worker-concurrency N   stages one worker runs at once (default 8)
         --find-max               then raise the rate (x1.5 per step, 15 s each) until jobs
@@ -117,8 +118,9 @@ public final class JobsBenchmark {
             options.jvmOptions(),
             Map.of(),
             false,
-            // a long-running broker, as in ./vct up: the full JIT costs less CPU once warm
-            KafkaBroker.Jit.FULL);
+            // a long-running broker, as in ./vct up: the full JIT costs less CPU once warm, fewer
+            // pauses
+            KafkaBroker.Tuning.LONG_RUNNING);
     try (JobStack stack = JobStack.start(dataDir, settings)) {
       out.printf("started in %.1f s%n", (System.nanoTime() - begin) / 1e9);
       JobsBenchmark bench = new JobsBenchmark(stack, out);
@@ -496,7 +498,7 @@ public final class JobsBenchmark {
       return new Options(
           rate,
           positive(values, "--seconds", 30),
-          (int) number(values, "--warmup-seconds", 60),
+          (int) number(values, "--warmup-seconds", 300),
           positive(values, "--workers", 1),
           positive(values, "--worker-concurrency", 8),
           findMax,

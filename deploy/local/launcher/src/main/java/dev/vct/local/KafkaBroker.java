@@ -42,26 +42,26 @@ public final class KafkaBroker extends JavaChildServer {
           Map.entry("share.coordinator.state.topic.min.isr", "1"),
           Map.entry("group.initial.rebalance.delay.ms", "0"));
 
-  private static final List<String> CHILD_JVM_OPTIONS =
-      List.of("-Xms128m", "-Xmx1g", "-XX:+UseSerialGC", "-Djava.awt.headless=true");
-
-  /** How the broker's JVM compiles: for a quick start or for a long run. */
-  public enum Jit {
+  /** How the broker's JVM is set up: for a quick start or for a long run. */
+  public enum Tuning {
     /**
-     * C1 only, for tests: on a busy two-core machine this nearly halves the broker's start (6-7 s
-     * instead of 11-13 s measured at load 17), and a test needs little throughput.
+     * For tests: C1 only, which on a busy two-core machine nearly halves the broker's start (6-7 s
+     * instead of 11-13 s measured at load 17), and a small heap; a test needs little throughput.
      */
-    QUICK_START(List.of("-XX:TieredStopAtLevel=1")),
+    QUICK_START(List.of("-Xms128m", "-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")),
     /**
-     * The JVM's full tiered compilation, for a stack that runs for long (./vct up, the job
-     * benchmark): once warm it costs about a quarter less CPU per record than C1 alone (Kafka 13.4
-     * against 17.8 ms of CPU per job in ./vct bench jobs at 20 jobs/s).
+     * For a stack that runs for long (./vct up, the job benchmark): the JVM's full tiered JIT,
+     * which once warm costs about a quarter less CPU per record than C1 alone (Kafka 13.4 against
+     * 17.8 ms of CPU per job in ./vct bench jobs at 20 jobs/s), and the parallel collector with a
+     * 256 MB young generation: a young pause of 15-20 ms about every 20 s at 20 jobs/s instead of
+     * one of 11-23 ms every 5 s with the serial collector's default sizing, each of which delays
+     * every record in flight (overhead p99 77 -> 55 ms in that benchmark, docs/bench-jobs.md).
      */
-    FULL(List.of());
+    LONG_RUNNING(List.of("-Xms512m", "-Xmx1g", "-Xmn256m", "-XX:+UseParallelGC"));
 
     private final List<String> options;
 
-    Jit(List<String> options) {
+    Tuning(List<String> options) {
       this.options = options;
     }
   }
@@ -83,23 +83,23 @@ public final class KafkaBroker extends JavaChildServer {
    * {@code dataDir}. Not started yet.
    */
   public KafkaBroker(Path dataDir, int port) {
-    this(dataDir, port, Jit.QUICK_START);
+    this(dataDir, port, Tuning.QUICK_START);
   }
 
   /**
    * A broker listening on {@code port} (0: a free one, kept across restarts) keeping its logs under
-   * {@code dataDir}, its JVM compiling as {@code jit} says. Not started yet.
+   * {@code dataDir}, its JVM set up as {@code tuning} says. Not started yet.
    */
-  public KafkaBroker(Path dataDir, int port, Jit jit) {
-    super(broker(dataDir.toAbsolutePath(), jit), STOP_GRACE);
+  public KafkaBroker(Path dataDir, int port, Tuning tuning) {
+    super(broker(dataDir.toAbsolutePath(), tuning), STOP_GRACE);
     this.dataDir = dataDir.toAbsolutePath();
     this.port = FreePorts.orFree(port);
     this.controllerPort = FreePorts.pick();
   }
 
-  private static JavaChildProcess broker(Path dataDir, Jit jit) {
-    List<String> jvmOptions = new ArrayList<>(CHILD_JVM_OPTIONS);
-    jvmOptions.addAll(jit.options);
+  private static JavaChildProcess broker(Path dataDir, Tuning tuning) {
+    List<String> jvmOptions = new ArrayList<>(tuning.options);
+    jvmOptions.add("-Djava.awt.headless=true");
     return new JavaChildProcess(
         "kafka",
         RuntimeArtifacts.kafkaBrokerClasspath(),

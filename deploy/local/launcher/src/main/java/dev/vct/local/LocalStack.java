@@ -121,7 +121,8 @@ public final class LocalStack {
     out.println("vct: starting PostgreSQL, Kafka and S3 (data in " + dataDir + ")");
     long begin = System.nanoTime();
     PostgresServer postgres = new PostgresServer(dataDir, options.postgresPort());
-    KafkaBroker kafka = new KafkaBroker(dataDir, options.kafkaPort(), KafkaBroker.Jit.FULL);
+    KafkaBroker kafka =
+        new KafkaBroker(dataDir, options.kafkaPort(), KafkaBroker.Tuning.LONG_RUNNING);
     S3Server s3 = new S3Server(dataDir, options.s3Port());
     try {
       supervisor.startAll(List.of(postgres, kafka, s3));
