@@ -86,7 +86,7 @@ public class JobService {
             CONSUMER, submissions.stream().map(JobSubmitted::eventId).toList());
     List<UUID> jobIds =
         submissions.stream()
-            .filter(s -> fresh.remove(s.eventId()))
+            .filter(s -> fresh.remove(s.eventId())) // a submission delivered twice counts once
             .map(JobSubmitted::jobId)
             .distinct()
             .toList();
@@ -125,6 +125,7 @@ public class JobService {
   public void stageEvents(List<StageEvent> events) {
     Set<UUID> fresh =
         ProcessedEvent.markProcessed(CONSUMER, events.stream().map(StageEvent::eventId).toList());
+    // remove: a report delivered twice within the batch is applied once
     List<StageEvent> toApply = events.stream().filter(e -> fresh.remove(e.eventId())).toList();
     Map<UUID, Job> jobs = lockJobs(toApply.stream().map(StageEvent::jobId).toList());
     Map<UUID, Map<Stage, StageRun>> runs = runsOf(jobs.keySet());
