@@ -77,10 +77,7 @@ public class EventConsumers {
     List<StageEvent> events = decodeAll(records, StageEvent.class);
     if (!events.isEmpty()) {
       Transient.retry(
-          "applying "
-              + (events.size() == 1
-                  ? events.get(0).getClass().getSimpleName() + " of job " + events.get(0).jobId()
-                  : events.size() + " stage events of " + describe(events, StageEvent::jobId)),
+          "applying " + events.size() + " stage events of " + describe(events, StageEvent::jobId),
           () -> jobs.stageEvents(events));
     }
   }

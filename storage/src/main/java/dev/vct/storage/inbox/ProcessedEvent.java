@@ -12,6 +12,7 @@ import java.sql.ResultSet;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
@@ -46,17 +47,7 @@ public class ProcessedEvent extends PanacheEntityBase {
    * @return true the first time, false when the event was already recorded (skip it)
    */
   public static boolean markProcessed(String consumer, UUID eventId) {
-    // ON CONFLICT DO NOTHING: a concurrent duplicate waits for the first transaction and then
-    // reports 0 rows instead of failing the whole transaction with a key violation.
-    int inserted =
-        getEntityManager()
-            .createNativeQuery(
-                "insert into processed_events (consumer, event_id, processed_at)"
-                    + " values (?1, ?2, now()) on conflict do nothing")
-            .setParameter(1, consumer)
-            .setParameter(2, eventId)
-            .executeUpdate();
-    return inserted == 1;
+    return !markProcessed(consumer, List.of(eventId)).isEmpty();
   }
 
   /**
@@ -70,6 +61,8 @@ public class ProcessedEvent extends PanacheEntityBase {
       return new HashSet<>();
     }
     Object[] ids = eventIds.stream().distinct().toArray();
+    // ON CONFLICT DO NOTHING: a concurrent duplicate waits for the first transaction and then
+    // is left out of the result instead of failing the whole transaction with a key violation.
     // Plain JDBC: a native query through Hibernate would flush the session first.
     return getEntityManager()
         .unwrap(Session.class)
