@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -41,6 +43,7 @@ public class CancelListener {
   @Identifier("default-kafka-broker")
   Map<String, Object> kafkaConfig;
 
+  private final CountDownLatch positioned = new CountDownLatch(1);
   private volatile boolean running;
   private KafkaConsumer<String, byte[]> consumer;
   private Thread thread;
@@ -72,12 +75,12 @@ public class CancelListener {
             CancelRequest cancel = EventJson.decode(record.value(), CancelRequest.class);
             if (cancel.wholeJob()) {
               LOG.infof("cancel of job %s: %s", cancel.jobId(), cancel.reason());
-              runner.cancelJob(cancel.jobId());
+              runner.cancelJob(cancel.jobId(), cancel.reason());
             } else {
               LOG.debugf(
                   "stop of stage run %s attempt %d of job %s: %s",
                   cancel.stageRunId(), cancel.attempt(), cancel.jobId(), cancel.reason());
-              runner.supersede(cancel.stageRunId(), cancel.attempt());
+              runner.supersede(cancel.stageRunId(), cancel.attempt(), cancel.reason());
             }
           } catch (EventDecodingException e) {
             LOG.warnf(
@@ -104,5 +107,15 @@ public class CancelListener {
     consumer.seekToEnd(assigned);
     // Resolve the end offsets now, so cancels sent from here on are not skipped by a lazy seek.
     assigned.forEach(consumer::position);
+    positioned.countDown();
+  }
+
+  /**
+   * Waits up to {@code timeout} until this listener reads every cancel sent from now on. The stage
+   * consumer starts no request before: a request checked against the database before its job ended
+   * is then stopped by the cancel the orchestrator sends after recording the end.
+   */
+  boolean awaitPositioned(Duration timeout) throws InterruptedException {
+    return positioned.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 }
