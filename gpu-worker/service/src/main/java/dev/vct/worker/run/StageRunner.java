@@ -221,6 +221,7 @@ public class StageRunner {
       log("finished", request, null, "failed request_expired: " + message);
       return report(StageEvent.Failed.of(ref, "request_expired", message, true));
     }
+    Instant began = Instant.now();
     StageExecutor executor = executors.get(request.stage());
     Optional<Checkpoint> resumeFrom = furthestCheckpoint(request, run.firstDelivery);
     metrics.queued(request.stage(), Duration.between(request.occurredAt(), run.startedAt).abs());
@@ -270,7 +271,7 @@ public class StageRunner {
           "finished",
           request,
           context.lastStep(),
-          "succeeded in " + seconds(Duration.between(run.startedAt, Instant.now())));
+          "succeeded in " + seconds(Duration.between(began, Instant.now())));
       return report(StageEvent.Succeeded.of(ref, result.outputs(), result.metrics()));
     } catch (StageStoppedException stopped) {
       outcome = stopped.reason().name().toLowerCase(Locale.ROOT);
