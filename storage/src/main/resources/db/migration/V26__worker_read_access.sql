@@ -5,5 +5,5 @@
 -- nothing else. Granted to public rather than to that role, which may not exist yet when this runs
 -- (the operator makes it); the columns say only whether a job or stage run goes on, and the
 -- database serves no other application.
-grant select (id, status, cancel_requested) on jobs to public;
+grant select (id, status) on jobs to public;
 grant select (id, job_id, status, attempt) on stage_runs to public;

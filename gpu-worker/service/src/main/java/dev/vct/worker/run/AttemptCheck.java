@@ -15,30 +15,30 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 /**
- * Asks the orchestrator's database whether one attempt of a stage run may still run: read only, one
- * row by primary key, before a worker starts (or resumes) a request and again every {@code
+ * Asks the orchestrator's database whether one attempt of a stage run is still wanted: read only,
+ * one row by primary key, before a worker starts (or resumes) a request and again every {@code
  * vct.worker.attempt-check.every} while it runs. The database is the authority on this (the
  * orchestrator is its only writer and decides there), and it answers the same after a worker
  * restart, a broker restart, and for a request that waited in its topic long before its job ended:
  * none of which a cancel message read from the end of {@code vct.job.cancel} covers.
  *
- * <p>The answer is conservative: an attempt is dead only on positive evidence (its job ended or was
- * asked to stop, a newer attempt was dispatched, the stage run ended or this attempt's outcome is
- * recorded). Anything else, including a stage run the database does not know, runs: a live request
- * that is skipped waits for ever (a dispatched stage run has no lease before a worker reports),
- * where a dead one that runs costs only compute. A failed query is not an answer: the caller asks
- * again.
+ * <p>The stage run's row decides, not the job's: the orchestrator ends every unfinished stage run
+ * of a job in the transaction that ends the job, and a stage run that goes on after its job ended
+ * (one that other jobs wait for) is still wanted. An attempt is dead only on positive evidence: a
+ * newer attempt was dispatched, the stage run ended, or this attempt's outcome is recorded (its
+ * retry is pending). Anything else, including a stage run the database does not know, runs: a live
+ * request that is skipped waits for ever (a dispatched stage run has no lease before a worker
+ * reports), where a dead one that runs costs only compute. A failed query is not an answer: the
+ * caller asks again.
  */
 @ApplicationScoped
 public class AttemptCheck {
 
   private static final String QUERY =
-      "select j.status, j.cancel_requested, r.job_id, r.status, r.attempt"
+      "select r.job_id, r.status, r.attempt, j.status"
           + " from stage_runs r join jobs j on j.id = r.job_id where r.id = ?";
 
-  private static final Set<String> ENDED_JOB = Set.of("succeeded", "failed", "cancelled");
-  private static final Set<String> ENDED_RUN =
-      Set.of("succeeded", "failed", "cancelled", "skipped");
+  private static final Set<String> ENDED_RUN = Set.of("succeeded", "failed", "skipped");
 
   private final DataSource database;
   private final Duration timeout;
@@ -64,7 +64,7 @@ public class AttemptCheck {
       return new Verdict(true, false, null, reason);
     }
 
-    /** The job ended: a running attempt stops as cancelled. */
+    /** The stage run was cancelled (its job ended): a running attempt stops as cancelled. */
     static Verdict jobEnded(String reason) {
       return new Verdict(false, true, StopReason.CANCELLED, reason);
     }
@@ -96,23 +96,17 @@ public class AttemptCheck {
         }
         return decide(
             attempt,
-            row.getString(1),
-            row.getBoolean(2),
-            row.getObject(3, UUID.class),
-            row.getString(4),
-            row.getInt(5));
+            row.getObject(1, UUID.class),
+            row.getString(2),
+            row.getInt(3),
+            row.getString(4));
       }
     }
   }
 
   /** The verdict on {@code attempt} given its rows' columns; statuses are their text codes. */
   static Verdict decide(
-      StageRunRef attempt,
-      String jobStatus,
-      boolean cancelRequested,
-      UUID jobOfRun,
-      String runStatus,
-      int currentAttempt) {
+      StageRunRef attempt, UUID jobOfRun, String runStatus, int currentAttempt, String jobStatus) {
     if (!attempt.jobId().equals(jobOfRun)) {
       return Verdict.unknown(
           "stage run "
@@ -123,23 +117,28 @@ public class AttemptCheck {
               + attempt.jobId()
               + "; running it as requested");
     }
-    if (ENDED_JOB.contains(jobStatus)) {
-      return Verdict.jobEnded("job " + jobStatus);
-    }
-    if (cancelRequested) {
-      return Verdict.jobEnded("job cancel requested");
-    }
+    String job = "job " + jobStatus;
     if (currentAttempt > attempt.attempt()) {
       return Verdict.attemptEnded(
-          "attempt " + attempt.attempt() + " superseded by attempt " + currentAttempt);
+          "attempt "
+              + attempt.attempt()
+              + " superseded by attempt "
+              + currentAttempt
+              + " ("
+              + job
+              + ")");
+    }
+    if (runStatus.equals("cancelled")) {
+      return Verdict.jobEnded("stage run cancelled (" + job + ")");
     }
     if (ENDED_RUN.contains(runStatus)) {
-      return Verdict.attemptEnded("stage run " + runStatus);
+      return Verdict.attemptEnded("stage run " + runStatus + " (" + job + ")");
     }
     if (currentAttempt == attempt.attempt() && runStatus.equals("pending")) {
       // The attempt's failure is recorded; its retry will be dispatched as the next attempt.
-      return Verdict.attemptEnded("attempt " + currentAttempt + " ended, its retry is pending");
+      return Verdict.attemptEnded(
+          "attempt " + currentAttempt + " ended, its retry is pending (" + job + ")");
     }
-    return Verdict.run("current attempt, stage run " + runStatus);
+    return Verdict.run("current attempt, stage run " + runStatus + " (" + job + ")");
   }
 }

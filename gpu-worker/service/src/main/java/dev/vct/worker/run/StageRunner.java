@@ -408,7 +408,7 @@ public class StageRunner {
   }
 
   private void skipped(StageRequest request, StopReason why, String detail) {
-    metrics.skipped(request.stage(), why == StopReason.CANCELLED ? "job_ended" : "attempt_ended");
+    metrics.skipped(request.stage(), why.name().toLowerCase(Locale.ROOT));
     log("skipped", request, null, detail + "; its request is committed without running");
   }
 

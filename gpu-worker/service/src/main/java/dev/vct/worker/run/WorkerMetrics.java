@@ -34,8 +34,8 @@ public class WorkerMetrics {
   }
 
   /**
-   * A request committed without running: its job had ended ({@code job_ended}) or its attempt was
-   * superseded or had ended ({@code attempt_ended}).
+   * A request committed without running: its stage run was cancelled ({@code cancelled}), or its
+   * attempt was superseded or had ended ({@code superseded}).
    */
   void skipped(Stage stage, String why) {
     registry.counter("vct.worker.skipped", "stage", stage.code(), "why", why).increment();

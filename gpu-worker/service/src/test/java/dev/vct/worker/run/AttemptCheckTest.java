@@ -56,22 +56,22 @@ class AttemptCheckTest {
   }
 
   @Test
-  void anAttemptOfAJobThatEndedStopsAsCancelled() throws SQLException {
-    for (String ended : new String[] {"cancelled", "failed", "succeeded"}) {
-      Verdict verdict = check.verdict(stageRun(ended, "running", 1));
+  void anAttemptOfAStageRunTheOrchestratorCancelledStopsAsCancelled() throws SQLException {
+    // The orchestrator cancels a job's unfinished stage runs with the job, also when the job
+    // failed because another stage did.
+    for (String ended : new String[] {"cancelled", "failed"}) {
+      Verdict verdict = check.verdict(stageRun(ended, "cancelled", 1));
       assertFalse(verdict.live(), ended);
       assertEquals(StopReason.CANCELLED, verdict.stopAs());
-      assertEquals("job " + ended, verdict.reason());
+      assertEquals("stage run cancelled (job " + ended + ")", verdict.reason());
     }
   }
 
   @Test
-  void aCancelAskedForButNotYetRecordedCounts() throws SQLException {
-    StageRunRef attempt = stageRun("running", "running", 1);
-    update("update jobs set cancel_requested = true where id = ?", attempt.jobId());
-    Verdict verdict = check.verdict(attempt);
-    assertFalse(verdict.live());
-    assertEquals(StopReason.CANCELLED, verdict.stopAs());
+  void aStageRunThatGoesOnAfterItsJobEndedStillRuns() throws SQLException {
+    // The stage run decides: one the orchestrator keeps going (other jobs wait for its output)
+    // is wanted though the job that planned it is over.
+    assertTrue(check.verdict(stageRun("cancelled", "running", 1)).live());
   }
 
   @Test
@@ -81,13 +81,13 @@ class AttemptCheckTest {
     Verdict verdict = check.verdict(older);
     assertFalse(verdict.live());
     assertEquals(StopReason.SUPERSEDED, verdict.stopAs());
-    assertEquals("attempt 1 superseded by attempt 2", verdict.reason());
+    assertEquals("attempt 1 superseded by attempt 2 (job running)", verdict.reason());
     assertTrue(check.verdict(current).live(), "attempt 2 runs");
   }
 
   @Test
   void anAttemptWhoseOutcomeIsRecordedDoesNotRunAgain() throws SQLException {
-    for (String ended : new String[] {"succeeded", "failed", "cancelled", "skipped"}) {
+    for (String ended : new String[] {"succeeded", "failed", "skipped"}) {
       Verdict verdict = check.verdict(stageRun("running", ended, 1));
       assertFalse(verdict.live(), ended);
       assertEquals(StopReason.SUPERSEDED, verdict.stopAs());
@@ -95,7 +95,7 @@ class AttemptCheckTest {
     // Failed and waiting for its retry: the retry comes as attempt 2.
     Verdict retrying = check.verdict(stageRun("running", "pending", 1));
     assertFalse(retrying.live());
-    assertEquals("attempt 1 ended, its retry is pending", retrying.reason());
+    assertEquals("attempt 1 ended, its retry is pending (job running)", retrying.reason());
   }
 
   @Test
@@ -109,7 +109,7 @@ class AttemptCheckTest {
 
   @Test
   void aDatabaseThatDoesNotAnswerInTimeIsNoAnswer() throws Exception {
-    StageRunRef attempt = stageRun("cancelled", "running", 1);
+    StageRunRef attempt = stageRun("cancelled", "cancelled", 1);
     try (Connection locker = database.getConnection();
         Statement lock = locker.createStatement()) {
       locker.setAutoCommit(false);

@@ -66,9 +66,16 @@ public class OrchestratorDatabase implements QuarkusTestResourceLifecycleManager
         runStatus);
   }
 
-  /** Sets the job's status, as the orchestrator does when it ends the job. */
-  static void jobStatus(UUID job, String status) {
+  /**
+   * Ends the job as {@code status}, as the orchestrator does: the job's row, and every unfinished
+   * stage run of it cancelled.
+   */
+  static void endJob(UUID job, String status) {
     update("update jobs set status = ? where id = ?", status, job);
+    update(
+        "update stage_runs set status = 'cancelled' where job_id = ?"
+            + " and status not in ('succeeded', 'failed', 'cancelled', 'skipped')",
+        job);
   }
 
   /** A connection of the orchestrator's role, for a test to hold locks with. */
