@@ -164,7 +164,11 @@ public class StageRunner {
   void stop(UUID stageRunId, StopReason why) {
     Running run = running.get(stageRunId);
     if (run != null) {
-      run.token.stop(why, why == StopReason.REASSIGNED ? HANDED_OVER : why.name());
+      if (why == StopReason.REASSIGNED) {
+        run.token.stop(why, HANDED_OVER);
+      } else {
+        run.token.stop(why);
+      }
     }
   }
 
