@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -70,7 +71,7 @@ public class CancelListener {
     try {
       assignAll();
       while (running) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+        for (ConsumerRecord<String, byte[]> record : poll()) {
           try {
             CancelRequest cancel = EventJson.decode(record.value(), CancelRequest.class);
             if (cancel.wholeJob()) {
@@ -96,18 +97,49 @@ public class CancelListener {
     }
   }
 
-  private void assignAll() {
-    List<PartitionInfo> partitions = List.of();
-    while (running && partitions.isEmpty()) {
-      partitions = consumer.partitionsFor(Topics.JOB_CANCEL, Duration.ofSeconds(10));
+  /**
+   * The next cancels; none while the broker does not answer (the client reconnects by itself, and
+   * the worker's database checks stop what a missed cancel would have).
+   */
+  private Iterable<ConsumerRecord<String, byte[]>> poll() {
+    try {
+      return consumer.poll(Duration.ofMillis(500));
+    } catch (WakeupException e) {
+      throw e;
+    } catch (KafkaException e) {
+      LOG.warnf("cannot read %s: %s; trying again", Topics.JOB_CANCEL, e.getMessage());
+      return List.of();
     }
-    List<TopicPartition> assigned =
-        partitions.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-    consumer.assign(assigned);
-    consumer.seekToEnd(assigned);
-    // Resolve the end offsets now, so cancels sent from here on are not skipped by a lazy seek.
-    assigned.forEach(consumer::position);
-    positioned.countDown();
+  }
+
+  /**
+   * Takes every partition of the topic from its end, and tells {@link #awaitPositioned} once the
+   * ends are resolved. The stage consumer waits for this, so a slow broker is waited out here.
+   */
+  private void assignAll() {
+    while (running) {
+      try {
+        List<PartitionInfo> partitions =
+            consumer.partitionsFor(Topics.JOB_CANCEL, Duration.ofSeconds(10));
+        if (partitions.isEmpty()) {
+          continue;
+        }
+        List<TopicPartition> assigned =
+            partitions.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        consumer.assign(assigned);
+        consumer.seekToEnd(assigned);
+        // Resolve the end offsets now, so cancels sent from here on are not skipped by a lazy
+        // seek.
+        assigned.forEach(consumer::position);
+        positioned.countDown();
+        return;
+      } catch (WakeupException e) {
+        throw e;
+      } catch (KafkaException e) {
+        LOG.warnf(
+            "cannot take %s from its end yet: %s; trying again", Topics.JOB_CANCEL, e.getMessage());
+      }
+    }
   }
 
   /**
