@@ -9,7 +9,9 @@ import dev.vct.storage.event.Topics;
 import dev.vct.storage.job.Scores;
 import dev.vct.storage.job.Stage;
 import dev.vct.system.JobClient.JobRow;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +29,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * {@code ./vct chaos}: the job system under failures. Starts the stack of {@link JobStack} with
@@ -34,18 +37,21 @@ import java.util.concurrent.TimeUnit;
  * workers whose stages take seconds and checkpoint every few steps, submits jobs (as {@link
  * JobClient}: a job row and its submission, what the gateway does), and meanwhile, on a schedule
  * drawn from {@code --seed}, SIGKILLs busy workers, kills (SIGKILL) and stops (SIGTERM) the
- * orchestrator and the Kafka broker, restarts PostgreSQL, and cancels a few jobs. When every job
- * has ended it checks, from PostgreSQL, the event topics and the blob store, that no job was lost
- * or ended twice and that every result equals what an uninterrupted run computes, counts the steps
- * that checkpoints saved, and prints one summary line. Exit status 0 when every check passed, 1
- * when one did not.
+ * orchestrator and the Kafka broker, restarts PostgreSQL, cancels a few jobs, and cancels a few
+ * jobs during a restart of the worker that runs them (frozen with SIGSTOP, the job cancelled, then
+ * SIGKILLed: its uncommitted request comes back to the restarted worker). When every job has ended
+ * it checks, from PostgreSQL, the event topics and the blob store, that no job was lost or ended
+ * twice, that every result equals what an uninterrupted run computes and that no stage of a
+ * cancelled job started after the cancel was recorded, counts the steps that checkpoints saved, and
+ * prints one summary line. Exit status 0 when every check passed, 1 when one did not.
  */
 public final class ChaosSuite {
 
   static final String USAGE =
       """
       usage: ./vct chaos [--jobs N] [--worker-kills N] [--orchestrator-restarts N]
-                         [--broker-restarts N] [--postgres-restarts N] [--cancels N] [--seed N]
+                         [--broker-restarts N] [--postgres-restarts N] [--cancels N]
+                         [--restart-cancels N] [--seed N]
                          [--workers-per-pool N] [--step-ms N] [--submit-interval-ms N]
                          [--timeout-seconds N] [--data-dir DIR]
 
@@ -56,6 +62,8 @@ public final class ChaosSuite {
         --broker-restarts N       Kafka broker restarts, alternately SIGKILL and SIGTERM (default 2)
         --postgres-restarts N     PostgreSQL restarts by SIGKILL (default 1)
         --cancels N               jobs cancelled while they run (default 3)
+        --restart-cancels N       jobs cancelled while the worker running one of their stages is
+                                  frozen, which is then SIGKILLed and restarted (default 2)
         --seed N                  the schedule of failures and the jobs' seeds (default: random,
                                   printed; the same seed repeats the same schedule)
         --workers-per-pool N      simulated workers in each of the pools inversion, fusion and
@@ -86,6 +94,7 @@ public final class ChaosSuite {
   enum Kind {
     SUBMIT,
     CANCEL,
+    CANCEL_DURING_RESTART,
     KILL_WORKER,
     KILL_ORCHESTRATOR,
     STOP_ORCHESTRATOR,
@@ -107,6 +116,7 @@ public final class ChaosSuite {
   private final List<UUID> jobs = new ArrayList<>();
   private final Map<UUID, Long> seeds = new HashMap<>();
   private final Set<UUID> cancelled = new HashSet<>();
+  private int restartCancels;
   private final Map<String, Instant> lastKilled = new HashMap<>();
   private int workerKills;
   private int killsMidStage;
@@ -176,7 +186,10 @@ public final class ChaosSuite {
             "VCT_WORKER_KAFKA_POLL_TIMEOUT", "100ms",
             "VCT_WORKER_KAFKA_SESSION_TIMEOUT", "6s",
             "VCT_WORKER_KAFKA_TOPIC_PARTITIONS", "4",
-            "VCT_WORKER_DRAIN_TIMEOUT", "5s"),
+            "VCT_WORKER_DRAIN_TIMEOUT", "5s",
+            // A running stage of a job that ended stops within a second even without the cancel
+            // message (a broker restart may hold it up).
+            "VCT_WORKER_ATTEMPT_CHECK_EVERY", "1s"),
         List.of(
             "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true"),
         POOLS,
@@ -222,6 +235,9 @@ public final class ChaosSuite {
     for (int i = 0; i < options.postgresRestarts(); i++) {
       plan.add(new Action(between(random, from, until), Kind.KILL_POSTGRES, -1));
     }
+    for (int i = 0; i < options.restartCancels(); i++) {
+      plan.add(new Action(between(random, from, submitting), Kind.CANCEL_DURING_RESTART, -1));
+    }
     for (int i = 0; i < Math.min(options.cancels(), options.jobs()); i++) {
       long at = between(random, submitting / 3, submitting);
       // A job submitted by then (at most a few seconds before, so it is still running).
@@ -261,7 +277,7 @@ public final class ChaosSuite {
     out.printf(
         Locale.ROOT,
         "chaos: %s jobs=%d succeeded=%d failed=%d cancelled=%d worker-kills=%d (mid-stage %d)"
-            + " orchestrator-restarts=%d broker-restarts=%d postgres-restarts=%d resumes=%d"
+            + " restart-cancels=%d orchestrator-restarts=%d broker-restarts=%d postgres-restarts=%d resumes=%d"
             + " steps-saved=%d of %d (redone %d) duration=%ds seed=%d%n",
         verdict,
         jobs.size(),
@@ -270,6 +286,7 @@ public final class ChaosSuite {
         check.count("cancelled"),
         workerKills,
         killsMidStage,
+        restartCancels,
         orchestratorRestarts,
         brokerRestarts,
         postgresRestarts,
@@ -297,6 +314,7 @@ public final class ChaosSuite {
           log("cancelled job %s", job);
         }
       }
+      case CANCEL_DURING_RESTART -> cancelDuringRestart();
       case KILL_WORKER -> killWorker();
       case KILL_ORCHESTRATOR -> {
         stack.orchestrator().kill();
@@ -366,8 +384,88 @@ public final class ChaosSuite {
         victim, midStage ? "while running " + busy.get(victim) : "while idle");
   }
 
+  /**
+   * The issue's reproduction, under load: freezes (SIGSTOP) a worker that runs a stage of a job not
+   * cancelled yet, waiting up to 20 s for one; cancels that job and waits until PostgreSQL says it
+   * is cancelled (the frozen worker cannot see the cancel message); then SIGKILLs the worker, whose
+   * supervisor starts it again. The restarted worker (or another of its pool) reads the uncommitted
+   * request again, and must not run it: {@link Check} finds any stage of a cancelled job that
+   * started after the cancel was recorded.
+   */
+  private void cancelDuringRestart() {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    List<StageEvent.Started> running = runningStages(s -> !cancelled.contains(s.jobId()));
+    while (running.isEmpty() && System.nanoTime() < deadline) {
+      sleep(Duration.ofMillis(250));
+      running = runningStages(s -> !cancelled.contains(s.jobId()));
+    }
+    if (running.isEmpty()) {
+      log("no running stage of a live job to cancel during a restart");
+      return;
+    }
+    StageEvent.Started stage = running.get(random.nextInt(running.size()));
+    QuarkusService worker = stack.worker(stage.workerId());
+    signal(worker, "STOP");
+    cancelled.add(stage.jobId());
+    try {
+      client.cancel(stage.jobId());
+      long recorded = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+      while (!cancelRecorded(stage.jobId()) && System.nanoTime() < recorded) {
+        sleep(Duration.ofMillis(100));
+      }
+    } finally {
+      worker.kill();
+    }
+    lastKilled.put(worker.name(), Instant.now());
+    restartCancels++;
+    log(
+        "%s frozen while running %s of job %s, the job cancelled, then the worker killed"
+            + " (SIGKILL); the supervisor starts it again",
+        worker.name(), stage.stage().code(), stage.jobId());
+  }
+
+  private boolean cancelRecorded(UUID job) {
+    try {
+      return client.job(job).terminal();
+    } catch (RuntimeException e) {
+      return false; // PostgreSQL restarting
+    }
+  }
+
+  private static void signal(QuarkusService worker, String signal) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(worker.pid())).start();
+      if (kill.waitFor() != 0) {
+        throw new IllegalStateException("kill -" + signal + " " + worker.pid() + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  /** Stage attempts started since their worker's last kill and not ended, that match. */
+  private List<StageEvent.Started> runningStages(Predicate<StageEvent.Started> condition) {
+    return openStarts().stream()
+        .filter(s -> s.occurredAt().isAfter(lastKilled.getOrDefault(s.workerId(), Instant.EPOCH)))
+        .filter(condition)
+        .sorted(Comparator.comparing(s -> s.stageRunId() + "/" + s.attempt()))
+        .toList();
+  }
+
   /** Workers with a stage attempt started since their last kill and not ended: its stages. */
   private Map<String, Set<String>> busyWorkers() {
+    Map<String, Set<String>> busy = new HashMap<>();
+    for (StageEvent.Started s : runningStages(s -> true)) {
+      busy.computeIfAbsent(s.workerId(), w -> new HashSet<>()).add(s.stage().code());
+    }
+    return busy;
+  }
+
+  /** The latest start of every stage attempt with no outcome reported yet. */
+  private List<StageEvent.Started> openStarts() {
     Map<String, StageEvent.Started> open = new HashMap<>();
     for (EventLog.Received received : upToDate()) {
       if (received.event() instanceof StageEvent.Started s) {
@@ -380,13 +478,7 @@ public final class ChaosSuite {
         open.remove(e.stageRunId() + "/" + e.attempt());
       }
     }
-    Map<String, Set<String>> busy = new HashMap<>();
-    for (StageEvent.Started s : open.values()) {
-      if (s.occurredAt().isAfter(lastKilled.getOrDefault(s.workerId(), Instant.EPOCH))) {
-        busy.computeIfAbsent(s.workerId(), w -> new HashSet<>()).add(s.stage().code());
-      }
-    }
-    return busy;
+    return List.copyOf(open.values());
   }
 
   /** The events so far: reads until a poll brings nothing new. */
@@ -400,6 +492,12 @@ public final class ChaosSuite {
       log = more;
     }
   }
+
+  /** How long after a job's cancel is recorded a stage of it may still start (see Check). */
+  static final Duration START_MARGIN = Duration.ofSeconds(3);
+
+  /** How long after a job's cancel is recorded a stage of it may still report a step. */
+  static final Duration STEP_MARGIN = Duration.ofSeconds(10);
 
   /** The checks after the run, and the counts of the summary. */
   private final class Check {
@@ -423,7 +521,43 @@ public final class ChaosSuite {
       checkJobs();
       checkCompletions(log);
       checkResults(log);
+      checkCancelledWorkStopped(log);
       countSavedSteps(log);
+    }
+
+    /**
+     * No stage of a cancelled job started later than {@link #START_MARGIN} after PostgreSQL
+     * recorded the cancel (a worker whose check ran just before the record may start, and is then
+     * stopped by the cancel message), and none reported a step later than {@link #STEP_MARGIN}
+     * after (the cancel message, or the worker's check of a running attempt every second, stops it
+     * within one step).
+     */
+    private void checkCancelledWorkStopped(List<EventLog.Received> log) {
+      for (EventLog.Received received : log) {
+        if (!(received.event() instanceof StageEvent e)
+            || !(e instanceof StageEvent.Started || e instanceof StageEvent.Progress)) {
+          continue;
+        }
+        JobRow row = rows.get(e.jobId());
+        if (row == null || !row.status().equals("cancelled") || row.finishedAt() == null) {
+          continue;
+        }
+        Duration after = Duration.between(row.finishedAt(), e.occurredAt());
+        Duration margin = e instanceof StageEvent.Started ? START_MARGIN : STEP_MARGIN;
+        if (after.compareTo(margin) > 0) {
+          violations.add(
+              String.format(
+                  Locale.ROOT,
+                  "%s of cancelled job %s attempt %d: %s %d ms after the cancel was recorded",
+                  e.stage().code(),
+                  e.jobId(),
+                  e.attempt(),
+                  e instanceof StageEvent.Started s
+                      ? "started on " + s.workerId()
+                      : "reported step " + ((StageEvent.Progress) e).step(),
+                  after.toMillis()));
+        }
+      }
     }
 
     /** Every submitted job has its row, ended, and only cancelled jobs are cancelled. */
@@ -664,6 +798,7 @@ public final class ChaosSuite {
       int brokerRestarts,
       int postgresRestarts,
       int cancels,
+      int restartCancels,
       long seed,
       int workersPerPool,
       int stepMillis,
@@ -684,6 +819,7 @@ public final class ChaosSuite {
               "--broker-restarts",
               "--postgres-restarts",
               "--cancels",
+              "--restart-cancels",
               "--seed",
               "--workers-per-pool",
               "--step-ms",
@@ -714,6 +850,7 @@ public final class ChaosSuite {
           (int) whole(values, "--broker-restarts", 2, 0),
           (int) whole(values, "--postgres-restarts", 1, 0),
           (int) whole(values, "--cancels", 3, 0),
+          (int) whole(values, "--restart-cancels", 2, 0),
           seed,
           (int) whole(values, "--workers-per-pool", 2, 1),
           (int) whole(values, "--step-ms", 150, 1),

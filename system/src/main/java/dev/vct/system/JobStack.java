@@ -137,6 +137,8 @@ public final class JobStack implements AutoCloseable {
 
   private QuarkusService workerService(String id, Map<String, String> environment) {
     Map<String, String> workerEnv = new HashMap<>(infrastructure);
+    // A worker reads (only) its requests' job and stage-run rows, before and while it runs them.
+    workerEnv.putAll(postgres.environment());
     workerEnv.put("VCT_WORKER_ID", id);
     workerEnv.putAll(settings.workerEnvironment());
     workerEnv.putAll(environment);

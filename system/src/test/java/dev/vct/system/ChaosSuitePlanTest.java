@@ -45,7 +45,9 @@ class ChaosSuitePlanTest {
             "--postgres-restarts",
             "1",
             "--cancels",
-            "4");
+            "4",
+            "--restart-cancels",
+            "3");
     List<Action> plan = ChaosSuite.plan(options, new Random(7));
     Map<Kind, Long> counts =
         plan.stream().collect(Collectors.groupingBy(Action::kind, Collectors.counting()));
@@ -57,6 +59,7 @@ class ChaosSuitePlanTest {
     assertEquals(1L, counts.get(Kind.STOP_BROKER));
     assertEquals(1L, counts.get(Kind.KILL_POSTGRES));
     assertEquals(4L, counts.get(Kind.CANCEL));
+    assertEquals(3L, counts.get(Kind.CANCEL_DURING_RESTART));
     for (int i = 1; i < plan.size(); i++) {
       assertTrue(plan.get(i - 1).atMillis() <= plan.get(i).atMillis(), "in time order");
     }

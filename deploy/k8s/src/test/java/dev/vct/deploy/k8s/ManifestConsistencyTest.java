@@ -258,14 +258,33 @@ class ManifestConsistencyTest {
                           + db.name()
                           + "-rw:5432/"
                           + database));
+      // Workers log in as the read-only role the Cluster manages; the other services as owner.
+      boolean worker = c.service().container.equals("worker");
+      String login = worker ? managedRoleSecret(db, "vct_worker") : db.name() + "-app";
       for (String env : List.of("QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD")) {
         ContainerEnv.Setting s = c.env().settings().get(env);
-        if (s != null && !(db.name() + "-app").equals(s.secret())) {
-          problems.add(c.describe() + ": " + env + " must come from Secret " + db.name() + "-app");
+        if (s != null && !login.equals(s.secret())) {
+          problems.add(
+              c.describe()
+                  + ": "
+                  + env
+                  + " must come from Secret "
+                  + login
+                  + (worker ? " (the Cluster's managed role vct_worker)" : ""));
         }
       }
     }
     assertNoProblems(set, problems);
+  }
+
+  /** The Secret that holds the password of {@code role}, a managed role of {@code cluster}. */
+  private static String managedRoleSecret(Manifest cluster, String role) {
+    for (JsonNode managed : cluster.spec().path("managed").path("roles")) {
+      if (managed.path("name").asText().equals(role)) {
+        return managed.path("passwordSecret").path("name").asText("(no passwordSecret)");
+      }
+    }
+    return "(no managed role " + role + " in Cluster " + cluster.name() + ")";
   }
 
   @ParameterizedTest

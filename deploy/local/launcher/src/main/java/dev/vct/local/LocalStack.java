@@ -325,13 +325,8 @@ public final class LocalStack {
       for (String pool : POOL_ORDER) {
         for (int i = 1; i <= options.workers(); i++) {
           String name = "worker-" + pool + "-" + i;
-          Map<String, String> workerEnv = new LinkedHashMap<>();
-          infrastructure.forEach(
-              (key, value) -> {
-                if (!key.startsWith("QUARKUS_DATASOURCE")) {
-                  workerEnv.put(key, value);
-                }
-              });
+          // The database too: a worker reads (only) its requests' job and stage-run rows.
+          Map<String, String> workerEnv = new LinkedHashMap<>(infrastructure);
           settings.forEach(
               (key, value) -> {
                 if (!key.startsWith("VCT_GATEWAY")) {

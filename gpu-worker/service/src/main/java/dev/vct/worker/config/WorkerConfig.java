@@ -49,6 +49,8 @@ public interface WorkerConfig {
 
   Kafka kafka();
 
+  AttemptCheck attemptCheck();
+
   /**
    * On shutdown, how long to wait for the running stage to finish its step, checkpoint and give the
    * work back; past that the process exits and the orchestrator's lease recovers the stage.
@@ -64,6 +66,31 @@ public interface WorkerConfig {
     /** ...or when this much time passed since the last save, whichever comes first. */
     @WithDefault("60s")
     Duration every();
+  }
+
+  /**
+   * The check of each stage request against the orchestrator's database, before it starts and while
+   * it runs (see dev.vct.worker.run.AttemptCheck): an attempt whose job ended or that a newer
+   * attempt superseded never starts, and a running one stops within one step of the check.
+   */
+  interface AttemptCheck {
+    /** How long one query may take before it counts as failed (and is asked again). */
+    @WithDefault("5s")
+    Duration timeout();
+
+    /**
+     * How often a running attempt is checked again: the bound on how long it runs on when its stop
+     * message does not reach this worker (the message usually stops it within one step).
+     */
+    @WithDefault("10s")
+    Duration every();
+
+    /**
+     * While the database does not answer, a request waits (it is never skipped) and is checked
+     * again after 200 ms, doubling up to this.
+     */
+    @WithDefault("5s")
+    Duration retryCap();
   }
 
   /** Consumer settings of the stage-request loop (see StageConsumerLoop for why). */

@@ -14,9 +14,12 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -41,6 +44,7 @@ public class CancelListener {
   @Identifier("default-kafka-broker")
   Map<String, Object> kafkaConfig;
 
+  private final CountDownLatch positioned = new CountDownLatch(1);
   private volatile boolean running;
   private KafkaConsumer<String, byte[]> consumer;
   private Thread thread;
@@ -67,17 +71,17 @@ public class CancelListener {
     try {
       assignAll();
       while (running) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+        for (ConsumerRecord<String, byte[]> record : poll()) {
           try {
             CancelRequest cancel = EventJson.decode(record.value(), CancelRequest.class);
             if (cancel.wholeJob()) {
               LOG.infof("cancel of job %s: %s", cancel.jobId(), cancel.reason());
-              runner.cancelJob(cancel.jobId());
+              runner.cancelJob(cancel.jobId(), cancel.reason());
             } else {
               LOG.debugf(
                   "stop of stage run %s attempt %d of job %s: %s",
                   cancel.stageRunId(), cancel.attempt(), cancel.jobId(), cancel.reason());
-              runner.supersede(cancel.stageRunId(), cancel.attempt());
+              runner.supersede(cancel.stageRunId(), cancel.attempt(), cancel.reason());
             }
           } catch (EventDecodingException e) {
             LOG.warnf(
@@ -93,16 +97,57 @@ public class CancelListener {
     }
   }
 
-  private void assignAll() {
-    List<PartitionInfo> partitions = List.of();
-    while (running && partitions.isEmpty()) {
-      partitions = consumer.partitionsFor(Topics.JOB_CANCEL, Duration.ofSeconds(10));
+  /**
+   * The next cancels; none while the broker does not answer (the client reconnects by itself, and
+   * the worker's database checks stop what a missed cancel would have).
+   */
+  private Iterable<ConsumerRecord<String, byte[]>> poll() {
+    try {
+      return consumer.poll(Duration.ofMillis(500));
+    } catch (WakeupException e) {
+      throw e;
+    } catch (KafkaException e) {
+      LOG.warnf("cannot read %s: %s; trying again", Topics.JOB_CANCEL, e.getMessage());
+      return List.of();
     }
-    List<TopicPartition> assigned =
-        partitions.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-    consumer.assign(assigned);
-    consumer.seekToEnd(assigned);
-    // Resolve the end offsets now, so cancels sent from here on are not skipped by a lazy seek.
-    assigned.forEach(consumer::position);
+  }
+
+  /**
+   * Takes every partition of the topic from its end, and tells {@link #awaitPositioned} once the
+   * ends are resolved. The stage consumer waits for this, so a slow broker is waited out here.
+   */
+  private void assignAll() {
+    while (running) {
+      try {
+        List<PartitionInfo> partitions =
+            consumer.partitionsFor(Topics.JOB_CANCEL, Duration.ofSeconds(10));
+        if (partitions.isEmpty()) {
+          continue;
+        }
+        List<TopicPartition> assigned =
+            partitions.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        consumer.assign(assigned);
+        consumer.seekToEnd(assigned);
+        // Resolve the end offsets now, so cancels sent from here on are not skipped by a lazy
+        // seek.
+        assigned.forEach(consumer::position);
+        positioned.countDown();
+        return;
+      } catch (WakeupException e) {
+        throw e;
+      } catch (KafkaException e) {
+        LOG.warnf(
+            "cannot take %s from its end yet: %s; trying again", Topics.JOB_CANCEL, e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * Waits up to {@code timeout} until this listener reads every cancel sent from now on. The stage
+   * consumer starts no request before: a request checked against the database before its job ended
+   * is then stopped by the cancel the orchestrator sends after recording the end.
+   */
+  boolean awaitPositioned(Duration timeout) throws InterruptedException {
+    return positioned.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 }

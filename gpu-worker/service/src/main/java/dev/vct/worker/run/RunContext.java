@@ -30,6 +30,7 @@ final class RunContext implements StageContext {
   private final Runnable onCheckpoint;
 
   private volatile Checkpoint lastCheckpoint;
+  private volatile int lastStep;
   private long lastCheckpointNanos = System.nanoTime();
   private long lastProgressNanos;
 
@@ -49,6 +50,7 @@ final class RunContext implements StageContext {
     this.cancellation = cancellation;
     this.resumeFrom = resumeFrom;
     this.lastCheckpoint = resumeFrom.orElse(null);
+    this.lastStep = resumeFrom.map(Checkpoint::step).orElse(0);
     this.onCheckpoint = onCheckpoint;
     this.lastProgressNanos = System.nanoTime() - progressInterval.toNanos();
   }
@@ -74,6 +76,7 @@ final class RunContext implements StageContext {
 
   @Override
   public void stepCompleted(int step, int totalSteps, Double loss, Supplier<byte[]> state) {
+    lastStep = step;
     long now = System.nanoTime();
     if (step == totalSteps || now - lastProgressNanos >= progressInterval.toNanos()) {
       sender.send(StageEvent.Progress.of(run, step, totalSteps, loss));
@@ -102,6 +105,11 @@ final class RunContext implements StageContext {
   /** The newest checkpoint of this stage run: saved by this attempt, or the one it resumed from. */
   Optional<Checkpoint> lastCheckpoint() {
     return Optional.ofNullable(lastCheckpoint);
+  }
+
+  /** The last step this attempt completed, or the step it resumed from; for the worker's log. */
+  int lastStep() {
+    return lastStep;
   }
 
   private void save(int step, byte[] bytes) {

@@ -98,6 +98,7 @@ public class StageConsumerLoop {
   @Inject WorkerConfig config;
   @Inject WorkerIdentity identity;
   @Inject StageRunner runner;
+  @Inject CancelListener cancels;
   @Inject StageEventSender sender;
   @Inject WorkerMetrics metrics;
   @Inject MeterRegistry registry;
@@ -190,6 +191,7 @@ public class StageConsumerLoop {
 
   private void loop(List<String> topics) {
     try {
+      awaitCancelListener();
       consumer.subscribe(topics, new Rebalance());
       while (!(draining && inFlight.isEmpty() && leaving.isEmpty() && finished.isEmpty())) {
         Set<TopicPartition> rewound = new HashSet<>();
@@ -211,6 +213,18 @@ public class StageConsumerLoop {
       }
       consumer.close(Duration.ofSeconds(5));
       stopped.countDown();
+    }
+  }
+
+  /** Starts no request before the cancel listener reads every cancel sent from then on. */
+  private void awaitCancelListener() {
+    try {
+      while (!draining && !cancels.awaitPositioned(Duration.ofSeconds(10))) {
+        LOG.infof("waiting for the cancel listener to reach the end of %s", Topics.JOB_CANCEL);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new WakeupException();
     }
   }
 

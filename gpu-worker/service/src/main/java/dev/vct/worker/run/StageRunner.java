@@ -21,12 +21,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -53,8 +52,12 @@ import org.jboss.logging.Logger;
 public class StageRunner {
   private static final Logger LOG = Logger.getLogger(StageRunner.class);
 
-  /** Jobs cancelled while this worker ran, so that their queued requests are not started. */
-  private static final int REMEMBERED_CANCELS = 10_000;
+  /** The first wait before asking the database again when it did not answer. */
+  private static final Duration FIRST_RETRY = Duration.ofMillis(200);
+
+  private static final String DRAIN = "the worker drains (SIGTERM)";
+  private static final String HANDED_OVER =
+      "its partition moved to another worker, which resumes it";
 
   @Inject WorkerConfig config;
   @Inject WorkerIdentity identity;
@@ -62,20 +65,16 @@ public class StageRunner {
   @Inject StageEventSender sender;
   @Inject WorkerMetrics metrics;
   @Inject Instance<StageExecutor> allExecutors;
+  @Inject AttemptCheck attemptCheck;
 
   private final Map<UUID, Running> running = new ConcurrentHashMap<>();
-  private final Set<UUID> cancelledJobs =
-      Collections.synchronizedSet(
-          Collections.newSetFromMap(
-              new LinkedHashMap<>() {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<UUID, Boolean> eldest) {
-                  return size() > REMEMBERED_CANCELS;
-                }
-              }));
   private Map<Stage, StageExecutor> executors;
   private ExecutorService threads;
   private ScheduledExecutorService heartbeats;
+
+  /** Checks running attempts against the database; apart, so a slow query delays no heartbeat. */
+  private ScheduledExecutorService rechecks;
+
   private volatile Instant drainDeadline;
 
   /** Checks that every served stage has exactly one executor; called before consuming starts. */
@@ -107,6 +106,7 @@ public class StageRunner {
     executors = byStage;
     threads = Executors.newFixedThreadPool(config.concurrency(), named("stage-runner"));
     heartbeats = Executors.newSingleThreadScheduledExecutor(named("heartbeat"));
+    rechecks = Executors.newSingleThreadScheduledExecutor(named("attempt-check"));
   }
 
   /**
@@ -120,7 +120,7 @@ public class StageRunner {
     Running run = new Running(request, firstDelivery, new CancellationToken());
     running.put(request.stageRunId(), run);
     if (drainDeadline != null) {
-      run.token.stop(StopReason.DRAINING);
+      run.token.stop(StopReason.DRAINING, DRAIN);
     }
     threads.execute(
         () -> {
@@ -138,22 +138,25 @@ public class StageRunner {
         });
   }
 
-  /** Stops every stage of {@code jobId} running here, and skips its requests still queued. */
-  void cancelJob(UUID jobId) {
-    cancelledJobs.add(jobId);
+  /**
+   * Stops every stage of {@code jobId} running here (or waiting for its check). Requests of the job
+   * that start later are stopped by their check: the orchestrator records the job's end before it
+   * sends the cancel, and the gateway marks the row before it sends the client's.
+   */
+  void cancelJob(UUID jobId, String why) {
     running.values().stream()
         .filter(r -> r.request.jobId().equals(jobId))
-        .forEach(r -> r.token.stop(StopReason.CANCELLED));
+        .forEach(r -> r.token.stop(StopReason.CANCELLED, "cancel message: " + why));
   }
 
   /**
    * Stops {@code attempt} of the stage run if it runs here: the orchestrator dispatched a newer
    * attempt. Another attempt of the same stage run (the newer one, say) goes on.
    */
-  void supersede(UUID stageRunId, int attempt) {
+  void supersede(UUID stageRunId, int attempt, String why) {
     Running run = running.get(stageRunId);
     if (run != null && run.request.attempt() == attempt) {
-      run.token.stop(StopReason.SUPERSEDED);
+      run.token.stop(StopReason.SUPERSEDED, "stop message: " + why);
     }
   }
 
@@ -161,7 +164,11 @@ public class StageRunner {
   void stop(UUID stageRunId, StopReason why) {
     Running run = running.get(stageRunId);
     if (run != null) {
-      run.token.stop(why);
+      if (why == StopReason.REASSIGNED) {
+        run.token.stop(why, HANDED_OVER);
+      } else {
+        run.token.stop(why);
+      }
     }
   }
 
@@ -178,14 +185,14 @@ public class StageRunner {
     if (run == null) {
       return true;
     }
-    run.token.stop(StopReason.REASSIGNED);
+    run.token.stop(StopReason.REASSIGNED, HANDED_OVER);
     return run.ended.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Asks every running stage to checkpoint and give its work back; new requests are not run. */
   void drain() {
     drainDeadline = Instant.now().plus(config.drainTimeout());
-    running.values().forEach(r -> r.token.stop(StopReason.DRAINING));
+    running.values().forEach(r -> r.token.stop(StopReason.DRAINING, DRAIN));
   }
 
   int runningCount() {
@@ -202,27 +209,32 @@ public class StageRunner {
       threads.shutdown();
       threads.awaitTermination(5, TimeUnit.SECONDS);
       heartbeats.shutdownNow();
+      rechecks.shutdownNow();
     }
   }
 
   private boolean execute(Running run) {
     StageRequest request = run.request;
     StageRunRef ref = request.run();
-    if (cancelledJobs.contains(request.jobId())) {
-      return report(StageEvent.Cancelled.of(ref));
+    Optional<Boolean> notRun = checkBeforeStart(run);
+    if (notRun.isPresent()) {
+      return notRun.get();
     }
     if (Instant.now().isAfter(request.deadline())) {
-      return report(
-          StageEvent.Failed.of(
-              ref,
-              "request_expired",
-              "the request waited in its topic past its deadline " + request.deadline(),
-              true));
+      String message = "the request waited in its topic past its deadline " + request.deadline();
+      log("finished", request, null, "failed request_expired: " + message);
+      return report(StageEvent.Failed.of(ref, "request_expired", message, true));
     }
+    Instant began = Instant.now();
     StageExecutor executor = executors.get(request.stage());
     Optional<Checkpoint> resumeFrom = furthestCheckpoint(request, run.firstDelivery);
     metrics.queued(request.stage(), Duration.between(request.occurredAt(), run.startedAt).abs());
     resumeFrom.ifPresent(c -> metrics.resumed(request.stage()));
+    if (resumeFrom.isPresent()) {
+      log("resumed", request, resumeFrom.get().step(), "from " + resumeFrom.get().blobKey());
+    } else {
+      log("started", request, 0, run.firstDelivery ? "first delivery" : "no checkpoint saved");
+    }
     // Not awaited: one producer keeps a job's events in order, so the outcome, which is awaited
     // before the request is committed, cannot arrive before this report.
     sender.send(
@@ -251,13 +263,31 @@ public class StageRunner {
             interval.toMillis(),
             interval.toMillis(),
             TimeUnit.MILLISECONDS);
+    Duration every = config.attemptCheck().every();
+    ScheduledFuture<?> recheck =
+        rechecks.scheduleWithFixedDelay(
+            () -> recheck(run), every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
     String outcome = "failed";
     try {
       StageResult result = executor.run(request, context);
       outcome = "succeeded";
+      log(
+          "finished",
+          request,
+          context.lastStep(),
+          "succeeded in " + seconds(Duration.between(began, Instant.now())));
       return report(StageEvent.Succeeded.of(ref, result.outputs(), result.metrics()));
     } catch (StageStoppedException stopped) {
       outcome = stopped.reason().name().toLowerCase(Locale.ROOT);
+      log(
+          "stopped",
+          request,
+          context.lastStep(),
+          stopReason(stopped.reason(), run.token)
+              + context
+                  .lastCheckpoint()
+                  .map(c -> ", last checkpoint at step " + c.step())
+                  .orElse(""));
       return switch (stopped.reason()) {
         case CANCELLED -> report(StageEvent.Cancelled.of(ref));
         case DRAINING -> {
@@ -288,11 +318,151 @@ public class StageRunner {
           request.jobId(),
           request.attempt(),
           error.code());
+      log(
+          "finished",
+          request,
+          context.lastStep(),
+          "failed "
+              + error.code()
+              + (error.retryable() ? " (retryable): " : ": ")
+              + error.getMessage());
       return report(StageEvent.Failed.of(ref, error.code(), error.getMessage(), error.retryable()));
     } finally {
       heartbeat.cancel(false);
+      recheck.cancel(false);
       metrics.stageEnded(request.stage(), outcome, Duration.between(run.startedAt, Instant.now()));
     }
+  }
+
+  /**
+   * Asks the database whether the attempt may start; while it does not answer, asks again (200 ms,
+   * doubling up to {@code vct.worker.attempt-check.retry-cap}): a request is never skipped because
+   * the check failed. Stops requested meanwhile are honoured.
+   *
+   * @return empty when the attempt is to run; else whether its request is finished with (true:
+   *     commit it without running it) or must be read again by the partition's next owner (false)
+   */
+  private Optional<Boolean> checkBeforeStart(Running run) {
+    StageRequest request = run.request;
+    Duration wait = FIRST_RETRY;
+    int failures = 0;
+    while (true) {
+      Optional<StopReason> stop = run.token.stopRequested();
+      if (stop.isPresent()) {
+        String detail = run.token.detail().orElse("");
+        return Optional.of(
+            switch (stop.get()) {
+              case CANCELLED, SUPERSEDED -> {
+                skipped(request, stop.get(), detail);
+                yield true;
+              }
+              case DRAINING, REASSIGNED -> {
+                log(
+                    "stopped",
+                    request,
+                    null,
+                    stopReason(stop.get(), run.token)
+                        + " before it started; its request is left to the partition's next owner");
+                yield false;
+              }
+            });
+      }
+      try {
+        AttemptCheck.Verdict verdict = attemptCheck.verdict(request.run());
+        if (failures > 0) {
+          LOG.infof(
+              "the database answers again after %d failed checks of %s of job %s",
+              failures, request.stage().code(), request.jobId());
+        }
+        if (!verdict.known()) {
+          LOG.warnf(
+              "check of %s of job %s attempt %d: %s",
+              request.stage().code(), request.jobId(), request.attempt(), verdict.reason());
+        }
+        if (verdict.live()) {
+          return Optional.empty();
+        }
+        run.token.stop(verdict.stopAs(), verdict.reason());
+        skipped(request, verdict.stopAs(), verdict.reason());
+        return Optional.of(true);
+      } catch (SQLException | RuntimeException e) {
+        failures++;
+        if (failures == 1 || failures % 10 == 0) {
+          LOG.warnf(
+              "cannot check %s of job %s attempt %d against the database (%d tries: %s); the"
+                  + " request waits and is checked again in %d ms",
+              request.stage().code(),
+              request.jobId(),
+              request.attempt(),
+              failures,
+              e.getMessage(),
+              wait.toMillis());
+        }
+        try {
+          run.token.awaitStop(wait);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          log("stopped", request, null, "interrupted before it started; its request is read again");
+          return Optional.of(false);
+        }
+        Duration cap = config.attemptCheck().retryCap();
+        wait = wait.multipliedBy(2).compareTo(cap) > 0 ? cap : wait.multipliedBy(2);
+      }
+    }
+  }
+
+  private void skipped(StageRequest request, StopReason why, String detail) {
+    metrics.skipped(request.stage(), why.name().toLowerCase(Locale.ROOT));
+    log("skipped", request, null, detail + "; its request is committed without running");
+  }
+
+  /**
+   * Asks the database again about a running attempt, in case its stop message never reaches this
+   * worker; a dead attempt is stopped at its next step. A failed query changes nothing.
+   */
+  private void recheck(Running run) {
+    if (run.token.isStopRequested()) {
+      return;
+    }
+    try {
+      AttemptCheck.Verdict verdict = attemptCheck.verdict(run.request.run());
+      if (!verdict.live()) {
+        run.token.stop(verdict.stopAs(), "database check: " + verdict.reason());
+      }
+    } catch (SQLException | RuntimeException e) {
+      LOG.debugf(
+          "could not check running %s of job %s again: %s",
+          run.request.stage().code(), run.request.jobId(), e.getMessage());
+    }
+  }
+
+  /**
+   * One line per change of a stage attempt on this worker ({@code what}: started, resumed, stopped,
+   * skipped, finished), the same shape every time, so that a job's story on a worker can be grepped
+   * by its id.
+   */
+  private void log(String what, StageRequest request, Integer step, String reason) {
+    LOG.infof(
+        "stage %s: %s job=%s stage-run=%s attempt=%d step=%s worker=%s reason=%s",
+        what,
+        request.stage().code(),
+        request.jobId(),
+        request.stageRunId(),
+        request.attempt(),
+        step == null ? "-" : step.toString(),
+        identity.id(),
+        reason);
+  }
+
+  /** The stop's reason, with the words it came with when they say more. */
+  private static String stopReason(StopReason why, CancellationToken token) {
+    String name = why.name().toLowerCase(Locale.ROOT);
+    String detail = token.detail().orElse(name);
+    return detail.equals(name) ? name : name + " (" + detail + ")";
+  }
+
+  private static String seconds(Duration d) {
+    return String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
   }
 
   /**

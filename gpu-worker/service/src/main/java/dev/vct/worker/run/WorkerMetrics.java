@@ -33,6 +33,14 @@ public class WorkerMetrics {
         .record(waited);
   }
 
+  /**
+   * A request committed without running: its stage run was cancelled ({@code cancelled}), or its
+   * attempt was superseded or had ended ({@code superseded}).
+   */
+  void skipped(Stage stage, String why) {
+    registry.counter("vct.worker.skipped", "stage", stage.code(), "why", why).increment();
+  }
+
   void resumed(Stage stage) {
     registry.counter("vct.worker.resumes", "stage", stage.code()).increment();
   }

@@ -26,6 +26,8 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -48,12 +50,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The worker service in this JVM with the simulated stages, against a real Kafka broker and a real
- * S3 server; the test plays the orchestrator (sends stage requests, reads stage events).
+ * The worker service in this JVM with the simulated stages, against a real Kafka broker, a real S3
+ * server and a real PostgreSQL server; the test plays the orchestrator (sends stage requests, reads
+ * stage events, writes the rows the worker checks a request against). A request whose stage run has
+ * no row runs (the check needs positive evidence to skip one).
  */
 @QuarkusTest
 @QuarkusTestResource(value = KafkaTestResource.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = S3TestResource.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = OrchestratorDatabase.class, restrictToAnnotatedClass = false)
 class WorkerServiceTest {
 
   @ConfigProperty(name = "kafka.bootstrap.servers")
@@ -219,6 +224,85 @@ class WorkerServiceTest {
   }
 
   @Test
+  void requestOfAJobThatEndedIsCommittedWithoutRunningAndTheNextRequestRuns() {
+    // A cancelled job's request that no cancel message will ever name again (it was sent before
+    // this worker started), and a live job's request behind it in the same partition.
+    UUID job = UUID.randomUUID();
+    StageRequest cancelled = request(Stage.FUSION, job, 1, 200, 100);
+    OrchestratorDatabase.record(cancelled.run(), "cancelled", "cancelled");
+    StageRequest next = request(Stage.FUSION, UUID.randomUUID(), 1, 2, 0);
+    OrchestratorDatabase.record(next.run(), "running", "dispatched");
+    send(Topics.forStage(cancelled.stage()), cancelled);
+    // Keyed by the cancelled job: the same partition, behind it.
+    sendKeyed(Topics.forStage(next.stage()), job, next);
+    await(StageEvent.Succeeded.class, next, Duration.ofSeconds(30));
+    sleep(Duration.ofMillis(300));
+    for (Class<? extends StageEvent> type :
+        List.of(
+            StageEvent.Started.class,
+            StageEvent.Progress.class,
+            StageEvent.Cancelled.class,
+            StageEvent.Failed.class)) {
+      assertEquals(0, count(type, cancelled), "no " + type.getSimpleName() + " of the dead one");
+    }
+    assertTrue(skipped("cancelled") >= 1, "counted as skipped");
+  }
+
+  @Test
+  void supersededAttemptNeverStartsAndTheCurrentAttemptRuns() {
+    StageRequest first = request(Stage.CONTENT_INVERSION, UUID.randomUUID(), 1, 200, 100);
+    StageRequest second = withParameters(withAttempt(first, 2), 3, 0);
+    // The orchestrator re-dispatched the stage run as attempt 2; attempt 1's request is still
+    // in the topic, ahead of attempt 2's.
+    OrchestratorDatabase.record(second.run(), "running", "dispatched");
+    send(Topics.forStage(first.stage()), first);
+    send(Topics.forStage(second.stage()), second);
+    StageEvent.Started started =
+        (StageEvent.Started) await(StageEvent.Started.class, second, Duration.ofSeconds(30));
+    await(StageEvent.Succeeded.class, second, Duration.ofSeconds(30));
+    assertEquals(null, started.resumedFromStep(), "attempt 1 saved nothing to resume from");
+    sleep(Duration.ofMillis(300));
+    assertEquals(0, count(StageEvent.Started.class, first), "attempt 1 never started");
+    assertEquals(0, count(StageEvent.Progress.class, first));
+  }
+
+  @Test
+  void requestWaitsWhileTheDatabaseDoesNotAnswerAndRunsOnceItDoes() throws Exception {
+    StageRequest request = request(Stage.SCORING, UUID.randomUUID(), 1, 2, 0);
+    OrchestratorDatabase.record(request.run(), "running", "dispatched");
+    try (Connection locker = OrchestratorDatabase.connect();
+        Statement lock = locker.createStatement()) {
+      // Every check times out (1 s here) while the table is locked: a transient failure.
+      locker.setAutoCommit(false);
+      lock.execute("lock table stage_runs in access exclusive mode");
+      send(Topics.forStage(request.stage()), request);
+      long until = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+      while (System.nanoTime() < until) {
+        poll();
+      }
+      assertEquals(0, count(StageEvent.Started.class, request), "not started without an answer");
+      locker.rollback();
+    }
+    await(StageEvent.Succeeded.class, request, Duration.ofSeconds(30));
+    assertEquals(1, count(StageEvent.Started.class, request), "run once, not dropped");
+  }
+
+  @Test
+  void runningAttemptStopsWithinAStepOnceTheDatabaseSaysItsJobEndedWithoutAnyMessage() {
+    StageRequest running = request(Stage.CONCEPT_INVERSION, UUID.randomUUID(), 1, 300, 100);
+    OrchestratorDatabase.record(running.run(), "running", "running");
+    send(Topics.forStage(running.stage()), running);
+    await(StageEvent.Progress.class, running, Duration.ofSeconds(30));
+    Instant ended = Instant.now();
+    // No cancel message: only the worker's periodic check (every 1 s here) can see it.
+    OrchestratorDatabase.endJob(running.jobId(), "failed");
+    await(StageEvent.Cancelled.class, running, Duration.ofSeconds(30));
+    long stopMillis = Duration.between(ended, Instant.now()).toMillis();
+    assertTrue(stopMillis < 3_000, "stopped " + stopMillis + " ms after the job ended");
+    assertTrue(lastStep(running) < 300, "stopped at step " + lastStep(running));
+  }
+
+  @Test
   void undecodableRequestGoesToTheDeadLetterTopicWithoutBlockingItsPartition() {
     UUID job = UUID.randomUUID();
     String poison = "poison-" + UUID.randomUUID();
@@ -316,9 +400,14 @@ class WorkerServiceTest {
   }
 
   private void send(String topic, VctEvent event) {
+    sendKeyed(topic, UUID.fromString(event.key()), event);
+  }
+
+  /** Sends {@code event} with {@code key}: another job's key puts it in that job's partition. */
+  private void sendKeyed(String topic, UUID key, VctEvent event) {
     try {
       producer
-          .send(new ProducerRecord<>(topic, event.key(), EventJson.encodeToString(event)))
+          .send(new ProducerRecord<>(topic, key.toString(), EventJson.encodeToString(event)))
           .get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException(e);
@@ -370,6 +459,12 @@ class WorkerServiceTest {
     for (ConsumerRecord<String, String> record : events.poll(Duration.ofMillis(100))) {
       seen.add(record.value());
     }
+  }
+
+  private double skipped(String why) {
+    return registry.find("vct.worker.skipped").tag("why", why).counters().stream()
+        .mapToDouble(c -> c.count())
+        .sum();
   }
 
   private double rebalances() {
