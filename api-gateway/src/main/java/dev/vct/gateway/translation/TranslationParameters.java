@@ -3,6 +3,7 @@ package dev.vct.gateway.translation;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.vct.storage.job.Job;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
@@ -83,14 +84,22 @@ public record TranslationParameters(
                 "Put the cross-attention equalizer on the concept tokens rather than the official"
                     + " code's off-by-one positions",
             defaultValue = "false")
-        Boolean correctedTokenIndexing) {
+        Boolean correctedTokenIndexing,
+    @Schema(
+            description =
+                "Place among this tenant's own jobs in the dispatch queue, higher first; never"
+                    + " ahead of other tenants' jobs, and no effect on the result",
+            defaultValue = "0")
+        @Min(Job.MIN_PRIORITY)
+        @Max(Job.MAX_PRIORITY)
+        Integer priority) {
 
   /** Largest seed: the largest integer a JavaScript client reads exactly (2^53 - 1). */
   public static final long MAX_SEED = 9007199254740991L;
 
   public static final TranslationParameters DEFAULTS =
       new TranslationParameters(
-          500, 3, "girl", 0.002, 1.0, 0.01, 50, 1e-5, 7.5, 0.9, 0.2, 50, 512, null, false);
+          500, 3, "girl", 0.002, 1.0, 0.01, 50, 1e-5, 7.5, 0.9, 0.2, 50, 512, null, false, 0);
 
   /** These parameters with every absent knob (except the seed) set to its default. */
   public TranslationParameters withDefaults() {
@@ -110,6 +119,7 @@ public record TranslationParameters(
         ddimSteps != null ? ddimSteps : d.ddimSteps,
         resolution != null ? resolution : d.resolution,
         seed,
-        correctedTokenIndexing != null ? correctedTokenIndexing : d.correctedTokenIndexing);
+        correctedTokenIndexing != null ? correctedTokenIndexing : d.correctedTokenIndexing,
+        priority != null ? priority : d.priority);
   }
 }

@@ -16,7 +16,8 @@ class TranslationParametersTest {
   @Test
   void everyKnobOfTheApiIsAJobParameterAndBack() {
     TranslationParameters all =
-        new TranslationParameters(1, 1, "a", 0.1, 0.1, 0.1, 1, 0.1, 1.0, 0.1, 0.1, 1, 64, 7L, true);
+        new TranslationParameters(
+            1, 1, "a", 0.1, 0.1, 0.1, 1, 0.1, 1.0, 0.1, 0.1, 1, 64, 7L, true, 3);
     Set<String> api = TranslationService.asMap(all).keySet();
     Set<String> known =
         Arrays.stream(JobParameter.values()).map(JobParameter::code).collect(Collectors.toSet());

@@ -24,6 +24,8 @@ import org.hibernate.type.SqlTypes;
 @Entity
 @Table(name = "jobs")
 public class Job extends PanacheEntityBase {
+  public static final int MIN_PRIORITY = -10;
+  public static final int MAX_PRIORITY = 10;
 
   @Id public UUID id;
 
@@ -46,6 +48,14 @@ public class Job extends PanacheEntityBase {
   public String modelId;
 
   /** The client's Idempotency-Key, unique per tenant; null when none was sent. */
+  /**
+   * Reorders this tenant's own jobs in the dispatch queue, higher first ({@link #MIN_PRIORITY} to
+   * {@link #MAX_PRIORITY}); it never moves a job ahead of another tenant's. A copy of the knob
+   * {@link JobParameter#PRIORITY}, for the dispatcher's queries.
+   */
+  @Column(nullable = false, updatable = false)
+  public int priority;
+
   @Column(name = "idempotency_key", updatable = false)
   public String idempotencyKey;
 

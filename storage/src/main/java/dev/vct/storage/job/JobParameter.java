@@ -35,7 +35,12 @@ public enum JobParameter implements CodedEnum {
   RESOLUTION(CONTENT_INVERSION, CONCEPT_INVERSION),
   SELF_INJECTION_RATIO(FUSION),
   CROSS_INJECTION_RATIO(FUSION),
-  CORRECTED_TOKEN_INDEXING(FUSION);
+  CORRECTED_TOKEN_INDEXING(FUSION),
+  /**
+   * The job's place among its tenant's jobs in the dispatch queue ({@link Job#priority}); no stage
+   * reads it, so it changes no result and no cache key.
+   */
+  PRIORITY;
 
   private final Set<Stage> readBy;
 
