@@ -84,11 +84,13 @@ public interface OrchestratorConfig {
    */
   interface Dispatch {
     /**
-     * Requests in flight per live worker of a pool (the workers' {@code vct.worker.concurrency});
-     * live workers are the members of the pool's consumer group that hold partitions.
+     * Requests in flight per stage thread of a pool's live workers. Live workers are the members of
+     * the pool's consumer group that hold partitions; each says its threads ({@code
+     * vct.worker.concurrency}) in its Kafka client id, and a member that does not counts as one.
+     * Above 1, a request waits ready behind each running one (see deploy/k8s: autoscaling on lag).
      */
     @WithDefault("1")
-    int requestsPerWorker();
+    int requestsPerThread();
 
     /**
      * Slots of a pool whose workers the orchestrator cannot see (none is up, or the group is not
@@ -98,8 +100,8 @@ public interface OrchestratorConfig {
     @WithDefault("1")
     int minSlots();
 
-    /** The number of workers per pool, instead of counting a pool's group members. */
-    java.util.Optional<Integer> workers();
+    /** The stage threads per pool, instead of reading them from the pool's group members. */
+    java.util.Optional<Integer> threads();
 
     /**
      * How often the dispatcher looks at the queue without being woken; a replica wakes its own

@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -32,16 +34,18 @@ import org.jboss.logging.Logger;
 /**
  * The worker pools as Kafka sees them: a pool is the stages that one consumer group of workers
  * reads (groups that share a stage make one pool), and its live workers are the group members that
- * hold partitions of those stages' topics. A worker that dies leaves its group after its session
- * timeout, one that starts joins it: the pool's slots follow without any setting. A stage no group
- * reads is a pool of its own with no live worker.
+ * hold partitions of those stages' topics, each with the stage threads its client id states. A
+ * worker that dies leaves its group after its session timeout, one that starts joins it: the pool's
+ * slots follow without any setting. A stage no group reads is a pool of its own with no live
+ * worker.
  */
 @ApplicationScoped
 public class WorkerPools {
   private static final Logger LOG = Logger.getLogger(WorkerPools.class);
+  private static final Pattern THREADS = Pattern.compile("-threads-(\\d{1,4})$");
 
-  /** One pool: its stages, in stage order, and its live workers. */
-  public record Pool(List<Stage> stages, int workers) {
+  /** One pool: its stages, in stage order, and its live workers' stage threads. */
+  public record Pool(List<Stage> stages, int threads) {
     /** The pool's name in the database ({@code stage_dispatch.pool}): its stages' codes. */
     public String name() {
       return stages.stream().map(Stage::code).collect(Collectors.joining("+"));
@@ -80,8 +84,8 @@ public class WorkerPools {
 
   /** The most requests {@code pool} may have in flight. */
   public int slots(Pool pool) {
-    int workers = config.dispatch().workers().orElse(pool.workers());
-    return Math.max(config.dispatch().minSlots(), workers * config.dispatch().requestsPerWorker());
+    int threads = config.dispatch().threads().orElse(pool.threads());
+    return Math.max(config.dispatch().minSlots(), threads * config.dispatch().requestsPerThread());
   }
 
   @Scheduled(
@@ -105,16 +109,16 @@ public class WorkerPools {
       List<Group> seen = new ArrayList<>();
       for (ConsumerGroupDescription group : groups.values()) {
         Set<Stage> stages = EnumSet.noneOf(Stage.class);
-        int members = 0;
+        int threads = 0;
         for (MemberDescription member : group.members()) {
           Set<Stage> held = stagesOf(member.assignment().topicPartitions());
           if (!held.isEmpty()) {
-            members++;
+            threads += threads(member.clientId());
             stages.addAll(held);
           }
         }
-        if (members > 0) {
-          seen.add(new Group(stages, members));
+        if (threads > 0) {
+          seen.add(new Group(stages, threads));
         }
       }
       List<Pool> read = split(seen);
@@ -132,8 +136,14 @@ public class WorkerPools {
     }
   }
 
-  /** One consumer group of workers: the stages its members hold partitions of, and how many. */
-  record Group(Set<Stage> stages, int workers) {}
+  /** One consumer group of workers: the stages its members hold partitions of, their threads. */
+  record Group(Set<Stage> stages, int threads) {}
+
+  /** A worker's client id ends in {@code -threads-<n>}; a client that does not say counts as 1. */
+  static int threads(String clientId) {
+    Matcher matcher = THREADS.matcher(clientId == null ? "" : clientId);
+    return matcher.find() ? Math.max(1, Integer.parseInt(matcher.group(1))) : 1;
+  }
 
   /**
    * Merges groups that share a stage into one pool (their workers add up), and makes a pool of no
@@ -143,21 +153,21 @@ public class WorkerPools {
     List<Group> merged = new ArrayList<>();
     for (Group group : groups) {
       Set<Stage> stages = EnumSet.copyOf(group.stages());
-      int workers = group.workers();
+      int threads = group.threads();
       for (int i = merged.size() - 1; i >= 0; i--) {
         if (merged.get(i).stages().stream().anyMatch(stages::contains)) {
           Group other = merged.remove(i);
           stages.addAll(other.stages());
-          workers += other.workers();
+          threads += other.threads();
         }
       }
-      merged.add(new Group(stages, workers));
+      merged.add(new Group(stages, threads));
     }
     List<Pool> pools = new ArrayList<>();
     Set<Stage> covered = EnumSet.noneOf(Stage.class);
     for (Group group : merged) {
       covered.addAll(group.stages());
-      pools.add(new Pool(List.copyOf(group.stages()), group.workers()));
+      pools.add(new Pool(List.copyOf(group.stages()), group.threads()));
     }
     for (Stage stage : Stage.values()) {
       if (!covered.contains(stage)) {
@@ -182,7 +192,7 @@ public class WorkerPools {
 
   private static String describe(List<Pool> pools) {
     return pools.stream()
-        .map(p -> p.name() + " (" + p.workers() + " workers)")
+        .map(p -> p.name() + " (" + p.threads() + " worker threads)")
         .collect(Collectors.joining(", "));
   }
 }

@@ -48,12 +48,12 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(value = S3TestResource.class, restrictToAnnotatedClass = false)
 class DispatchOrderTest {
 
-  /** One worker per pool, one request per worker: every pool has one slot. */
+  /** One stage thread per pool, one request per thread: every pool has one slot. */
   public static class OneSlot implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
       return Map.of(
-          "vct.orchestrator.dispatch.workers", "1",
+          "vct.orchestrator.dispatch.threads", "1",
           "vct.orchestrator.dispatch.min-slots", "1",
           "vct.orchestrator.dispatch.pool-refresh", "200ms");
     }
