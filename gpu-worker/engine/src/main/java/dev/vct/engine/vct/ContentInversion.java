@@ -27,8 +27,9 @@ import java.util.function.UnaryOperator;
  * <p>Optimisation, from z̄ = z*_N and v = c∅ (warm-started across i): for i, t = τ_i: fresh Adam
  * (lr · (1 − i/100)); ε_c = UNet(z̄, t, c∅) once; up to innerSteps times: ε = ε_v + g (ε_c − ε_v),
  * loss = mse(prev_step(ε, t, z̄), z*_{N−1−i}), Adam step, stop once loss < ε_stop + i · 2e-5. Then
- * v_i = v and z̄ ← prev_step with guidance 7.5 (the official quirk, {@link
- * ContentInversionParams#updateGuidance()}).
+ * v_i = v and z̄ ← prev_step with guidance {@link ContentInversionParams#updateGuidance()}: 7.5 in
+ * the official code whatever g is (and in the oracle fixtures); the worker and the CLI pass g, so
+ * that fusion's content branch, which denoises with g, reproduces this path.
  *
  * <p>Faster than the reference with the same result: UNet weights carry no gradients (the reference
  * computes and discards them), and the VAE encodes once.
