@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -82,7 +83,7 @@ class FairDispatchIT {
       List<UUID> all = new ArrayList<>(jobsOfA);
       Map<UUID, JobRow> done;
       try {
-        done = new java.util.HashMap<>(tenantA.awaitTerminal(jobsOfA, Duration.ofSeconds(180)));
+        done = new HashMap<>(tenantA.awaitTerminal(jobsOfA, Duration.ofSeconds(180)));
         done.putAll(tenantB.awaitTerminal(List.of(jobOfB), Duration.ofSeconds(30)));
       } catch (IllegalStateException e) {
         throw new AssertionError(e.getMessage() + stack.logTails(40), e);
@@ -96,6 +97,10 @@ class FairDispatchIT {
               .sorted(Comparator.comparing((UUID job) -> done.get(job).finishedAt()))
               .toList();
       List<UUID> aheadOfB = finished.subList(0, finished.indexOf(jobOfB));
+      System.out.printf(
+          "FairDispatchIT: B's job finished after %d of A's 10 jobs (%s after A's first)%n",
+          aheadOfB.size(),
+          Duration.between(done.get(jobsOfA.get(0)).finishedAt(), done.get(jobOfB).finishedAt()));
       assertTrue(
           aheadOfB.size() <= 2,
           "B's job finished after " + aheadOfB.size() + " of A's jobs: " + finished);
