@@ -23,7 +23,8 @@ import java.util.stream.Collectors;
  * defaults (the published recipe), bounds, the stages that read them and their descriptions. The
  * gateway validates, fills defaults and documents the API from it; the worker reads a job's
  * parameters with it ({@link KnobValues}); the engine's stage parameters check their values against
- * it, so a value the API accepts is one the engine runs.
+ * it, so a value the API accepts is one the engine runs. The order is the API's: the gateway's
+ * request hash (idempotency) serializes the knobs in it.
  */
 public enum Knob {
   CONCEPT_STEPS(
@@ -42,16 +43,6 @@ public enum Knob {
       CONCEPT_INVERSION),
   CONCEPT_L1_WEIGHT(
       number(1.0, 0, 100), "Weight of the L1 latent term of the concept loss", CONCEPT_INVERSION),
-  /**
-   * No default: the gateway draws one when absent. It is stored among the knobs only when the
-   * client chose it: a chosen seed promises a reproducible result, so the concept inversion it
-   * drives is cached per seed; a drawn seed promises nothing, and the learned concept is shared.
-   */
-  SEED(
-      integer(null, 0, Knob.MAX_SEED),
-      "Random seed of the concept inversion's draws; a random one is chosen and reported when"
-          + " absent",
-      CONCEPT_INVERSION),
   CONTENT_LEARNING_RATE(
       numberAbove(0.01, 0, 1),
       "Content inversion's base Adam learning rate, decayed as lr * (1 - i/100) over the DDIM"
@@ -66,26 +57,36 @@ public enum Knob {
       "Content inversion stops a timestep's steps once its loss is below this (plus 2e-5 per"
           + " timestep)",
       CONTENT_INVERSION),
+  GUIDANCE_SCALE(
+      number(7.5, 1, 30),
+      "Classifier-free guidance scale of content inversion's optimization and of fusion",
+      CONTENT_INVERSION,
+      FUSION),
+  SELF_INJECTION_RATIO(
+      number(0.9, 0, 1), "Fraction of fusion's steps with self-attention injection", FUSION),
+  CROSS_INJECTION_RATIO(
+      number(0.2, 0, 1), "Fraction of fusion's steps with cross-attention injection", FUSION),
   /** At most 100: content inversion's learning rate decays as lr * (1 - i/100). */
   DDIM_STEPS(
       integer(50L, 1, 100),
       "DDIM steps of inversion and fusion; at most 100, as content inversion's learning rate"
           + " decays to zero at step 100",
       CONTENT_INVERSION),
-  GUIDANCE_SCALE(
-      number(7.5, 1, 30),
-      "Classifier-free guidance scale of content inversion's optimization and of fusion",
-      CONTENT_INVERSION,
-      FUSION),
   RESOLUTION(
       integer(512L, 32, 1024).multipleOf(8),
       "Working resolution in pixels: both images are processed at this many pixels square",
       CONTENT_INVERSION,
       CONCEPT_INVERSION),
-  SELF_INJECTION_RATIO(
-      number(0.9, 0, 1), "Fraction of fusion's steps with self-attention injection", FUSION),
-  CROSS_INJECTION_RATIO(
-      number(0.2, 0, 1), "Fraction of fusion's steps with cross-attention injection", FUSION),
+  /**
+   * No default: the gateway draws one when absent. It is stored among the knobs only when the
+   * client chose it: a chosen seed promises a reproducible result, so the concept inversion it
+   * drives is cached per seed; a drawn seed promises nothing, and the learned concept is shared.
+   */
+  SEED(
+      integer(null, 0, Knob.MAX_SEED),
+      "Random seed of the concept inversion's draws; a random one is chosen and reported when"
+          + " absent",
+      CONCEPT_INVERSION),
   CORRECTED_TOKEN_INDEXING(
       flag(false),
       "Put the cross-attention equalizer on the concept tokens rather than the official code's"
