@@ -6,10 +6,13 @@ import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Request;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -24,6 +27,7 @@ public class ErrorMappers {
 
   @Inject FrameworkErrors frameworkErrors;
   @Inject RejectionMetrics metrics;
+  @Inject AllowedMethods allowedMethods;
 
   @ServerExceptionMapper
   public Response apiException(ApiException e) {
@@ -46,15 +50,14 @@ public class ErrorMappers {
 
   @ServerExceptionMapper
   public Response notAllowed(NotAllowedException e, UriInfo uri, Request request) {
+    String path = "/" + uri.getPath().replaceFirst("^/", "");
+    Set<String> allowed =
+        allowedMethods.at(path).orElseGet(() -> new TreeSet<>(e.getResponse().getAllowedMethods()));
     Response.ResponseBuilder response =
         build(
             ErrorCode.METHOD_NOT_ALLOWED,
-            request.getMethod()
-                + " is not allowed on /"
-                + uri.getPath().replaceFirst("^/", "")
-                + "; allowed: "
-                + String.join(", ", e.getResponse().getAllowedMethods()));
-    response.allow(e.getResponse().getAllowedMethods());
+            AllowedMethods.notAllowedMessage(request.getMethod(), path, allowed));
+    response.header(HttpHeaders.ALLOW, String.join(", ", allowed));
     return response.build();
   }
 

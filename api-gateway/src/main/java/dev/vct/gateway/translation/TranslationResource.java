@@ -190,7 +190,8 @@ public class TranslationResource {
       summary = "The translation's events as Server-Sent Events",
       description =
           "Each event's id is its sequence number in the job's log; reconnect with"
-              + " Last-Event-ID to get only what you missed. The stream ends after job.completed.")
+              + " Last-Event-ID to get only what you missed. The stream ends after job.completed."
+              + " A tenant may hold a limited number of streams at once (429 too_many_streams).")
   public Multi<OutboundSseEvent> events(
       @PathParam("id") String id,
       @Parameter(description = "The id of the last event received") @HeaderParam("Last-Event-ID")
@@ -200,7 +201,7 @@ public class TranslationResource {
     Job job =
         QuarkusTransaction.requiringNew()
             .call(() -> TranslationService.findForTenant(caller.tenantId(), jobId(id)));
-    return events.stream(job.id, after, sse);
+    return events.stream(caller.tenantId(), job.id, after, sse);
   }
 
   private static long lastEventId(String header) {
