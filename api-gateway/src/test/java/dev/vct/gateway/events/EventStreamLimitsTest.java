@@ -50,6 +50,7 @@ class EventStreamLimitsTest {
               ("GET "
                       + path
                       + " HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
+                      + "Connection: close\r\n"
                       + "Authorization: Bearer "
                       + key
                       + "\r\n\r\n")
