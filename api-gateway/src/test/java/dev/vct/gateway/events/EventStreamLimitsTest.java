@@ -167,7 +167,7 @@ class EventStreamLimitsTest {
       orchestrator.succeed(jobId, TestImages.png(64, 64, 87), new Scores(0.3, 20.0));
       for (OpenStream stream : open) {
         String events = stream.readToEnd();
-        assertTrue(events.contains("event: job.completed"), events);
+        assertTrue(events.contains("event:job.completed"), events);
         assertEquals(
             19, events.lines().filter(l -> l.startsWith("id:")).count(), "every stream got all");
       }
