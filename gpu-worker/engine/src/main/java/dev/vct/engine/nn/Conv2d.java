@@ -11,6 +11,10 @@ public final class Conv2d {
   private final Shape padding;
   private static final Shape NO_DILATION = new Shape(1, 1);
 
+  static {
+    OneDnn.configure(); // libtorch's oneDNN convolution gradients are wrong on some CPUs
+  }
+
   public Conv2d(NDArray weight, NDArray bias, int stride, int padding) {
     Shape w = weight.getShape();
     if (w.dimension() != 4) {
