@@ -18,7 +18,8 @@ class PageCursorTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"2026-12-06T20:00:00.123456Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"})
+  @ValueSource(
+      strings = {"2026-12-06T20:00:00.123456Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"})
   void readsBackTheTokensItMakes(String time) {
     PageCursor cursor = new PageCursor(Instant.parse(time), UUID.randomUUID());
     assertEquals(cursor, PageCursor.parse(cursor.token()));
