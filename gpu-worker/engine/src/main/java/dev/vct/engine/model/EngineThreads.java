@@ -13,9 +13,9 @@ import java.util.Optional;
  * <p>Each libtorch operator splits its work over the intra-op threads, and every split costs a
  * wake-up of the sleeping threads ({@code OMP_WAIT_POLICY=passive}, which keeps idle threads off a
  * shared CPU). On a small model the operators are so short that the wake-ups cost more than the
- * arithmetic they share: the tiny test pipeline ran 3-4x slower on two passive threads than on one.
- * On a model of Stable Diffusion's size each operator is long and more threads pay. The rule: one
- * thread when {@code UNet weights x latent pixels x batch} of a UNet call is below {@value
+ * arithmetic they share: the tiny test pipeline ran about 4x slower on two passive threads than on
+ * one. On a model of Stable Diffusion's size each operator is long and more threads pay. The rule:
+ * one thread when {@code UNet weights x latent pixels x batch} of a UNet call is below {@value
  * #PARALLEL_WORK} (the tiny model at any resolution up to 1024 px), otherwise every core ({@value
  * #CORES_ENV}, else the processors the JVM sees).
  *
