@@ -78,15 +78,19 @@ public final class EngineThreads {
     }
     String coresSetting = setting(environment, CORES_ENV);
     int cores = coresSetting.isEmpty() ? processors : positive(CORES_ENV, coresSetting);
-    String work = String.format(Locale.ROOT, "%.2g weight-pixels per UNet call", workload.work());
+    String work =
+        String.format(
+            Locale.ROOT,
+            "UNet weights x latent pixels x batch = %.1e %s %.0e",
+            workload.work(),
+            workload.work() < PARALLEL_WORK ? "<" : ">=",
+            PARALLEL_WORK);
     if (workload.work() < PARALLEL_WORK) {
-      return new Choice(1, work + " < " + PARALLEL_WORK + ": one thread (more only add wake-ups)");
+      return new Choice(1, work + ": one thread (more would only add wake-ups)");
     }
     return new Choice(
         cores,
         work
-            + " >= "
-            + PARALLEL_WORK
             + ": every core ("
             + (coresSetting.isEmpty() ? "processors" : CORES_ENV)
             + "="
