@@ -128,12 +128,6 @@ public final class VctModels implements AutoCloseable {
     return map;
   }
 
-  /** UNet noise prediction with plain attention. */
-  NDArray predictNoise(NDArray sample, long timestep, NDArray context) {
-    return predictNoise(
-        sample, timestep, context, AttentionContext.SINGLE_PASS, everywhere(plainAttention));
-  }
-
   /**
    * UNet noise prediction with {@code processors} installed for this call only. Calls are
    * serialised per model because processors are per-layer state of the shared UNet.
