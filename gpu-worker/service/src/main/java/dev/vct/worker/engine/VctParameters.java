@@ -44,14 +44,19 @@ final class VctParameters {
     return integer("resolution", ContentInversionParams.defaults().resolution());
   }
 
+  /**
+   * Content inversion; {@code guidance_scale} guides both the null-text fit and the latent update
+   * (the official code updates with 7.5 whatever the guidance), so that fusion's content branch,
+   * which denoises with the same guidance, follows the inverted path at every guidance.
+   */
   ContentInversionParams content() {
     ContentInversionParams d = ContentInversionParams.defaults();
+    double guidance = number("guidance_scale", d.guidance());
     return new ContentInversionParams(
         integer("ddim_steps", d.steps()),
         integer("content_inner_steps", d.innerSteps()),
-        number("guidance_scale", d.guidance()),
-        // the official code advances the latent with 7.5 whatever the guidance
-        d.updateGuidance(),
+        guidance,
+        guidance,
         number("content_learning_rate", d.learningRate()),
         number("content_early_stop_epsilon", d.earlyStopEpsilon()),
         d.earlyStopSlope(),
