@@ -59,7 +59,8 @@ public enum Knob {
       CONTENT_INVERSION),
   GUIDANCE_SCALE(
       number(7.5, 1, 30),
-      "Classifier-free guidance scale of content inversion's optimization and of fusion",
+      "Classifier-free guidance scale of content inversion (its fit and its latent update) and of"
+          + " fusion",
       CONTENT_INVERSION,
       FUSION),
   SELF_INJECTION_RATIO(

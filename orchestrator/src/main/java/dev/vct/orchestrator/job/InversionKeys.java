@@ -24,6 +24,13 @@ public record InversionKeys(
     EmbeddingKind kind, String inputSha256, String modelId, String paramHash) {
   static final String HASH_VERSION = "vct-inversion-params/2";
 
+  /**
+   * Content inversion's version: since 3 its latent update follows {@code guidance_scale} (before,
+   * it used 7.5 whatever the knob said), so a row hashed earlier names an embedding of another path
+   * when the guidance was not 7.5, and is never hit again.
+   */
+  static final String CONTENT_HASH_VERSION = "vct-inversion-params/3";
+
   /** The keys of {@code stage}'s embedding for {@code job}; {@code stage} must be an inversion. */
   public static InversionKeys of(Job job, Stage stage) {
     return switch (stage) {
@@ -68,7 +75,7 @@ public record InversionKeys(
         });
     try {
       return Sha256.hex(
-          HASH_VERSION
+          (stage == Stage.CONTENT_INVERSION ? CONTENT_HASH_VERSION : HASH_VERSION)
               + "\n"
               + stage.code()
               + "\n"

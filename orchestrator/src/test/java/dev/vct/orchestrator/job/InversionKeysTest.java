@@ -123,6 +123,19 @@ class InversionKeysTest {
   }
 
   @Test
+  void contentHashesMovedToVersionThreeWhenTheLatentUpdateFollowedTheGuidance() {
+    Map<String, Object> guided = Map.of("guidance_scale", 3.0);
+    String now = InversionKeys.paramHash(CONTENT_INVERSION, guided);
+    assertEquals(
+        Sha256.hex(
+            InversionKeys.CONTENT_HASH_VERSION + "\ncontent_inversion\n{\"guidance_scale\":3.0}"),
+        now);
+    assertNotEquals(
+        Sha256.hex(InversionKeys.HASH_VERSION + "\ncontent_inversion\n{\"guidance_scale\":3.0}"),
+        now);
+  }
+
+  @Test
   void keysNameTheEmbeddingKindAndInput() {
     Job job = job(BASE, 1);
     InversionKeys concept = InversionKeys.of(job, CONCEPT_INVERSION);

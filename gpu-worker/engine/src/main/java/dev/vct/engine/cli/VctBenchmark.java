@@ -57,7 +57,7 @@ final class VctBenchmark {
     out.printf(
         Locale.ROOT,
         "bench vct: %d px, concept %d steps x %d micro-steps, content %d DDIM steps x <= %d"
-            + " inner, fusion %d steps; %d cores (%s), %s torch threads, java %s%n",
+            + " inner, fusion %d steps; %d cores (%s), java %s%n",
         r,
         conceptParams.steps(),
         conceptParams.gradientAccumulation(),
@@ -66,11 +66,11 @@ final class VctBenchmark {
         contentParams.steps(),
         Runtime.getRuntime().availableProcessors(),
         BenchCommand.cpuModel(),
-        System.getProperty("ai.djl.pytorch.num_threads", "default"),
         System.getProperty("java.version"));
     long t0 = System.nanoTime();
     try (VctModels models = VctModels.load(args.path("model"))) {
       line(out, "load models", t0, 0);
+      BenchCommand.printThreads(out);
       float[] sourcePixels = VctImages.source(source, r);
       float[] referencePixels = VctImages.reference(reference, r);
       ConceptEmbedding concept =

@@ -30,7 +30,8 @@ final class VctOptions {
           --inner-steps N     content-embedding Adam steps per timestep at most (default 50)
           --tokens K          vectors of the concept placeholder (default 3)
           --init-word W       word whose embedding starts the concept vectors (default girl)
-          --guidance G        classifier-free guidance (default 7.5)
+          --guidance G        classifier-free guidance of content inversion (its fit and its
+                              latent update) and of fusion (default 7.5)
           --self-ratio R      self-attention replaced for steps < int(R * steps) (default 0.9)
           --cross-ratio R     cross-attention refined for steps < int(R * (steps + 1)) (default 0.2)
           --resolution PX     images are processed at PX x PX, a multiple of 8 (default 512)
@@ -59,10 +60,12 @@ final class VctOptions {
 
   ContentInversionParams content() {
     ContentInversionParams d = ContentInversionParams.defaults();
-    // the official code's latent update always uses 7.5, whatever --guidance says
+    // --guidance guides the latent update too (the official code uses 7.5 there whatever the
+    // guidance), so that fusion's content branch follows the inverted path at every guidance
+    double guidance = number("guidance", d.guidance());
     return d.withSteps(
             args.integer("steps", d.steps()), args.integer("inner-steps", d.innerSteps()))
-        .withGuidance(number("guidance", d.guidance()), d.updateGuidance())
+        .withGuidance(guidance, guidance)
         .withResolution(resolution());
   }
 

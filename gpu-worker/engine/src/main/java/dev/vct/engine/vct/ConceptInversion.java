@@ -4,10 +4,14 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import dev.vct.engine.nn.AttentionContext;
+import dev.vct.engine.nn.AttentionProcessor;
 import dev.vct.engine.scheduler.DdimScheduler;
 import dev.vct.engine.tokenizer.ClipTokenizer;
 import dev.vct.engine.vae.LatentDistribution;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Stage A: learns the K token embeddings of a concept placeholder from one reference image (textual
@@ -50,6 +54,7 @@ public final class ConceptInversion implements ResumableStage<ConceptEmbedding> 
   private int completedSteps;
   private double lastLoss = Double.NaN;
   private MicroStepObserver observer;
+  private UnaryOperator<AttentionProcessor> decorator = UnaryOperator.identity();
   private LatentDistributionCache posterior; // posterior of the reference, [plain, mirrored]
 
   private ConceptInversion(
@@ -228,25 +233,49 @@ public final class ConceptInversion implements ResumableStage<ConceptEmbedding> 
     return lastLoss;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Each micro-step is one UNet pass. A stop inside an optimizer step abandons its micro-steps:
+   * the rows and Adam change only once the whole window is done, and the generator goes back to
+   * where the step began, so the abandoned step's draws are drawn again by the resumed run.
+   */
   @Override
   public int runUntil(int stepLimit, ProgressListener listener, Cancellation cancellation) {
     int limit = Math.min(stepLimit, totalSteps());
-    while (completedSteps < limit && !cancellation.isCancelled()) {
-      lastLoss = optimizerStep();
+    Map<String, AttentionProcessor> processors =
+        models.everywhere(decorator.apply(models.plainAttention()));
+    while (completedSteps < limit) {
+      long drawn = random == null ? 0 : random.counter();
+      try {
+        lastLoss = optimizerStep(processors, cancellation);
+      } catch (StopBeforePass stop) {
+        if (random != null) {
+          random.rewind(drawn);
+        }
+        break;
+      }
       completedSteps++;
       listener.stepCompleted(completedSteps, totalSteps(), lastLoss);
     }
     return completedSteps;
   }
 
+  /** Wraps the plain attention processor in every layer (tests count UNet passes with a spy). */
+  void decorate(UnaryOperator<AttentionProcessor> decorator) {
+    this.decorator = decorator;
+  }
+
   /** Accumulation window of micro-steps, then one AdamW step on the rows. */
-  private double optimizerStep() {
+  private double optimizerStep(
+      Map<String, AttentionProcessor> processors, Cancellation cancellation) {
     int accumulation = params.gradientAccumulation();
     float[] gradient = null;
     double lossSum = 0;
     for (int j = 0; j < accumulation; j++) {
+      StopBeforePass.check(cancellation);
       int micro = completedSteps * accumulation + j;
-      MicroStepResult r = microStep(micro);
+      MicroStepResult r = microStep(micro, processors);
       lossSum += r.loss;
       if (gradient == null) {
         gradient = r.gradient;
@@ -262,7 +291,7 @@ public final class ConceptInversion implements ResumableStage<ConceptEmbedding> 
 
   private record MicroStepResult(float loss, float[] gradient) {}
 
-  private MicroStepResult microStep(int micro) {
+  private MicroStepResult microStep(int micro, Map<String, AttentionProcessor> processors) {
     int r = params.resolution();
     int f = models.vaeFactor();
     long[] latentShape = {1, models.latentChannels(), r / f, r / f};
@@ -291,7 +320,7 @@ public final class ConceptInversion implements ResumableStage<ConceptEmbedding> 
       synchronized (Gradients.LOCK) {
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
           NDArray context = models.encodeText(m, ids, leaf);
-          pred = models.predictNoise(noisy, t, context);
+          pred = models.predictNoise(noisy, t, context, AttentionContext.SINGLE_PASS, processors);
           NDArray total = pred.sub(noise).square().mean();
           if (params.useL1()) {
             NDArray original = noisy.sub(pred.mul(sqrtBeta)).div(sqrtAlpha);

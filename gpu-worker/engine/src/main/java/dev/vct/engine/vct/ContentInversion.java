@@ -7,10 +7,14 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
+import dev.vct.engine.nn.AttentionContext;
+import dev.vct.engine.nn.AttentionProcessor;
 import dev.vct.engine.scheduler.DdimSchedule;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Stage B: the source's content as DDIM-inverted noise plus one content (null-text) embedding per
@@ -23,8 +27,9 @@ import java.util.List;
  * <p>Optimisation, from z̄ = z*_N and v = c∅ (warm-started across i): for i, t = τ_i: fresh Adam
  * (lr · (1 − i/100)); ε_c = UNet(z̄, t, c∅) once; up to innerSteps times: ε = ε_v + g (ε_c − ε_v),
  * loss = mse(prev_step(ε, t, z̄), z*_{N−1−i}), Adam step, stop once loss < ε_stop + i · 2e-5. Then
- * v_i = v and z̄ ← prev_step with guidance 7.5 (the official quirk, {@link
- * ContentInversionParams#updateGuidance()}).
+ * v_i = v and z̄ ← prev_step with guidance {@link ContentInversionParams#updateGuidance()}: 7.5 in
+ * the official code whatever g is (and in the oracle fixtures); the worker and the CLI pass g, so
+ * that fusion's content branch, which denoises with g, reproduces this path.
  *
  * <p>Faster than the reference with the same result: UNet weights carry no gradients (the reference
  * computes and discards them), and the VAE encodes once.
@@ -46,6 +51,7 @@ public final class ContentInversion implements ResumableStage<ContentEmbedding> 
   private final List<float[]> embeddings; // v_0 .. v_{i-1}
   private final List<Float> innerLosses = new ArrayList<>();
   private final List<Integer> innerIterations = new ArrayList<>();
+  private UnaryOperator<AttentionProcessor> decorator = UnaryOperator.identity();
   private float[] current; // z̄ during the optimisation
   private int completedSteps;
   private double lastLoss = Double.NaN;
@@ -201,28 +207,63 @@ public final class ContentInversion implements ResumableStage<ContentEmbedding> 
     return completedSteps;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A stop inside an optimised timestep (up to {@code innerSteps + 2} passes) abandons that
+   * timestep: its inner losses, embedding and latent update are kept only once it completes, so the
+   * stage's state, its checkpoint and a resumed run are those of the last completed timestep.
+   */
   @Override
   public int runUntil(int stepLimit, ProgressListener listener, Cancellation cancellation) {
     int limit = Math.min(stepLimit, totalSteps());
-    while (completedSteps < limit && !cancellation.isCancelled()) {
-      if (completedSteps < params.steps()) {
-        inversionStep(completedSteps);
-        lastLoss = Double.NaN;
-      } else {
-        lastLoss = optimisationStep(completedSteps - params.steps());
+    Map<String, AttentionProcessor> processors =
+        models.everywhere(decorator.apply(models.plainAttention()));
+    Unet unet = (sample, t, context) -> unetPass(sample, t, context, processors, cancellation);
+    try {
+      while (completedSteps < limit) {
+        if (completedSteps < params.steps()) {
+          inversionStep(completedSteps, unet);
+          lastLoss = Double.NaN;
+        } else {
+          lastLoss = optimisationStep(completedSteps - params.steps(), unet);
+        }
+        completedSteps++;
+        listener.stepCompleted(completedSteps, totalSteps(), lastLoss);
       }
-      completedSteps++;
-      listener.stepCompleted(completedSteps, totalSteps(), lastLoss);
+    } catch (StopBeforePass stop) {
+      // the step in progress changed nothing yet; a resumed run redoes it
     }
     return completedSteps;
   }
 
+  /** One UNet pass of this run: asks the cancellation first. */
+  @FunctionalInterface
+  private interface Unet {
+    NDArray predict(NDArray sample, int timestep, NDArray context);
+  }
+
+  private NDArray unetPass(
+      NDArray sample,
+      int timestep,
+      NDArray context,
+      Map<String, AttentionProcessor> processors,
+      Cancellation cancellation) {
+    StopBeforePass.check(cancellation);
+    return models.predictNoise(sample, timestep, context, AttentionContext.SINGLE_PASS, processors);
+  }
+
+  /** Wraps the plain attention processor in every layer (tests count UNet passes with a spy). */
+  void decorate(UnaryOperator<AttentionProcessor> decorator) {
+    this.decorator = decorator;
+  }
+
   /** DDIM inversion step k: from z*_k at τ_{N−k} (or the clean latent) up to τ_{N−1−k}. */
-  private void inversionStep(int k) {
+  private void inversionStep(int k, Unet unet) {
     int t = timesteps[params.steps() - 1 - k];
     try (NDManager m = models.manager().newSubManager()) {
       NDArray z = Tensors.floats(m, trajectory.get(k), latentShape);
-      NDArray eps = models.predictNoise(z, t, nullText(m));
+      NDArray eps = unet.predict(z, t, nullText(m));
       trajectory.add(Tensors.values(schedule.nextStep(eps, t, z)));
     }
     if (k == params.steps() - 1) {
@@ -234,20 +275,23 @@ public final class ContentInversion implements ResumableStage<ContentEmbedding> 
     return Tensors.floats(m, nullText, 1, seq, hidden);
   }
 
-  /** Optimises v_i, then advances z̄ one DDIM step. Returns the last inner loss. */
-  private float optimisationStep(int i) {
+  /**
+   * Optimises v_i, then advances z̄ one DDIM step. Returns the last inner loss. Changes the stage's
+   * state only after its last UNet pass, so a stop before any of them leaves it untouched.
+   */
+  private float optimisationStep(int i, Unet unet) {
     int n = params.steps();
     int t = timesteps[i];
     float[] target = trajectory.get(n - 1 - i);
     float[] v = embeddings.isEmpty() ? nullText.clone() : embeddings.get(i - 1).clone();
     float[] epsCond;
     try (NDManager m = models.manager().newSubManager()) {
-      epsCond = Tensors.values(models.predictNoise(latent(m, current), t, nullText(m)));
+      epsCond = Tensors.values(unet.predict(latent(m, current), t, nullText(m)));
     }
     Adam adam = new Adam(Adam.Settings.adam(params.learningRateAt(i)), v.length);
     double threshold = params.earlyStopThreshold(i);
     float loss = Float.NaN;
-    int iterations = 0;
+    List<Float> losses = new ArrayList<>();
     for (int j = 0; j < params.innerSteps(); j++) {
       float[] gradient;
       try (NDManager m = models.manager().newSubManager()) {
@@ -256,7 +300,7 @@ public final class ContentInversion implements ResumableStage<ContentEmbedding> 
         leaf.setRequiresGradient(true);
         synchronized (Gradients.LOCK) {
           try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDArray epsUncond = models.predictNoise(x, t, leaf);
+            NDArray epsUncond = unet.predict(x, t, leaf);
             NDArray eps = guide(m, epsUncond, latent(m, epsCond), params.guidance());
             NDArray prev = schedule.prevStep(eps, t, x);
             NDArray mse = prev.sub(latent(m, target)).square().mean();
@@ -267,15 +311,16 @@ public final class ContentInversion implements ResumableStage<ContentEmbedding> 
         gradient = Tensors.values(leaf.getGradient());
       }
       adam.update(v, gradient);
-      innerLosses.add(loss);
-      iterations++;
+      losses.add(loss);
       if (loss < threshold) {
         break;
       }
     }
-    innerIterations.add(iterations);
+    float[] next = advance(current, t, v, unet);
+    innerLosses.addAll(losses);
+    innerIterations.add(losses.size());
     embeddings.add(v);
-    current = advance(current, t, v);
+    current = next;
     return loss;
   }
 
@@ -285,13 +330,13 @@ public final class ContentInversion implements ResumableStage<ContentEmbedding> 
    * branch uses): convolutions give batch-size-dependent rounding, and this way fusion's content
    * branch reproduces this path bit for bit.
    */
-  private float[] advance(float[] latent, int t, float[] v) {
+  private float[] advance(float[] latent, int t, float[] v, Unet unet) {
     try (NDManager m = models.manager().newSubManager()) {
       NDArray x = latent(m, latent);
       NDArray embedding = Tensors.floats(m, v, 1, seq, hidden);
       NDArray empty = nullText(m);
       NDArray eps =
-          models.predictNoise(
+          unet.predict(
               NDArrays.concat(new NDList(x, x, x, x), 0),
               t,
               NDArrays.concat(new NDList(embedding, embedding, empty, empty), 0));

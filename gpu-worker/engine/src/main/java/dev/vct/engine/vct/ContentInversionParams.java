@@ -38,6 +38,7 @@ public record ContentInversionParams(
     Knob.DDIM_STEPS.require(steps);
     Knob.CONTENT_INNER_STEPS.require(innerSteps);
     Knob.GUIDANCE_SCALE.require(guidance);
+    Knob.GUIDANCE_SCALE.require(updateGuidance);
     Knob.CONTENT_LEARNING_RATE.require(learningRate);
     Knob.CONTENT_EARLY_STOP_EPSILON.require(earlyStopEpsilon);
     Knob.RESOLUTION.require(resolution);

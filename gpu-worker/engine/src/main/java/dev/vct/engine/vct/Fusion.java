@@ -184,15 +184,21 @@ public final class Fusion implements ResumableStage<FusionResult> {
   public int runUntil(int stepLimit, ProgressListener listener, Cancellation cancellation) {
     int limit = Math.min(stepLimit, totalSteps());
     Map<String, AttentionProcessor> processors = models.everywhere(decorator.apply(injection));
-    while (completedSteps < limit && !cancellation.isCancelled()) {
-      step(completedSteps, processors);
+    while (completedSteps < limit) {
+      try {
+        step(completedSteps, processors, cancellation);
+      } catch (StopBeforePass stop) {
+        break;
+      }
       completedSteps++;
       listener.stepCompleted(completedSteps, totalSteps(), Double.NaN);
     }
     return completedSteps;
   }
 
-  private void step(int i, Map<String, AttentionProcessor> processors) {
+  /** One denoising step: one UNet pass (asking the cancellation first), then both DDIM steps. */
+  private void step(int i, Map<String, AttentionProcessor> processors, Cancellation cancellation) {
+    StopBeforePass.check(cancellation);
     int t = timesteps[i];
     long seq = ClipTokenizer.CONTEXT_LENGTH;
     int hidden = models.textHidden();

@@ -4,8 +4,9 @@ import java.nio.file.Path;
 
 /**
  * A stage of the translation as a resumable computation: it advances step by step, reports each
- * step, stops between steps when cancelled, and saves its whole state to one checkpoint from which
- * {@code resume} continues bit-identically (on the same device and thread settings).
+ * step, stops within one UNet pass when cancelled (abandoning the step in progress), and saves its
+ * whole state after its last completed step to one checkpoint from which {@code resume} continues
+ * bit-identically (on the same device and thread settings).
  *
  * @param <R> what the finished stage produces
  */
@@ -26,8 +27,9 @@ public interface ResumableStage<R> {
 
   /**
    * Runs steps until {@code stepLimit} steps are complete (clamped to {@link #totalSteps()}) or
-   * {@code cancellation} says stop; the cancellation is checked before every step. Returns the
-   * number of completed steps.
+   * {@code cancellation} says stop. The cancellation is asked before every UNet pass, and only
+   * there (so exactly once per pass attempted); a stop inside a step abandons that step, leaving
+   * the state of the last completed one. Returns the number of completed steps.
    */
   int runUntil(int stepLimit, ProgressListener listener, Cancellation cancellation);
 

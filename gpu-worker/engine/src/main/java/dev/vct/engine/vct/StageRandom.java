@@ -39,6 +39,18 @@ public final class StageRandom {
     return counter;
   }
 
+  /**
+   * Goes back to an earlier {@link #counter()}: the values drawn since are drawn again, the same (a
+   * stage that abandons a step puts back the step's draws).
+   */
+  void rewind(long counter) {
+    if (counter < 0 || counter > this.counter) {
+      throw new IllegalArgumentException(
+          "can only rewind to a counter in 0.." + this.counter + ", got " + counter);
+    }
+    this.counter = counter;
+  }
+
   /** The next 64 random bits: SplitMix64's output function of seed + counter * gamma. */
   public long nextLong() {
     long z = seed + (++counter) * GOLDEN_GAMMA;

@@ -53,6 +53,36 @@ class FusionTest {
         "the main branch differs from the content branch");
   }
 
+  /**
+   * Issue 15: at a guidance other than 7.5 the content branch reproduces the content path only when
+   * the inversion's latent update uses that guidance too (as the worker and the CLI set it); with
+   * the official 7.5 there it drifts away.
+   */
+  @Test
+  void contentBranchReproducesTheContentPathAtGuidanceThree() {
+    double guidance = 3.0;
+    FusionParams params = FusionParams.defaults().withGuidance(guidance);
+    ContentInversionParams consistent = TinyVct.contentParams().withGuidance(guidance, guidance);
+    ContentEmbedding path = invert(consistent);
+    Fusion fusion = Fusion.start(models, params, path, concept);
+    fusion.run(ProgressListener.NONE, Cancellation.NEVER);
+    assertArrayEquals(path.reconstruction(), fusion.result().reconstruction());
+
+    ContentEmbedding official =
+        invert(consistent.withGuidance(guidance, ContentInversionParams.OFFICIAL_UPDATE_GUIDANCE));
+    Fusion drifting = Fusion.start(models, params, official, concept);
+    drifting.run(ProgressListener.NONE, Cancellation.NEVER);
+    assertFalse(
+        java.util.Arrays.equals(official.reconstruction(), drifting.result().reconstruction()),
+        "with the latent updated at 7.5 the content branch leaves the inverted path");
+  }
+
+  private static ContentEmbedding invert(ContentInversionParams params) {
+    ContentInversion inversion = ContentInversion.start(models, params, TinyVct.image(64, 2));
+    inversion.run(ProgressListener.NONE, Cancellation.NEVER);
+    return inversion.result();
+  }
+
   @Test
   void resumedFusionMatchesUninterruptedRunBitForBit() {
     Fusion whole = Fusion.start(models, FusionParams.defaults(), content, concept);

@@ -2,6 +2,7 @@ package dev.vct.engine.vct;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -17,6 +18,19 @@ class StageRandomTest {
     assertArrayEquals(a.normals(5), b.normals(5));
     assertEquals(a.nextInt(1000), b.nextInt(1000));
     assertEquals(a.nextBoolean(0.5), b.nextBoolean(0.5));
+  }
+
+  @Test
+  void rewoundGeneratorDrawsTheSameValuesAgain() {
+    StageRandom r = new StageRandom(42);
+    r.nextInt(10);
+    long start = r.counter();
+    float[] first = r.normals(6);
+    int timestep = r.nextInt(1000);
+    r.rewind(start);
+    assertArrayEquals(first, r.normals(6));
+    assertEquals(timestep, r.nextInt(1000));
+    assertThrows(IllegalArgumentException.class, () -> r.rewind(r.counter() + 1));
   }
 
   @Test

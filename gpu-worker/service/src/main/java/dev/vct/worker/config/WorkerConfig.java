@@ -40,9 +40,9 @@ public interface WorkerConfig {
 
   /**
    * When Kafka moves a busy partition to another worker, how long the rebalance waits for the
-   * running stage to finish its step, checkpoint and stop, so that the new owner resumes exactly
-   * there and never runs the stage at the same time; past that the stage is stopped without waiting
-   * (see StageConsumerLoop).
+   * running stage to stop (within one UNet pass) and checkpoint its last completed step, so that
+   * the new owner resumes exactly there and never runs the stage at the same time; past that the
+   * stage is stopped without waiting (see StageConsumerLoop).
    */
   @WithDefault("5s")
   Duration handoverTimeout();
@@ -52,8 +52,9 @@ public interface WorkerConfig {
   AttemptCheck attemptCheck();
 
   /**
-   * On shutdown, how long to wait for the running stage to finish its step, checkpoint and give the
-   * work back; past that the process exits and the orchestrator's lease recovers the stage.
+   * On shutdown, how long to wait for the running stage to stop (within one UNet pass), checkpoint
+   * its last completed step and give the work back; past that the process exits and the
+   * orchestrator's lease recovers the stage.
    */
   @WithDefault("60s")
   Duration drainTimeout();
@@ -71,7 +72,7 @@ public interface WorkerConfig {
   /**
    * The check of each stage request against the orchestrator's database, before it starts and while
    * it runs (see dev.vct.worker.run.AttemptCheck): an attempt whose job ended or that a newer
-   * attempt superseded never starts, and a running one stops within one step of the check.
+   * attempt superseded never starts, and a running one stops within one UNet pass of the check.
    */
   interface AttemptCheck {
     /** How long one query may take before it counts as failed (and is asked again). */
@@ -80,7 +81,7 @@ public interface WorkerConfig {
 
     /**
      * How often a running attempt is checked again: the bound on how long it runs on when its stop
-     * message does not reach this worker (the message usually stops it within one step).
+     * message does not reach this worker (the message usually stops it within one UNet pass).
      */
     @WithDefault("10s")
     Duration every();

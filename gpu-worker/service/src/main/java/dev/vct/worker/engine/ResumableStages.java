@@ -17,6 +17,10 @@ final class ResumableStages {
    * Starts the stage, or resumes it from the context's checkpoint, then runs it step by step: after
    * each step the context reports progress (with the step's loss), saves the stage's whole state
    * when a checkpoint is due and stops the stage when it was cancelled or must give its work back.
+   * The stage also asks the context before every UNet pass, so a stop lands within one pass: the
+   * stage then abandons the step in progress (a content-inversion timestep of up to {@code
+   * content_inner_steps} passes, say), the context checkpoints the last completed step if the stop
+   * wants a checkpoint, and the resumed run redoes the abandoned step, bit-identically.
    */
   static <R> R run(
       StageContext context,
@@ -27,8 +31,13 @@ final class ResumableStages {
         context.resumeFrom().map(c -> StageCheckpoint.fromBytes(context.loadCheckpoint(c)));
     ResumableStage<R> stage = saved.isPresent() ? resume.apply(saved.get()) : start.get();
     LastLoss loss = new LastLoss();
+    Cancellation stop = context::isStopRequested;
     while (!stage.isDone()) {
-      stage.runUntil(stage.completedSteps() + 1, loss, Cancellation.NEVER);
+      int before = stage.completedSteps();
+      stage.runUntil(before + 1, loss, stop);
+      if (stage.completedSteps() == before) {
+        throw context.stoppedInsideStep(before, () -> stage.checkpoint().toBytes());
+      }
       context.stepCompleted(
           stage.completedSteps(),
           stage.totalSteps(),

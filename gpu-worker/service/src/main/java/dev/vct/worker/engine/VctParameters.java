@@ -30,14 +30,19 @@ final class VctParameters {
     return values.integer(Knob.RESOLUTION);
   }
 
+  /**
+   * Content inversion; {@code guidance_scale} guides both the null-text fit and the latent update
+   * (the official code updates with 7.5 whatever the guidance), so that fusion's content branch,
+   * which denoises with the same guidance, follows the inverted path at every guidance.
+   */
   ContentInversionParams content() {
     ContentInversionParams d = ContentInversionParams.defaults();
+    double guidance = values.number(Knob.GUIDANCE_SCALE);
     return new ContentInversionParams(
         values.integer(Knob.DDIM_STEPS),
         values.integer(Knob.CONTENT_INNER_STEPS),
-        values.number(Knob.GUIDANCE_SCALE),
-        // the official code advances the latent with 7.5 whatever the guidance
-        d.updateGuidance(),
+        guidance,
+        guidance,
         values.number(Knob.CONTENT_LEARNING_RATE),
         values.number(Knob.CONTENT_EARLY_STOP_EPSILON),
         d.earlyStopSlope(),

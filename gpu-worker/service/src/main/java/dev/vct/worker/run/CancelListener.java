@@ -30,9 +30,9 @@ import org.jboss.logging.Logger;
 /**
  * Every worker reads every cancel (no consumer group: all partitions of {@link Topics#JOB_CANCEL}
  * assigned, from their end at start), because only the worker running the job's stage can stop it;
- * it stops between two steps. A cancel naming one attempt of one stage run stops only that attempt
- * ({@link StageRunner#supersede}). A separate consumer from the stage requests', which stay paused
- * while a stage runs.
+ * it stops within one UNet pass. A cancel naming one attempt of one stage run stops only that
+ * attempt ({@link StageRunner#supersede}). A separate consumer from the stage requests', which stay
+ * paused while a stage runs.
  */
 @ApplicationScoped
 public class CancelListener {

@@ -83,7 +83,7 @@ final class RunContext implements StageContext {
       lastProgressNanos = now;
     }
     Optional<StopReason> stop = cancellation.stopRequested();
-    int sinceLast = lastCheckpoint == null ? step : step - lastCheckpoint.step();
+    int sinceLast = stepsSinceCheckpoint(step);
     boolean due =
         sinceLast >= cadence.everySteps()
             || now - lastCheckpointNanos >= cadence.every().toNanos()
@@ -98,8 +98,29 @@ final class RunContext implements StageContext {
   }
 
   @Override
+  public StageStoppedException stoppedInsideStep(int completedSteps, Supplier<byte[]> state) {
+    StopReason why =
+        cancellation
+            .stopRequested()
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "the stage stopped inside step "
+                            + (completedSteps + 1)
+                            + " but no stop was requested"));
+    if (why.checkpointFirst() && stepsSinceCheckpoint(completedSteps) > 0) {
+      save(completedSteps, state.get());
+    }
+    return new StageStoppedException(why);
+  }
+
+  @Override
   public CancellationToken cancellation() {
     return cancellation;
+  }
+
+  private int stepsSinceCheckpoint(int step) {
+    return lastCheckpoint == null ? step : step - lastCheckpoint.step();
   }
 
   /** The newest checkpoint of this stage run: saved by this attempt, or the one it resumed from. */

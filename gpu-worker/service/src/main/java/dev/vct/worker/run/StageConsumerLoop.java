@@ -71,8 +71,8 @@ import org.jboss.logging.Logger;
  * <p>How a busy partition is handed over when the group rebalances (a worker joins or leaves):
  *
  * <ul>
- *   <li>revoked (cooperative rebalance): the stage is asked to stop at its next step boundary with
- *       a fresh checkpoint, and the revoke callback waits for it up to {@code
+ *   <li>revoked (cooperative rebalance): the stage is asked to stop (within one UNet pass) with a
+ *       checkpoint of its last completed step, and the revoke callback waits for it up to {@code
  *       vct.worker.handover-timeout} (the partition reaches its new owner only after the callback
  *       returns). Its last progress and checkpoint reports are flushed to the broker first. Its
  *       request is not committed and no event is sent for it: the new owner reads the same request
@@ -82,8 +82,8 @@ import org.jboss.logging.Logger;
  *       renews the lease. Sending {@code released} instead would make the orchestrator dispatch a
  *       second attempt while the new owner already runs the first: the work would be done twice.
  *   <li>a stage that does not stop within the timeout is stopped without waiting: the new owner may
- *       then resume from an older checkpoint while this worker finishes one step (its result is
- *       discarded, it reports nothing more, and it keeps its stage thread until it ends). Either
+ *       then resume from an older checkpoint while this worker finishes one UNet pass (its result
+ *       is discarded, it reports nothing more, and it keeps its stage thread until it ends). Either
  *       way a handed-over attempt sends no more heartbeats from here.
  *   <li>lost (this worker was thrown out of the group): stopped without waiting, likewise.
  *   <li>if no worker takes the request over, nothing heartbeats and the orchestrator's lease runs
@@ -486,11 +486,12 @@ public class StageConsumerLoop {
     }
 
     /**
-     * Hands the requests running for {@code partitions} over to their next owner: each stops at its
-     * next step boundary with a fresh checkpoint, all at once, and this callback waits for them up
-     * to {@code timeout} together. Cooperative rebalancing gives the partitions to their new owner
-     * only after this returns, so it reads the (uncommitted) request when its checkpoint exists and
-     * the stage no longer runs here. One that takes longer keeps its stage thread until it stops.
+     * Hands the requests running for {@code partitions} over to their next owner: each stops within
+     * one UNet pass with a checkpoint of its last completed step, all at once, and this callback
+     * waits for them up to {@code timeout} together. Cooperative rebalancing gives the partitions
+     * to their new owner only after this returns, so it reads the (uncommitted) request when its
+     * checkpoint exists and the stage no longer runs here. One that takes longer keeps its stage
+     * thread until it stops.
      */
     private void handOver(Collection<TopicPartition> partitions, Duration timeout) {
       Map<TopicPartition, InFlight> moving = new HashMap<>();
@@ -522,7 +523,7 @@ public class StageConsumerLoop {
             request.attempt(),
             stopped
                 ? "checkpointed and stopped; its new owner resumes it"
-                : "stops at its next step; its new owner resumes it from its last checkpoint");
+                : "stops within one UNet pass; its new owner resumes it from its last checkpoint");
         if (!stopped) {
           leaving.add(new Finished(entry.getKey(), entry.getValue().offset(), false));
         }

@@ -173,10 +173,11 @@ public class StageRunner {
   }
 
   /**
-   * Hands one attempt over to the worker that now owns its request's partition: asks it to stop at
-   * its next step boundary with a fresh checkpoint (reported and flushed to the broker), and waits
-   * up to {@code timeout} until it stopped. No event is sent for it: the new owner reads the same
-   * request (never committed) and resumes the same attempt from that checkpoint.
+   * Hands one attempt over to the worker that now owns its request's partition: asks it to stop
+   * within one UNet pass with a checkpoint of its last completed step (reported and flushed to the
+   * broker), and waits up to {@code timeout} until it stopped. No event is sent for it: the new
+   * owner reads the same request (never committed) and resumes the same attempt from that
+   * checkpoint.
    *
    * @return true when the attempt stopped within {@code timeout} (or was not running here)
    */
@@ -418,7 +419,7 @@ public class StageRunner {
 
   /**
    * Asks the database again about a running attempt, in case its stop message never reaches this
-   * worker; a dead attempt is stopped at its next step. A failed query changes nothing.
+   * worker; a dead attempt is stopped within one UNet pass. A failed query changes nothing.
    */
   private void recheck(Running run) {
     if (run.token.isStopRequested()) {

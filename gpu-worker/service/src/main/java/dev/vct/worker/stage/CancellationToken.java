@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Set from other threads (cancel messages, shutdown, rebalance, the database check); read by the
- * stage between steps.
+ * stage between steps and, through {@link StageContext#isStopRequested}, before every UNet pass.
  */
 public final class CancellationToken {
   private final AtomicReference<Stop> stop = new AtomicReference<>();

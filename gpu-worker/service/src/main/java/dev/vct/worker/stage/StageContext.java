@@ -39,4 +39,22 @@ public interface StageContext {
 
   /** Read by stages that must poll for stops outside {@link #stepCompleted}. */
   CancellationToken cancellation();
+
+  /**
+   * Asked by engine stages before every UNet pass, so that a stop (cancel, superseded attempt,
+   * drain, reassignment) takes effect within one pass, also inside a step.
+   */
+  default boolean isStopRequested() {
+    return cancellation().isStopRequested();
+  }
+
+  /**
+   * The stage stopped for a stop request inside step {@code completedSteps + 1} and abandoned that
+   * step (its state is that of step {@code completedSteps}; a resumed run redoes the step): saves
+   * {@code state.get()} as the checkpoint of step {@code completedSteps} when the stop wants one
+   * and none holds that step yet. Returns the exception for the stage to throw.
+   *
+   * @throws IllegalStateException when no stop was requested
+   */
+  StageStoppedException stoppedInsideStep(int completedSteps, Supplier<byte[]> state);
 }

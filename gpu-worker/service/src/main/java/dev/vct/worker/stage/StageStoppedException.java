@@ -1,6 +1,9 @@
 package dev.vct.worker.stage;
 
-/** Thrown from {@link StageContext#stepCompleted} when the stage must stop between two steps. */
+/**
+ * Thrown from {@link StageContext#stepCompleted} when the stage must stop between two steps, and
+ * given by {@link StageContext#stoppedInsideStep} when it stopped inside one.
+ */
 public final class StageStoppedException extends RuntimeException {
   private final StopReason reason;
 

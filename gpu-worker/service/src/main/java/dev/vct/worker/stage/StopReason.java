@@ -1,6 +1,9 @@
 package dev.vct.worker.stage;
 
-/** Why a running stage is asked to stop between steps. */
+/**
+ * Why a running stage is asked to stop. Engine stages stop within one UNet pass: they abandon the
+ * step in progress, and those that checkpoint first save their last completed step.
+ */
 public enum StopReason {
   /** The job was cancelled: stop at once, no checkpoint needed. */
   CANCELLED(false),

@@ -16,8 +16,9 @@ import java.util.function.Supplier;
 
 /**
  * A stage context without a worker: records the reported steps, keeps checkpoints in memory (one
- * when asked to stop with a checkpoint, as the worker's context does), and stops the stage after a
- * chosen step.
+ * when asked to stop with a checkpoint, as the worker's context does), counts the stage's stop
+ * polls (one before every UNet pass), and stops the stage after a chosen step or while a chosen
+ * pass runs.
  */
 final class TestStageContext implements StageContext {
   private static final UUID STAGE_RUN = new UUID(0, 1);
@@ -29,7 +30,11 @@ final class TestStageContext implements StageContext {
   private final CancellationToken cancellation = new CancellationToken();
   private Optional<Checkpoint> resumeFrom = Optional.empty();
   private int stopAfter = -1;
+  private int stopDuringPass = -1;
   private StopReason stopReason;
+
+  /** How many times the stage asked whether to stop (once before each UNet pass). */
+  int polls;
 
   TestStageContext(BlobStore blobs) {
     this.blobs = blobs;
@@ -38,6 +43,16 @@ final class TestStageContext implements StageContext {
   /** Asks the stage to stop once it completed {@code step}. */
   TestStageContext stopAfter(int step, StopReason why) {
     stopAfter = step;
+    stopReason = why;
+    return this;
+  }
+
+  /**
+   * Asks the stage to stop while its UNet pass {@code pass} runs (as a cancel message arriving then
+   * would): the poll before that pass says go on, and the stop is requested right after.
+   */
+  TestStageContext stopDuringPass(int pass, StopReason why) {
+    stopDuringPass = pass;
     stopReason = why;
     return this;
   }
@@ -73,9 +88,7 @@ final class TestStageContext implements StageContext {
     }
     Optional<StopReason> stop = cancellation.stopRequested();
     if (state != null && stop.map(StopReason::checkpointFirst).orElse(false)) {
-      Checkpoint checkpoint = Checkpoint.of(STAGE_RUN, step);
-      saved.put(checkpoint.blobKey(), state.get());
-      checkpoints.put(step, checkpoint);
+      save(step, state.get());
     }
     stop.ifPresent(
         why -> {
@@ -84,7 +97,35 @@ final class TestStageContext implements StageContext {
   }
 
   @Override
+  public boolean isStopRequested() {
+    polls++;
+    boolean stop = cancellation.isStopRequested();
+    if (polls == stopDuringPass) {
+      cancellation.stop(stopReason);
+    }
+    return stop;
+  }
+
+  @Override
+  public StageStoppedException stoppedInsideStep(int completedSteps, Supplier<byte[]> state) {
+    StopReason why = cancellation.stopRequested().orElseThrow();
+    boolean held =
+        checkpoints.containsKey(completedSteps)
+            || resumeFrom.map(c -> c.step() == completedSteps).orElse(false);
+    if (why.checkpointFirst() && completedSteps > 0 && !held) {
+      save(completedSteps, state.get());
+    }
+    return new StageStoppedException(why);
+  }
+
+  @Override
   public CancellationToken cancellation() {
     return cancellation;
+  }
+
+  private void save(int step, byte[] state) {
+    Checkpoint checkpoint = Checkpoint.of(STAGE_RUN, step);
+    saved.put(checkpoint.blobKey(), state);
+    checkpoints.put(step, checkpoint);
   }
 }

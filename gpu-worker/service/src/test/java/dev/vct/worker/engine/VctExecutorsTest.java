@@ -147,6 +147,56 @@ class VctExecutorsTest {
     assertTrue(context.checkpoints.isEmpty(), "a cancelled stage saves nothing");
   }
 
+  /**
+   * 3 DDIM steps, then timesteps of 1 + 8 + 1 UNet passes (ε_c, inner steps, advance): a cancel
+   * that arrives while the 4th inner step of timestep 0 (pass 3 + 1 + 4) runs stops the stage
+   * before the next pass, and the timestep is abandoned, without a checkpoint.
+   */
+  @Test
+  void cancelDuringAContentTimestepStopsItWithinOnePass() {
+    Map<String, Object> parameters = new HashMap<>(PARAMETERS);
+    parameters.put("content_inner_steps", 8);
+    int pass = 3 + 1 + 4;
+    TestStageContext context = context().stopDuringPass(pass, StopReason.CANCELLED);
+
+    StageStoppedException stopped =
+        assertThrows(
+            StageStoppedException.class,
+            () -> content.run(request(Stage.CONTENT_INVERSION, MODEL_ID, parameters), context));
+
+    assertEquals(StopReason.CANCELLED, stopped.reason());
+    assertEquals(pass + 1, context.polls, "asked once more, before the next pass, and stopped");
+    assertEquals(List.of(1, 2, 3), context.steps, "the open timestep is not reported");
+    assertTrue(context.checkpoints.isEmpty(), "a cancelled stage saves nothing");
+    assertFalse(blobs.exists(key(Stage.CONTENT_INVERSION)));
+  }
+
+  /** A drain inside a timestep checkpoints the last whole one; the resumed run redoes the rest. */
+  @Test
+  void drainDuringAContentTimestepResumesFromTheLastWholeTimestepToTheSameOutput() {
+    Map<String, Object> parameters = new HashMap<>(PARAMETERS);
+    parameters.put("content_inner_steps", 8);
+    StageRequest request = request(Stage.CONTENT_INVERSION, MODEL_ID, parameters);
+    content.run(request, context());
+    byte[] uninterrupted = Blobs.read(blobs, key(Stage.CONTENT_INVERSION));
+    blobs.delete(key(Stage.CONTENT_INVERSION));
+
+    int pass = 3 + 10 + 1 + 4; // the 4th inner step of timestep 1
+    TestStageContext first = context().stopDuringPass(pass, StopReason.DRAINING);
+    StageStoppedException stopped =
+        assertThrows(StageStoppedException.class, () -> content.run(request, first));
+    assertEquals(StopReason.DRAINING, stopped.reason());
+    assertEquals(pass + 1, first.polls);
+    assertEquals(List.of(1, 2, 3, 4), first.steps);
+    assertEquals(List.of(4), List.copyOf(first.checkpoints.keySet()));
+
+    TestStageContext second = first.resumedFrom(first.checkpoints.get(4));
+    content.run(request, second);
+    assertEquals(List.of(5, 6), second.steps, "timestep 1 is redone whole");
+    assertEquals(2 * 10, second.polls);
+    assertArrayEquals(uninterrupted, Blobs.read(blobs, key(Stage.CONTENT_INVERSION)));
+  }
+
   @Test
   void requestForAnotherModelIsRefusedForGood() {
     StageRequest other = request(Stage.CONCEPT_INVERSION, "sd15", PARAMETERS);

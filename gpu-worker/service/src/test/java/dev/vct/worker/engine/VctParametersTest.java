@@ -101,6 +101,17 @@ class VctParametersTest {
     assertEquals(sample.knob().jsonName(), error.knob());
   }
 
+  /** Issue 15: the content path and fusion's content branch follow one guidance. */
+  @Test
+  void guidanceScaleGuidesContentInversionsFitAndLatentUpdateAndFusion() {
+    VctParameters parameters = VctParameters.of(request(Map.of("guidance_scale", 3.0), SEED));
+    assertEquals(3.0, parameters.content().guidance());
+    assertEquals(3.0, parameters.content().updateGuidance());
+    assertEquals(3.0, parameters.fusion().guidance());
+    VctParameters defaults = VctParameters.of(request(Map.of(), SEED));
+    assertEquals(7.5, defaults.content().updateGuidance(), "the official value by default");
+  }
+
   @Test
   void anUnknownKnobIsRefusedNamingTheKnownOnes() {
     IllegalArgumentException error =
