@@ -1,5 +1,8 @@
 package dev.vct.engine.cli;
 
+import ai.djl.pytorch.jni.JniUtils;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.vct.engine.image.ImageFiles;
 import dev.vct.engine.image.RgbImage;
 import dev.vct.engine.vct.Cancellation;
@@ -17,21 +20,30 @@ import dev.vct.engine.vct.ResumableStage;
 import dev.vct.engine.vct.VctImages;
 import dev.vct.engine.vct.VctModels;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /** {@code ./vct bench vct --model DIR [knobs]}: times each VCT stage once on one image pair. */
 final class VctBenchmark {
 
   static final String USAGE =
       """
-      usage: ./vct bench vct --model DIR [--source A.png --reference B.png] [knobs]
+      usage: ./vct bench vct --model DIR [--source A.png --reference B.png] [--json FILE] [knobs]
 
         Runs concept inversion, content inversion and fusion once and prints the time of each
-        (and of model loading and decoding), the steps run and the time per step. Without
-        images, two synthetic 8-bit pictures are used.
+        (and of model loading and decoding), the steps run and the time per step. A stage's
+        time includes its set-up (content inversion's VAE encode, fusion's prompts). Without
+        images, two synthetic 8-bit pictures are used. --json FILE also writes the times, the
+        schedule, the torch threads and content inversion's inner iterations to FILE (what
+        bench/vct-against-reference.sh reads).
       """
           + VctOptions.HELP;
 
@@ -39,7 +51,7 @@ final class VctBenchmark {
 
   static int run(List<String> argv, PrintStream out) throws Exception {
     Set<String> valued = new HashSet<>(VctOptions.VALUED);
-    valued.addAll(Set.of("model", "source", "reference"));
+    valued.addAll(Set.of("model", "source", "reference", "json"));
     Args args = Args.parse(argv, valued, VctOptions.SWITCHES);
     if (args.help()) {
       out.print(USAGE);
@@ -68,33 +80,62 @@ final class VctBenchmark {
         BenchCommand.cpuModel(),
         System.getProperty("ai.djl.pytorch.num_threads", "default"),
         System.getProperty("java.version"));
+    Map<String, Object> stages = new LinkedHashMap<>();
+    int innerIterations;
+    int threads;
     long t0 = System.nanoTime();
     try (VctModels models = VctModels.load(args.path("model"))) {
-      line(out, "load models", t0, 0);
+      line(out, stages, "load models", t0, 0);
+      threads = JniUtils.getNumThreads();
       float[] sourcePixels = VctImages.source(source, r);
       float[] referencePixels = VctImages.reference(reference, r);
       ConceptEmbedding concept =
-          time(out, ConceptInversion.start(models, conceptParams, referencePixels));
-      ContentEmbedding content =
-          time(out, ContentInversion.start(models, contentParams, sourcePixels));
-      FusionResult fused = time(out, Fusion.start(models, fusionParams, content, concept));
+          time(out, stages, () -> ConceptInversion.start(models, conceptParams, referencePixels))
+              .result();
+      ContentInversion contentInversion =
+          time(out, stages, () -> ContentInversion.start(models, contentParams, sourcePixels));
+      innerIterations = Arrays.stream(contentInversion.innerIterations()).sum();
+      ContentEmbedding content = contentInversion.result();
+      FusionResult fused =
+          time(out, stages, () -> Fusion.start(models, fusionParams, content, concept)).result();
       long t = System.nanoTime();
       VctImages.translation(models, fused);
-      line(out, "decode", t, 0);
+      line(out, stages, "decode", t, 0);
     }
-    line(out, "total", t0, 0);
+    line(out, stages, "total", t0, 0);
+    if (args.has("json")) {
+      Map<String, Object> report = new LinkedHashMap<>();
+      report.put("resolution", r);
+      report.put("concept_steps", conceptParams.steps());
+      report.put("concept_micro_steps", conceptParams.gradientAccumulation());
+      report.put("ddim_steps", contentParams.steps());
+      report.put("inner_steps", contentParams.innerSteps());
+      report.put("inner_iterations", innerIterations);
+      report.put("torch_threads", threads);
+      report.put("cores", Runtime.getRuntime().availableProcessors());
+      report.put("stages", stages);
+      Path file = args.path("json");
+      Files.writeString(
+          file,
+          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+    }
     return 0;
   }
 
-  private static <R> R time(PrintStream out, ResumableStage<R> stage) {
+  /** Starts a stage, runs it to the end and reports the time of both together. */
+  private static <S extends ResumableStage<?>> S time(
+      PrintStream out, Map<String, Object> stages, Supplier<S> start) {
     long t = System.nanoTime();
+    S stage = start.get();
     stage.run(ProgressListener.NONE, Cancellation.NEVER);
-    line(out, stage.name(), t, stage.totalSteps());
-    return stage.result();
+    line(out, stages, stage.name(), t, stage.totalSteps());
+    return stage;
   }
 
-  private static void line(PrintStream out, String what, long since, int steps) {
+  private static void line(
+      PrintStream out, Map<String, Object> stages, String what, long since, int steps) {
     double s = (System.nanoTime() - since) / 1e9;
+    stages.put(what, Map.of("seconds", s, "steps", steps));
     if (steps > 0) {
       out.printf(
           Locale.ROOT,
