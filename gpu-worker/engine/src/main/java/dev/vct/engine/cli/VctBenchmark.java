@@ -36,14 +36,19 @@ final class VctBenchmark {
 
   static final String USAGE =
       """
-      usage: ./vct bench vct --model DIR [--source A.png --reference B.png] [--json FILE] [knobs]
+      usage: ./vct bench vct --model DIR [--source A.png --reference B.png] [--warmup N]
+                             [--json FILE] [knobs]
 
         Runs concept inversion, content inversion and fusion once and prints the time of each
         (and of model loading and decoding), the steps run and the time per step. A stage's
         time includes its set-up (content inversion's VAE encode, fusion's prompts). Without
-        images, two synthetic 8-bit pictures are used. --json FILE also writes the times, the
-        schedule, the torch threads and content inversion's inner iterations to FILE (what
-        bench/vct-against-reference.sh reads).
+        images, two synthetic 8-bit pictures are used.
+
+          --warmup N          first run the three stages N times, untimed, on a short schedule
+                              (10 DDIM steps, 3 inner steps, 3 concept steps; JIT and libtorch
+                              warm-up) (default 0); the total leaves the warm-up out
+          --json FILE         also write the times, the schedule, the torch threads and content
+                              inversion's inner iterations to FILE
       """
           + VctOptions.HELP;
 
@@ -51,7 +56,7 @@ final class VctBenchmark {
 
   static int run(List<String> argv, PrintStream out) throws Exception {
     Set<String> valued = new HashSet<>(VctOptions.VALUED);
-    valued.addAll(Set.of("model", "source", "reference", "json"));
+    valued.addAll(Set.of("model", "source", "reference", "warmup", "json"));
     Args args = Args.parse(argv, valued, VctOptions.SWITCHES);
     if (args.help()) {
       out.print(USAGE);
@@ -63,6 +68,10 @@ final class VctBenchmark {
     ContentInversionParams contentParams = VctOptions.valid(options::content);
     FusionParams fusionParams = VctOptions.valid(options::fusion);
     int r = options.resolution();
+    int warmups = args.integer("warmup", 0);
+    if (warmups < 0) {
+      throw new UsageException("--warmup needs a count of 0 or more, got " + warmups);
+    }
     RgbImage source = args.has("source") ? ImageFiles.read(args.path("source")) : picture(r, 1);
     RgbImage reference =
         args.has("reference") ? ImageFiles.read(args.path("reference")) : picture(r, 2);
@@ -83,12 +92,22 @@ final class VctBenchmark {
     Map<String, Object> stages = new LinkedHashMap<>();
     int innerIterations;
     int threads;
+    long warmup;
     long t0 = System.nanoTime();
     try (VctModels models = VctModels.load(args.path("model"))) {
       line(out, stages, "load models", t0, 0);
       threads = JniUtils.getNumThreads();
       float[] sourcePixels = VctImages.source(source, r);
       float[] referencePixels = VctImages.reference(reference, r);
+      long warmupStart = System.nanoTime();
+      for (int i = 0; i < warmups; i++) {
+        warmUp(models, conceptParams, contentParams, fusionParams, sourcePixels, referencePixels);
+      }
+      warmup = System.nanoTime() - warmupStart;
+      if (warmups > 0) {
+        out.printf(
+            Locale.ROOT, "  %-18s %9.2f s  (left out of the total)%n", "warm-up", warmup / 1e9);
+      }
       ConceptEmbedding concept =
           time(out, stages, () -> ConceptInversion.start(models, conceptParams, referencePixels))
               .result();
@@ -102,7 +121,7 @@ final class VctBenchmark {
       VctImages.translation(models, fused);
       line(out, stages, "decode", t, 0);
     }
-    line(out, stages, "total", t0, 0);
+    line(out, stages, "total", t0 + warmup, 0);
     if (args.has("json")) {
       Map<String, Object> report = new LinkedHashMap<>();
       report.put("resolution", r);
@@ -111,6 +130,8 @@ final class VctBenchmark {
       report.put("ddim_steps", contentParams.steps());
       report.put("inner_steps", contentParams.innerSteps());
       report.put("inner_iterations", innerIterations);
+      report.put("warmup_runs", warmups);
+      report.put("warmup_seconds", warmup / 1e9);
       report.put("torch_threads", threads);
       report.put("cores", Runtime.getRuntime().availableProcessors());
       report.put("stages", stages);
@@ -120,6 +141,25 @@ final class VctBenchmark {
           new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
     }
     return 0;
+  }
+
+  /** The three stages and the decode once on a short schedule, results discarded. */
+  private static void warmUp(
+      VctModels models,
+      ConceptInversionParams conceptParams,
+      ContentInversionParams contentParams,
+      FusionParams fusionParams,
+      float[] sourcePixels,
+      float[] referencePixels) {
+    ConceptInversion concept =
+        ConceptInversion.start(models, conceptParams.withSteps(3), referencePixels);
+    concept.run(ProgressListener.NONE, Cancellation.NEVER);
+    ContentInversion content =
+        ContentInversion.start(models, contentParams.withSteps(10, 3), sourcePixels);
+    content.run(ProgressListener.NONE, Cancellation.NEVER);
+    Fusion fusion = Fusion.start(models, fusionParams, content.result(), concept.result());
+    fusion.run(ProgressListener.NONE, Cancellation.NEVER);
+    VctImages.translation(models, fusion.result());
   }
 
   /** Starts a stage, runs it to the end and reports the time of both together. */

@@ -81,7 +81,8 @@ class VctCliTest {
   }
 
   @Test
-  void benchVctWritesEveryStageTimeAndTheScheduleAsJson(@TempDir Path dir) throws Exception {
+  void benchVctWritesEveryStageTimeAndTheScheduleAsJsonWithoutTheWarmUp(@TempDir Path dir)
+      throws Exception {
     assertEquals(0, run("init-tiny", dir.resolve("model").toString()));
     Path json = dir.resolve("bench.json");
     out.reset();
@@ -100,6 +101,8 @@ class VctCliTest {
             "2",
             "--concept-steps",
             "1",
+            "--warmup",
+            "1",
             "--json",
             json.toString()),
         stderr());
@@ -112,6 +115,9 @@ class VctCliTest {
     int inner = report.get("inner_iterations").asInt();
     assertTrue(inner >= 2 && inner <= 4, "one to two inner steps per timestep, got " + inner);
     assertTrue(report.get("torch_threads").asInt() >= 1);
+    assertEquals(1, report.get("warmup_runs").asInt());
+    double warmup = report.get("warmup_seconds").asDouble();
+    assertTrue(warmup > 0, "warm-up took " + warmup + " s");
     JsonNode stages = report.get("stages");
     assertEquals(
         List.of(
@@ -127,7 +133,12 @@ class VctCliTest {
       assertTrue(s > 0, stage + " took " + s + " s");
       parts += s;
     }
-    assertTrue(stages.get("total").get("seconds").asDouble() >= parts);
+    double total = stages.get("total").get("seconds").asDouble();
+    double decode = stages.get("decode").get("seconds").asDouble();
+    assertTrue(
+        total >= parts + decode, total + " s total, " + (parts + decode) + " s in the lines");
+    assertTrue(
+        total < parts + decode + warmup, "the total leaves the warm-up out: " + total + " s");
     assertTrue(stdout().contains("fusion"), stdout());
   }
 
