@@ -27,9 +27,9 @@ usage: ./vct bench vct --against-reference [--schedules S1,S2] [--reps N] [--thr
   --schedules LIST  S1 (10 DDIM steps, 3 inner steps, 3 concept steps x 4; the fixtures') and/or
                     S2 (50 DDIM steps, 10 inner steps, 25 concept steps x 4) (default S1,S2)
   --reps N          runs of each side per schedule and thread setting (default 3)
-  --threads LIST    the engine's thread settings: a count (VCT_ENGINE_THREADS=N and
-                    -Dai.djl.pytorch.num_threads=N) or `default` (what ./vct ships: no thread
-                    variable set) (default 1,default)
+  --threads LIST    the engine's thread settings: a count (VCT_ENGINE_THREADS=N) or `default`
+                    (what ./vct ships: the engine's thread rule, no thread variable set)
+                    (default 1,default)
   --out DIR         keep every run's JSON and log in DIR (default: a new temporary folder)
 
   Needs the reference set up once (../shared/reference/README.md); ORACLE_WORK names its folder
@@ -150,7 +150,7 @@ ours() {
   local -a environment=(env -u VCT_ENGINE_THREADS -u VCT_ENGINE_CORES -u VCT_JAVA_OPTS
     -u OMP_NUM_THREADS -u OMP_WAIT_POLICY)
   if [[ "$t" != default ]]; then
-    environment+=("VCT_ENGINE_THREADS=$t" "VCT_JAVA_OPTS=-Dai.djl.pytorch.num_threads=$t")
+    environment+=("VCT_ENGINE_THREADS=$t")
   fi
   # shellcheck disable=SC2046 # the schedule's options are words
   if ! "${environment[@]}" "$ROOT/vct" bench vct --model "$FIXTURES/vct_model" --resolution 64 \
@@ -231,6 +231,9 @@ for s in schedules.split(","):
         e = [our_stages(r) for r in ours]
         used = sorted({r["torch_threads"] for r in ours})
         label = "%s (%s)" % (t, "/".join(map(str, used))) if t == "default" else t
+        if t == "default":
+            notes.append("%s, ours at the default settings: %s" % (
+                s, "; ".join(sorted({r.get("torch_threads_reason", "?") for r in ours}))))
         for stage in ["concept inversion", "content inversion", "fusion", "whole run"]:
             om = statistics.median(x[stage] for x in o)
             em = statistics.median(x[stage] for x in e)

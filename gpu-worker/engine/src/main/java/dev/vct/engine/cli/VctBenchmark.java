@@ -1,10 +1,10 @@
 package dev.vct.engine.cli;
 
-import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.vct.engine.image.ImageFiles;
 import dev.vct.engine.image.RgbImage;
+import dev.vct.engine.model.EngineThreads;
 import dev.vct.engine.vct.Cancellation;
 import dev.vct.engine.vct.ConceptEmbedding;
 import dev.vct.engine.vct.ConceptInversion;
@@ -79,7 +79,7 @@ final class VctBenchmark {
     out.printf(
         Locale.ROOT,
         "bench vct: %d px, concept %d steps x %d micro-steps, content %d DDIM steps x <= %d"
-            + " inner, fusion %d steps; %d cores (%s), %s torch threads, java %s%n",
+            + " inner, fusion %d steps; %d cores (%s), java %s%n",
         r,
         conceptParams.steps(),
         conceptParams.gradientAccumulation(),
@@ -88,7 +88,6 @@ final class VctBenchmark {
         contentParams.steps(),
         Runtime.getRuntime().availableProcessors(),
         BenchCommand.cpuModel(),
-        System.getProperty("ai.djl.pytorch.num_threads", "default"),
         System.getProperty("java.version"));
     Map<String, Object> stages = new LinkedHashMap<>();
     int innerIterations;
@@ -113,7 +112,8 @@ final class VctBenchmark {
     long t0 = System.nanoTime();
     try (VctModels models = VctModels.load(args.path("model"))) {
       line(out, stages, "load models", t0, 0);
-      threads = JniUtils.getNumThreads();
+      BenchCommand.printThreads(out);
+      threads = EngineThreads.inUse();
       ConceptEmbedding concept =
           time(out, stages, () -> ConceptInversion.start(models, conceptParams, referencePixels))
               .result();
@@ -139,6 +139,8 @@ final class VctBenchmark {
       report.put("warmup_runs", warmups);
       report.put("warmup_seconds", warmup / 1e9);
       report.put("torch_threads", threads);
+      report.put(
+          "torch_threads_reason", EngineThreads.current().map(c -> c.reason()).orElse("unknown"));
       report.put("cores", Runtime.getRuntime().availableProcessors());
       report.put("stages", stages);
       Path file = args.path("json");

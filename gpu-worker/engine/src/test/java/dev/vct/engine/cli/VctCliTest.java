@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -115,6 +116,9 @@ class VctCliTest {
     int inner = report.get("inner_iterations").asInt();
     assertTrue(inner >= 2 && inner <= 4, "one to two inner steps per timestep, got " + inner);
     assertTrue(report.get("torch_threads").asInt() >= 1);
+    assertTrue(
+        report.get("torch_threads_reason").asText().toLowerCase(Locale.ROOT).contains("thread"),
+        report.toString());
     assertEquals(1, report.get("warmup_runs").asInt());
     double warmup = report.get("warmup_seconds").asDouble();
     assertTrue(warmup > 0, "warm-up took " + warmup + " s");
