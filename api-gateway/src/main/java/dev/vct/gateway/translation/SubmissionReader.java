@@ -101,7 +101,7 @@ public class SubmissionReader {
     if (webhook == null) {
       return null;
     }
-    urlPolicy.check(webhook.url());
+    String url = urlPolicy.check(webhook.url()).toString();
     List<String> events =
         webhook.events() == null ? List.of(WebhookEventType.COMPLETED.code()) : webhook.events();
     for (String event : events) {
@@ -114,7 +114,7 @@ public class SubmissionReader {
                 + WebhookEventType.allCodes());
       }
     }
-    return new WebhookRequest(webhook.url(), events.stream().distinct().sorted().toList());
+    return new WebhookRequest(url, events.stream().distinct().sorted().toList());
   }
 
   private byte[] base64(String field, String value) {
