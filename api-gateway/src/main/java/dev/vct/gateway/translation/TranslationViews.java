@@ -114,7 +114,7 @@ public final class TranslationViews {
       @Schema(description = "The whole job's progress, 0 to 1") double progress,
       String modelId,
       long seed,
-      @Schema(implementation = TranslationParameters.class) Map<String, Object> params,
+      @Schema(ref = TranslationParametersSchema.NAME) Map<String, Object> params,
       List<StageView> stages,
       Scores scores,
       String resultUrl,

@@ -24,8 +24,6 @@ import org.hibernate.type.SqlTypes;
 @Entity
 @Table(name = "jobs")
 public class Job extends PanacheEntityBase {
-  public static final int MIN_PRIORITY = -10;
-  public static final int MAX_PRIORITY = 10;
 
   @Id public UUID id;
 
@@ -49,9 +47,9 @@ public class Job extends PanacheEntityBase {
 
   /** The client's Idempotency-Key, unique per tenant; null when none was sent. */
   /**
-   * Reorders this tenant's own jobs in the dispatch queue, higher first ({@link #MIN_PRIORITY} to
-   * {@link #MAX_PRIORITY}); it never moves a job ahead of another tenant's. A copy of the knob
-   * {@link JobParameter#PRIORITY}, for the dispatcher's queries.
+   * Reorders this tenant's own jobs in the dispatch queue, higher first (-10 to 10); it never moves
+   * a job ahead of another tenant's. A copy of the knob {@code priority} of {@link #parameters},
+   * for the dispatcher's queries.
    */
   @Column(nullable = false, updatable = false)
   public int priority;

@@ -779,13 +779,30 @@ class ManifestConsistencyTest {
     ManifestSet set = set(folder);
     List<String> problems = new ArrayList<>();
     for (VctContainer w : workers(set)) {
-      Map<String, String> expected = Map.of("OMP_WAIT_POLICY", "passive", "DJL_OFFLINE", "true");
+      Map<String, String> expected =
+          Map.of("OMP_WAIT_POLICY", "passive", "DJL_OFFLINE", "true", "VCT_ENGINE_THREADS", "auto");
       for (var e : expected.entrySet()) {
         String actual = w.env().value(e.getKey()).orElse(null);
         if (!e.getValue().equals(actual)) {
           problems.add(
               w.describe() + ": " + e.getKey() + "=" + actual + ", expected " + e.getValue());
         }
+      }
+      // The thread rule's cores follow the container's own CPU request.
+      JsonNode cores = null;
+      for (JsonNode env : w.container().path("env")) {
+        if (env.path("name").asText().equals("VCT_ENGINE_CORES")) {
+          cores = env.path("valueFrom").path("resourceFieldRef");
+        }
+      }
+      if (cores == null
+          || !cores.path("resource").asText().equals("requests.cpu")
+          || !cores.path("containerName").asText().equals(w.container().path("name").asText())
+          || !cores.path("divisor").asText().equals("1")) {
+        problems.add(
+            w.describe()
+                + ": VCT_ENGINE_CORES must come from this container's requests.cpu (resourceFieldRef,"
+                + " divisor 1)");
       }
       Map<String, JsonNode> volumes = new HashMap<>();
       w.workload().podSpec().path("volumes").forEach(v -> volumes.put(v.path("name").asText(), v));

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.vct.engine.model.EngineThreads;
 import dev.vct.engine.model.RandomWeights;
 import dev.vct.engine.model.Sd1Architecture;
 import dev.vct.engine.tensor.StateDict;
@@ -62,6 +63,17 @@ public final class ComponentBench {
     this.iterations = iterations;
     this.backward = backward;
     this.log = log;
+  }
+
+  /** One UNet call of this benchmark, which the process's thread count is chosen from. */
+  public EngineThreads.Workload unetWorkload() {
+    long weights =
+        UNet2DConditionModel.expectedWeightShapes(UNetConfig.fromJson(arch.unetConfig()))
+            .values()
+            .stream()
+            .mapToLong(Shape::size)
+            .sum();
+    return new EngineThreads.Workload(weights, (long) latentSize * latentSize, batch);
   }
 
   /** UNet noise prediction at timestep 500; backward to the text-encoder hidden states. */

@@ -1,6 +1,7 @@
 package dev.vct.engine.cli;
 
 import dev.vct.engine.bench.ComponentBench;
+import dev.vct.engine.model.EngineThreads;
 import dev.vct.engine.model.Sd1Architecture;
 import dev.vct.engine.scoring.ScoringBenchmark;
 import java.io.IOException;
@@ -41,7 +42,7 @@ final class BenchCommand implements Command {
           unet          forward; forward+backward (gradient to the text hidden states)
           text-encoder  forward; forward+backward (gradient to the token embeddings)
           vae           encode; decode; decode+backward (gradient to the latents)
-        Set threads with VCT_JAVA_OPTS=-Dai.djl.pytorch.num_threads=N.
+        Threads follow the engine's rule (README, Engine threads); VCT_ENGINE_THREADS=N overrides.
 
           --size S     tiny or sd15 (default tiny)
           --iters N    timed iterations per phase (default 5)
@@ -96,6 +97,8 @@ final class BenchCommand implements Command {
         System.getProperty("java.version"));
     ComponentBench bench =
         new ComponentBench(arch, batch, latent, iters, !args.has("no-backward"), out);
+    EngineThreads.configure(bench.unetWorkload());
+    printThreads(out);
     switch (target) {
       case "unet" -> bench.unet();
       case "text-encoder" -> bench.textEncoder();
@@ -103,6 +106,13 @@ final class BenchCommand implements Command {
       default -> throw new IllegalStateException(target);
     }
     return 0;
+  }
+
+  /** The process's libtorch intra-op threads and why (see {@link EngineThreads}). */
+  static void printThreads(PrintStream out) {
+    EngineThreads.current()
+        .ifPresent(
+            c -> out.printf(Locale.ROOT, "torch threads: %d (%s)%n", c.threads(), c.reason()));
   }
 
   static String cpuModel() throws IOException {

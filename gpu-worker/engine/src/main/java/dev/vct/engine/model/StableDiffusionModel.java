@@ -2,6 +2,7 @@ package dev.vct.engine.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vct.engine.scheduler.DdimSchedulerConfig;
@@ -73,6 +74,7 @@ public final class StableDiffusionModel implements AutoCloseable {
       UNet2DConditionModel unet = UNet2DConditionModel.load(dir.resolve("unet"), manager);
       AutoencoderKL vae = AutoencoderKL.load(dir.resolve("vae"), manager);
       checkConsistent(dir, unet, vae, textEncoder, tokenizer);
+      EngineThreads.configure(workload(dir, unet));
       return new StableDiffusionModel(
           dir, manager, unet, vae, textEncoder, tokenizer, schedulerConfig(dir));
     } catch (IOException e) {
@@ -118,6 +120,25 @@ public final class StableDiffusionModel implements AutoCloseable {
       throw new IllegalArgumentException(
           dir + ": components do not fit together (from different models?): " + problems);
     }
+  }
+
+  /**
+   * One UNet call at the model's own resolution (unet sample_size, 64 latent pixels a side for
+   * SD-1.x when absent) and batch 1: what the process's thread count is chosen from.
+   */
+  static EngineThreads.Workload workload(Path dir, UNet2DConditionModel unet) {
+    long weights =
+        UNet2DConditionModel.expectedWeightShapes(unet.config()).values().stream()
+            .mapToLong(Shape::size)
+            .sum();
+    int side = 64;
+    try {
+      JsonNode size = new ObjectMapper().readTree(dir.resolve("unet/config.json").toFile());
+      side = size.path("sample_size").asInt(side);
+    } catch (IOException e) {
+      // the UNet was just loaded from that file; keep SD-1.x's size if it cannot be re-read
+    }
+    return new EngineThreads.Workload(weights, (long) side * side, 1);
   }
 
   /** The DDIM config from {@code scheduler/scheduler_config.json}, else SD-1.x's own. */

@@ -13,6 +13,7 @@ public final class Conv2d {
 
   static {
     OneDnn.configure(); // libtorch's oneDNN convolution gradients are wrong on some CPUs
+    TorchLogLevel.configure(); // no NNPACK warning per convolution
   }
 
   public Conv2d(NDArray weight, NDArray bias, int stride, int padding) {

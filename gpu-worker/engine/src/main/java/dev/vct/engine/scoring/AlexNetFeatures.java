@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.pooling.Pool;
+import dev.vct.engine.nn.TorchLogLevel;
 import dev.vct.engine.tensor.StateDict;
 
 /**
@@ -25,6 +26,10 @@ final class AlexNetFeatures {
    * at least one position.
    */
   static final int MIN_SIDE = 31;
+
+  static {
+    TorchLogLevel.configure(); // no NNPACK warning per convolution
+  }
 
   private final Conv conv1; // (64, 3, 11, 11), stride 4, padding 2
   private final Conv conv2; // (192, 64, 5, 5), padding 2

@@ -15,8 +15,6 @@ import dev.vct.engine.text.ClipTextModel;
 import dev.vct.engine.tokenizer.ClipTokenizer;
 import dev.vct.engine.unet.UNet2DConditionModel;
 import dev.vct.engine.vae.AutoencoderKL;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -41,18 +39,10 @@ public final class VctModels implements AutoCloseable {
   public static final long DEFAULT_MAX_ATTENTION_SCORES = 1L << 27;
 
   private final StableDiffusionModel sd;
-  private final ClipTextModel textEncoder;
-  private final ClipTokenizer tokenizer;
   private final AttentionProcessor plainAttention;
 
-  private VctModels(
-      StableDiffusionModel sd,
-      ClipTextModel textEncoder,
-      ClipTokenizer tokenizer,
-      long maxAttentionScores) {
+  private VctModels(StableDiffusionModel sd, long maxAttentionScores) {
     this.sd = sd;
-    this.textEncoder = textEncoder;
-    this.tokenizer = tokenizer;
     this.plainAttention = new SlicedAttentionProcessor(maxAttentionScores);
   }
 
@@ -62,26 +52,7 @@ public final class VctModels implements AutoCloseable {
   }
 
   public static VctModels load(Path dir, Device device, long maxAttentionScores) {
-    StableDiffusionModel sd = StableDiffusionModel.load(dir, device);
-    try {
-      ClipTextModel text = ClipTextModel.load(dir.resolve("text_encoder"), sd.manager());
-      ClipTokenizer tokenizer = ClipTokenizer.load(dir.resolve("tokenizer"));
-      if (text.config().hiddenSize() != sd.unet().config().crossAttentionDim().get(0)) {
-        throw new IllegalArgumentException(
-            dir
-                + ": text encoder hidden_size "
-                + text.config().hiddenSize()
-                + " differs from the UNet's cross_attention_dim "
-                + sd.unet().config().crossAttentionDim().get(0));
-      }
-      return new VctModels(sd, text, tokenizer, maxAttentionScores);
-    } catch (IOException e) {
-      sd.close();
-      throw new UncheckedIOException("cannot load the text encoder or tokenizer of " + dir, e);
-    } catch (RuntimeException e) {
-      sd.close();
-      throw e;
-    }
+    return new VctModels(StableDiffusionModel.load(dir, device), maxAttentionScores);
   }
 
   public Path dir() {
@@ -102,16 +73,16 @@ public final class VctModels implements AutoCloseable {
   }
 
   public ClipTextModel textEncoder() {
-    return textEncoder;
+    return sd.textEncoder();
   }
 
   public ClipTokenizer tokenizer() {
-    return tokenizer;
+    return sd.tokenizer();
   }
 
   /** Hidden width of the text encoder (768 for SD-1.x). */
   public int textHidden() {
-    return textEncoder.config().hiddenSize();
+    return sd.textEncoder().config().hiddenSize();
   }
 
   /** Latent channels of the VAE (4). */
@@ -178,8 +149,8 @@ public final class VctModels implements AutoCloseable {
   NDArray encodeText(NDManager m, long[] ids, NDArray extraRows) {
     NDArray idArray = Tensors.longs(m, ids, 1, ids.length);
     return extraRows == null
-        ? textEncoder.forward(idArray).lastHiddenState()
-        : textEncoder.forward(idArray, extraRows).lastHiddenState();
+        ? sd.textEncoder().forward(idArray).lastHiddenState()
+        : sd.textEncoder().forward(idArray, extraRows).lastHiddenState();
   }
 
   @Override

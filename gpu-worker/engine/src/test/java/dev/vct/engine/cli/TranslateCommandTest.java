@@ -86,7 +86,6 @@ class TranslateCommandTest {
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add("-Dai.djl.offline=true");
-    command.add("-Dai.djl.pytorch.num_threads=2");
     command.add("dev.vct.engine.cli.VctCli");
     command.addAll(argv);
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
