@@ -49,6 +49,7 @@ class VctParametersTest {
     OTHER_VALUES.put(Knob.SELF_INJECTION_RATIO, 0.5);
     OTHER_VALUES.put(Knob.CROSS_INJECTION_RATIO, 0.5);
     OTHER_VALUES.put(Knob.CORRECTED_TOKEN_INDEXING, true);
+    OTHER_VALUES.put(Knob.PRIORITY, 5); // read by no stage: it only orders the queue
   }
 
   @Test
