@@ -48,6 +48,7 @@ final class VctBenchmark {
     args.positionals(0, "no positional arguments after 'vct'");
     VctOptions options = new VctOptions(args);
     ConceptInversionParams conceptParams = VctOptions.valid(options::concept);
+    int conceptBatch = options.conceptBatch(conceptParams);
     ContentInversionParams contentParams = VctOptions.valid(options::content);
     FusionParams fusionParams = VctOptions.valid(options::fusion);
     int r = options.resolution();
@@ -56,11 +57,12 @@ final class VctBenchmark {
         args.has("reference") ? ImageFiles.read(args.path("reference")) : picture(r, 2);
     out.printf(
         Locale.ROOT,
-        "bench vct: %d px, concept %d steps x %d micro-steps, content %d DDIM steps x <= %d"
+        "bench vct: %d px, concept %d steps x %d micro-steps (%d per pass), content %d DDIM steps x <= %d"
             + " inner, fusion %d steps; %d cores (%s), java %s%n",
         r,
         conceptParams.steps(),
         conceptParams.gradientAccumulation(),
+        Math.min(conceptBatch, conceptParams.gradientAccumulation()),
         contentParams.steps(),
         contentParams.innerSteps(),
         contentParams.steps(),
@@ -74,7 +76,10 @@ final class VctBenchmark {
       float[] sourcePixels = VctImages.source(source, r);
       float[] referencePixels = VctImages.reference(reference, r);
       ConceptEmbedding concept =
-          time(out, ConceptInversion.start(models, conceptParams, referencePixels));
+          time(
+              out,
+              ConceptInversion.start(models, conceptParams, referencePixels)
+                  .batchSize(conceptBatch));
       ContentEmbedding content =
           time(out, ContentInversion.start(models, contentParams, sourcePixels));
       FusionResult fused = time(out, Fusion.start(models, fusionParams, content, concept));
