@@ -1,5 +1,6 @@
 package dev.vct.engine.cli;
 
+import dev.vct.engine.bench.ProcessMemory;
 import dev.vct.engine.image.ImageFiles;
 import dev.vct.engine.image.RgbImage;
 import dev.vct.engine.vct.Cancellation;
@@ -30,7 +31,8 @@ final class VctBenchmark {
       usage: ./vct bench vct --model DIR [--source A.png --reference B.png] [knobs]
 
         Runs concept inversion, content inversion and fusion once and prints the time of each
-        (and of model loading and decoding), the steps run and the time per step. Without
+        (and of model loading and decoding), the steps run, the time per step and each stage's
+        peak resident set (VmHWM, reset before the stage where the kernel allows). Without
         images, two synthetic 8-bit pictures are used.
       """
           + VctOptions.HELP;
@@ -91,10 +93,19 @@ final class VctBenchmark {
     return 0;
   }
 
+  /** Runs {@code stage} whole; prints its time and its peak resident set (where measurable). */
   private static <R> R time(PrintStream out, ResumableStage<R> stage) {
+    boolean peak = ProcessMemory.resetPeak();
     long t = System.nanoTime();
     stage.run(ProgressListener.NONE, Cancellation.NEVER);
     line(out, stage.name(), t, stage.totalSteps());
+    if (peak) {
+      out.printf(
+          Locale.ROOT,
+          "  %-18s %9.0f MiB peak RSS%n",
+          "",
+          ProcessMemory.peakBytes() / (1024.0 * 1024.0));
+    }
     return stage.result();
   }
 
