@@ -22,9 +22,11 @@ import java.util.function.UnaryOperator;
  * with ẑ0 = (z_t − √(1−ᾱ_t) ε̂)/√ᾱ_t. Gradients of loss / accumulation reach only the K rows and
  * are summed over the accumulation window; then one AdamW step. A stage step is one optimizer step.
  *
- * <p>Faster than the reference where the result is the same: the VAE posterior of the reference and
- * of its mirror image is computed once (the encoder is deterministic), the UNet and text encoder
- * weights carry no gradients, and the optimizer touches K rows instead of the whole table.
+ * <p>Faster than the reference where the result is the same: the micro-steps of a window run as one
+ * batch (one text-encoder and one UNet pass per optimizer step, or per chunk of {@link
+ * #batchSize()}), the VAE posterior of the reference and of its mirror image is computed once (the
+ * encoder is deterministic), the UNet and text encoder weights carry no gradients, and the
+ * optimizer touches K rows instead of the whole table.
  */
 public final class ConceptInversion implements ResumableStage<ConceptEmbedding> {
 
