@@ -26,6 +26,14 @@ public interface GatewayConfig {
   @WithDefault("32M")
   MemorySize maxRequestBytes();
 
+  /**
+   * Longest request URI (path and query), refused with a JSON 414; keep
+   * quarkus.http.limits.max-initial-line-length above it, or the HTTP layer refuses first with a
+   * bare 414.
+   */
+  @WithDefault("4096")
+  int maxUriLength();
+
   Images images();
 
   Tenants tenants();
@@ -89,5 +97,9 @@ public interface GatewayConfig {
     /** A comment line sent this often keeps idle streams open through proxies. */
     @WithDefault("15s")
     Duration keepAlive();
+
+    /** Event streams one tenant may hold open at once; more get 429 too_many_streams. */
+    @WithDefault("20")
+    int maxStreamsPerTenant();
   }
 }

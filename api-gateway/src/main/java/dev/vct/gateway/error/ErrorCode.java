@@ -40,13 +40,15 @@ public enum ErrorCode {
   TRANSLATION_FINISHED(409, "translation_finished"),
   RESULT_NOT_READY(409, "result_not_ready"),
   TENANT_EXISTS(409, "tenant_exists"),
-  // 413 / 422: the input is too big.
+  // 413 / 414 / 422: the input is too big.
   REQUEST_TOO_LARGE(413, "request_too_large"),
   IMAGE_TOO_LARGE(413, "image_too_large"),
+  URI_TOO_LONG(414, "uri_too_long"),
   IMAGE_DIMENSIONS_TOO_LARGE(422, "image_dimensions_too_large"),
   // 429: limits.
   RATE_LIMITED(429, "rate_limited"),
   CONCURRENT_JOB_LIMIT(429, "concurrent_job_limit"),
+  TOO_MANY_STREAMS(429, "too_many_streams"),
   // 5xx: our fault or a dependency's.
   INTERNAL_ERROR(500, "internal_error"),
   RESULT_UNAVAILABLE(503, "result_unavailable");

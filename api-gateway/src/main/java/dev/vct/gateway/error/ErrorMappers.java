@@ -6,10 +6,14 @@ import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Request;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import java.io.IOException;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -21,9 +25,12 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
  */
 public class ErrorMappers {
   private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
+  private static final String MULTIPART_PARSER =
+      "org.jboss.resteasy.reactive.server.core.multipart.MultiPartParserDefinition";
 
   @Inject FrameworkErrors frameworkErrors;
   @Inject RejectionMetrics metrics;
+  @Inject AllowedMethods allowedMethods;
 
   @ServerExceptionMapper
   public Response apiException(ApiException e) {
@@ -46,15 +53,14 @@ public class ErrorMappers {
 
   @ServerExceptionMapper
   public Response notAllowed(NotAllowedException e, UriInfo uri, Request request) {
+    String path = "/" + uri.getPath().replaceFirst("^/", "");
+    Set<String> allowed =
+        allowedMethods.at(path).orElseGet(() -> new TreeSet<>(e.getResponse().getAllowedMethods()));
     Response.ResponseBuilder response =
         build(
             ErrorCode.METHOD_NOT_ALLOWED,
-            request.getMethod()
-                + " is not allowed on /"
-                + uri.getPath().replaceFirst("^/", "")
-                + "; allowed: "
-                + String.join(", ", e.getResponse().getAllowedMethods()));
-    response.allow(e.getResponse().getAllowedMethods());
+            AllowedMethods.notAllowedMessage(request.getMethod(), path, allowed));
+    response.header(HttpHeaders.ALLOW, String.join(", ", allowed));
     return response.build();
   }
 
@@ -90,6 +96,30 @@ public class ErrorMappers {
           .build();
     }
     return unexpected(e);
+  }
+
+  /**
+   * The multipart parser runs before the resource and reports a body that ends before its closing
+   * boundary as an IOException; that is the client's mistake. Other I/O failures stay ours.
+   */
+  @ServerExceptionMapper
+  public Response unreadableBody(IOException e, HttpHeaders headers) {
+    MediaType type = headers.getMediaType();
+    boolean multipart = type != null && type.isCompatible(MediaType.MULTIPART_FORM_DATA_TYPE);
+    if (multipart && thrownByMultipartParser(e)) {
+      LOG.debugf(e, "Unreadable multipart body");
+      return build(
+              ErrorCode.INVALID_MULTIPART,
+              "The multipart body could not be read: it ends before its closing boundary"
+                  + " (--boundary--) or is cut short; send the complete body")
+          .build();
+    }
+    return unexpected(e);
+  }
+
+  private static boolean thrownByMultipartParser(IOException e) {
+    StackTraceElement[] stack = e.getStackTrace();
+    return stack.length > 0 && stack[0].getClassName().startsWith(MULTIPART_PARSER);
   }
 
   @ServerExceptionMapper

@@ -12,20 +12,26 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 
 /**
- * Answers bodies over {@code quarkus.http.limits.max-body-size} with a JSON 413 before any of the
- * body is read (Quarkus' own check, one route later, answers with an empty body), and turns the
- * framework's other bare 404 and 413 failures into the same JSON shape.
+ * Answers URIs over {@code vct.gateway.max-uri-length} with a JSON 414, and bodies over {@code
+ * quarkus.http.limits.max-body-size} with a JSON 413 before any of the body is read (Quarkus' own
+ * check, one route later, answers with an empty body), and turns the framework's other bare 404 and
+ * 413 failures into the same JSON shape.
  */
 @ApplicationScoped
 public class FrameworkErrors {
   /** Runs just before Quarkus' own upload limit route (RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT). */
   private static final int ORDER = -3;
 
+  /** Before the method table (AllowedMethods) reads the path. */
+  private static final int URI_ORDER = -5;
+
   private final long limit;
+  private final int maxUriLength;
   private final RejectionMetrics metrics;
 
   FrameworkErrors(GatewayConfig config, RejectionMetrics metrics) {
     this.limit = config.maxRequestBytes().asLongValue();
+    this.maxUriLength = config.maxUriLength();
     this.metrics = metrics;
   }
 
@@ -52,6 +58,7 @@ public class FrameworkErrors {
   }
 
   void install(@Observes Router router) {
+    router.route().order(URI_ORDER).handler(this::checkUriLength);
     router.route().order(ORDER).handler(this::checkContentLength);
     router
         .route()
@@ -76,6 +83,22 @@ public class FrameworkErrors {
             + " "
             + ctx.request().path()
             + "; the API is described at /q/openapi and /q/swagger-ui");
+  }
+
+  private void checkUriLength(RoutingContext ctx) {
+    int length = ctx.request().uri().length();
+    if (length > maxUriLength) {
+      respond(
+          ctx,
+          ErrorCode.URI_TOO_LONG,
+          "The request URI is "
+              + length
+              + " characters; the limit is "
+              + maxUriLength
+              + ". Send long values in the request body, or page with cursor instead");
+      return;
+    }
+    ctx.next();
   }
 
   private void checkContentLength(RoutingContext ctx) {

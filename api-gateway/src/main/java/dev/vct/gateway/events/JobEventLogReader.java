@@ -1,5 +1,6 @@
 package dev.vct.gateway.events;
 
+import dev.vct.storage.job.Job;
 import dev.vct.storage.job.JobEventEntry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -11,14 +12,21 @@ import java.util.UUID;
  * per job in the transaction of each change), which makes SSE streams resumable.
  */
 @ApplicationScoped
-public class JobEventLogReader {
+public class JobEventLogReader implements JobEventStream.EventLog {
   private static final int BATCH = 200;
 
   /** Up to a batch of the job's events with a sequence number above {@code afterSeq}. */
+  @Override
   @Transactional
   public List<LoggedEvent> after(UUID jobId, long afterSeq) {
     return JobEventEntry.after(jobId, afterSeq, BATCH).stream()
         .map(entry -> new LoggedEvent(entry.seq, JobEventView.of(entry.event())))
         .toList();
+  }
+
+  @Override
+  @Transactional
+  public boolean isTerminal(UUID jobId) {
+    return Job.<Job>findByIdOptional(jobId).map(j -> j.status.terminal()).orElse(true);
   }
 }

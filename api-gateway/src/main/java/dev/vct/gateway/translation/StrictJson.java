@@ -63,8 +63,9 @@ public final class StrictJson {
     if (json.length == 0) {
       throw new ApiException(ErrorCode.EMPTY_BODY, capitalized(what) + " is empty");
     }
+    T value;
     try {
-      return MAPPER.readValue(json, type);
+      value = MAPPER.readValue(json, type);
     } catch (UnrecognizedPropertyException e) {
       Collection<Object> known = e.getKnownPropertyIds();
       String allowed =
@@ -96,6 +97,11 @@ public final class StrictJson {
     } catch (IOException e) {
       throw new ApiException(ErrorCode.INVALID_JSON, capitalized(what) + " could not be read");
     }
+    if (value == null) {
+      throw new ApiException(
+          ErrorCode.INVALID_FIELD_TYPE, capitalized(what) + " must be a JSON object, not null");
+    }
+    return value;
   }
 
   private static String path(JsonMappingException e) {

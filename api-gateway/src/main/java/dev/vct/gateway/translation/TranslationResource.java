@@ -11,15 +11,18 @@ import dev.vct.gateway.translation.TranslationViews.TranslationSummary;
 import dev.vct.gateway.translation.TranslationViews.TranslationView;
 import dev.vct.storage.blob.BlobNotFoundException;
 import dev.vct.storage.blob.BlobStore;
+import dev.vct.storage.dispatch.DispatchQueue;
 import dev.vct.storage.job.Job;
 import dev.vct.storage.job.JobStatus;
 import dev.vct.storage.job.PageCursor;
+import dev.vct.storage.job.Stage;
 import dev.vct.storage.job.StageRun;
 import io.quarkus.hibernate.orm.panache.PanacheQuery;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.panache.common.Parameters;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -39,12 +42,16 @@ import java.io.InputStream;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
@@ -95,12 +102,13 @@ public class TranslationResource {
               + " 'webhook' (JSON text, as in the JSON form).")
   @APIResponse(responseCode = "202", description = "Accepted; the job is queued")
   @APIResponse(responseCode = "200", description = "Replay of an earlier Idempotency-Key")
-  public Response submitMultipart(
-      MultipartFormDataInput form,
-      @Parameter(description = "Same key and body return the same job; other body: 409")
-          @HeaderParam(IDEMPOTENCY_KEY)
-          String idempotencyKey) {
-    String key = checkIdempotencyKey(idempotencyKey);
+  @Parameter(
+      name = IDEMPOTENCY_KEY,
+      in = ParameterIn.HEADER,
+      description = "Same key and body return the same job; other body: 409",
+      schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255))
+  public Response submitMultipart(MultipartFormDataInput form, @Context HttpServerRequest http) {
+    String key = idempotencyKey(http);
     return accepted(service.submit(caller.tenantId(), reader.fromMultipart(form), key));
   }
 
@@ -117,12 +125,13 @@ public class TranslationResource {
       responseCode = "400",
       description = "Invalid request; see docs/api-errors.md",
       content = @Content(schema = @Schema(implementation = ApiError.class)))
-  public Response submitJson(
-      InputStream body,
-      @Parameter(description = "Same key and body return the same job; other body: 409")
-          @HeaderParam(IDEMPOTENCY_KEY)
-          String idempotencyKey) {
-    String key = checkIdempotencyKey(idempotencyKey);
+  @Parameter(
+      name = IDEMPOTENCY_KEY,
+      in = ParameterIn.HEADER,
+      description = "Same key and body return the same job; other body: 409",
+      schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255))
+  public Response submitJson(InputStream body, @Context HttpServerRequest http) {
+    String key = idempotencyKey(http);
     Submission submission = reader.fromJson(frameworkErrors.readBounded(body));
     return accepted(service.submit(caller.tenantId(), submission, key));
   }
@@ -179,7 +188,12 @@ public class TranslationResource {
   @Transactional
   public TranslationView get(@PathParam("id") String id) {
     Job job = TranslationService.findForTenant(caller.tenantId(), jobId(id));
-    return TranslationView.of(job, StageRun.forJob(job.id));
+    List<StageRun> runs = StageRun.forJob(job.id);
+    Map<Stage, DispatchQueue.Place> places = new EnumMap<>(Stage.class);
+    for (StageRun run : runs) {
+      DispatchQueue.place(job.tenantId, run).ifPresent(place -> places.put(run.stage, place));
+    }
+    return TranslationView.of(job, runs, places);
   }
 
   @GET
@@ -190,7 +204,8 @@ public class TranslationResource {
       summary = "The translation's events as Server-Sent Events",
       description =
           "Each event's id is its sequence number in the job's log; reconnect with"
-              + " Last-Event-ID to get only what you missed. The stream ends after job.completed.")
+              + " Last-Event-ID to get only what you missed. The stream ends after job.completed."
+              + " A tenant may hold a limited number of streams at once (429 too_many_streams).")
   public Multi<OutboundSseEvent> events(
       @PathParam("id") String id,
       @Parameter(description = "The id of the last event received") @HeaderParam("Last-Event-ID")
@@ -200,7 +215,7 @@ public class TranslationResource {
     Job job =
         QuarkusTransaction.requiringNew()
             .call(() -> TranslationService.findForTenant(caller.tenantId(), jobId(id)));
-    return events.stream(job.id, after, sse);
+    return events.stream(caller.tenantId(), job.id, after, sse);
   }
 
   private static long lastEventId(String header) {
@@ -296,14 +311,25 @@ public class TranslationResource {
     }
   }
 
-  private static String checkIdempotencyKey(String key) {
-    if (key == null) {
+  /**
+   * The Idempotency-Key header, or null when there is none. Read from the HTTP request itself: the
+   * framework reports an empty header as absent, and an empty key must be refused, not ignored.
+   */
+  private static String idempotencyKey(HttpServerRequest http) {
+    List<String> values = http.headers().getAll(IDEMPOTENCY_KEY);
+    if (values.isEmpty()) {
       return null;
     }
+    if (values.size() > 1) {
+      throw new ApiException(
+          ErrorCode.INVALID_IDEMPOTENCY_KEY, "Send one Idempotency-Key header, not several");
+    }
+    String key = values.get(0);
     if (!IDEMPOTENCY_KEY_FORMAT.matcher(key).matches()) {
       throw new ApiException(
           ErrorCode.INVALID_IDEMPOTENCY_KEY,
-          "Idempotency-Key must be 1 to 255 visible ASCII characters, for example a UUID");
+          "Idempotency-Key must be 1 to 255 visible ASCII characters, for example a UUID"
+              + (key.isBlank() ? " (it is empty)" : ""));
     }
     return key;
   }

@@ -12,6 +12,10 @@ import java.util.UUID;
  * page. {@link #token()} is an opaque URL-safe form for clients.
  */
 public record PageCursor(Instant createdAt, UUID id) {
+  /** Creation times outside these years are no job's, and the database cannot compare them. */
+  private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+
+  private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
 
   public PageCursor {
     Objects.requireNonNull(createdAt, "createdAt");
@@ -34,9 +38,11 @@ public record PageCursor(Instant createdAt, UUID id) {
     try {
       String plain = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
       int bar = plain.indexOf('|');
-      return new PageCursor(
-          Instant.parse(plain.substring(0, Math.max(bar, 0))),
-          UUID.fromString(plain.substring(bar + 1)));
+      Instant createdAt = Instant.parse(plain.substring(0, Math.max(bar, 0)));
+      if (createdAt.isBefore(EARLIEST) || createdAt.isAfter(LATEST)) {
+        throw new IllegalArgumentException("creation time out of range: " + createdAt);
+      }
+      return new PageCursor(createdAt, UUID.fromString(plain.substring(bar + 1)));
     } catch (DateTimeParseException | IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "malformed page cursor '" + token + "': pass the cursor of a previous page unchanged", e);
