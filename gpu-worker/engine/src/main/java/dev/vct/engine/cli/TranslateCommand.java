@@ -75,6 +75,7 @@ final class TranslateCommand implements Command {
     args.positionals(0, "no positional arguments");
     VctOptions options = new VctOptions(args);
     ConceptInversionParams conceptParams = VctOptions.valid(options::concept);
+    int conceptBatch = options.conceptBatch(conceptParams);
     ContentInversionParams contentParams = VctOptions.valid(options::content);
     FusionParams fusionParams = VctOptions.valid(options::fusion);
     Path model = args.path("model");
@@ -96,8 +97,12 @@ final class TranslateCommand implements Command {
       ConceptEmbedding concept =
           runStage(
               ConceptInversion.NAME,
-              () -> ConceptInversion.start(models, conceptParams, referencePixels),
-              c -> ConceptInversion.resume(models, conceptParams, referencePixels, c),
+              () ->
+                  ConceptInversion.start(models, conceptParams, referencePixels)
+                      .batchSize(conceptBatch),
+              c ->
+                  ConceptInversion.resume(models, conceptParams, referencePixels, c)
+                      .batchSize(conceptBatch),
               checkpoints,
               err);
       ContentEmbedding content =

@@ -2,6 +2,7 @@ package dev.vct.engine.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.vct.engine.bench.ProcessMemory;
 import dev.vct.engine.image.ImageFiles;
 import dev.vct.engine.image.RgbImage;
 import dev.vct.engine.model.EngineThreads;
@@ -40,7 +41,8 @@ final class VctBenchmark {
                              [--json FILE] [knobs]
 
         Runs concept inversion, content inversion and fusion once and prints the time of each
-        (and of model loading and decoding), the steps run and the time per step. A stage's
+        (and of model loading and decoding), the steps run, the time per step and its peak
+        resident set (VmHWM, reset before the stage where the kernel allows). A stage's
         time includes its set-up (content inversion's VAE encode, fusion's prompts). Without
         images, two synthetic 8-bit pictures are used.
 
@@ -66,6 +68,7 @@ final class VctBenchmark {
     args.positionals(0, "no positional arguments after 'vct'");
     VctOptions options = new VctOptions(args);
     ConceptInversionParams conceptParams = VctOptions.valid(options::concept);
+    int conceptBatch = options.conceptBatch(conceptParams);
     ContentInversionParams contentParams = VctOptions.valid(options::content);
     FusionParams fusionParams = VctOptions.valid(options::fusion);
     int r = options.resolution();
@@ -78,11 +81,12 @@ final class VctBenchmark {
         args.has("reference") ? ImageFiles.read(args.path("reference")) : picture(r, 2);
     out.printf(
         Locale.ROOT,
-        "bench vct: %d px, concept %d steps x %d micro-steps, content %d DDIM steps x <= %d"
+        "bench vct: %d px, concept %d steps x %d micro-steps (%d per pass), content %d DDIM steps x <= %d"
             + " inner, fusion %d steps; %d cores (%s), java %s%n",
         r,
         conceptParams.steps(),
         conceptParams.gradientAccumulation(),
+        Math.min(conceptBatch, conceptParams.gradientAccumulation()),
         contentParams.steps(),
         contentParams.innerSteps(),
         contentParams.steps(),
@@ -98,7 +102,14 @@ final class VctBenchmark {
     if (warmups > 0) {
       try (VctModels models = VctModels.load(args.path("model"))) {
         for (int i = 0; i < warmups; i++) {
-          warmUp(models, conceptParams, contentParams, fusionParams, sourcePixels, referencePixels);
+          warmUp(
+              models,
+              conceptParams,
+              conceptBatch,
+              contentParams,
+              fusionParams,
+              sourcePixels,
+              referencePixels);
         }
       }
       out.printf(
@@ -115,7 +126,12 @@ final class VctBenchmark {
       BenchCommand.printThreads(out);
       threads = EngineThreads.inUse();
       ConceptEmbedding concept =
-          time(out, stages, () -> ConceptInversion.start(models, conceptParams, referencePixels))
+          time(
+                  out,
+                  stages,
+                  () ->
+                      ConceptInversion.start(models, conceptParams, referencePixels)
+                          .batchSize(conceptBatch))
               .result();
       ContentInversion contentInversion =
           time(out, stages, () -> ContentInversion.start(models, contentParams, sourcePixels));
@@ -133,6 +149,7 @@ final class VctBenchmark {
       report.put("resolution", r);
       report.put("concept_steps", conceptParams.steps());
       report.put("concept_micro_steps", conceptParams.gradientAccumulation());
+      report.put("concept_batch", Math.min(conceptBatch, conceptParams.gradientAccumulation()));
       report.put("ddim_steps", contentParams.steps());
       report.put("inner_steps", contentParams.innerSteps());
       report.put("inner_iterations", innerIterations);
@@ -155,12 +172,14 @@ final class VctBenchmark {
   private static void warmUp(
       VctModels models,
       ConceptInversionParams conceptParams,
+      int conceptBatch,
       ContentInversionParams contentParams,
       FusionParams fusionParams,
       float[] sourcePixels,
       float[] referencePixels) {
     ConceptInversion concept =
-        ConceptInversion.start(models, conceptParams.withSteps(3), referencePixels);
+        ConceptInversion.start(models, conceptParams.withSteps(3), referencePixels)
+            .batchSize(conceptBatch);
     concept.run(ProgressListener.NONE, Cancellation.NEVER);
     ContentInversion content =
         ContentInversion.start(models, contentParams.withSteps(10, 3), sourcePixels);
@@ -170,13 +189,24 @@ final class VctBenchmark {
     VctImages.translation(models, fusion.result());
   }
 
-  /** Starts a stage, runs it to the end and reports the time of both together. */
+  /**
+   * Starts a stage, runs it to the end and reports the time of both together, and the peak resident
+   * set while it ran (where the kernel lets the peak be reset).
+   */
   private static <S extends ResumableStage<?>> S time(
       PrintStream out, Map<String, Object> stages, Supplier<S> start) {
+    boolean peak = ProcessMemory.resetPeak();
     long t = System.nanoTime();
     S stage = start.get();
     stage.run(ProgressListener.NONE, Cancellation.NEVER);
     line(out, stages, stage.name(), t, stage.totalSteps());
+    if (peak) {
+      out.printf(
+          Locale.ROOT,
+          "  %-18s %9.0f MiB peak RSS%n",
+          "",
+          ProcessMemory.peakBytes() / (1024.0 * 1024.0));
+    }
     return stage;
   }
 

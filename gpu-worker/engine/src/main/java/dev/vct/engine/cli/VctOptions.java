@@ -13,6 +13,7 @@ final class VctOptions {
           "seed",
           "steps",
           "concept-steps",
+          "concept-batch",
           "inner-steps",
           "tokens",
           "init-word",
@@ -27,6 +28,9 @@ final class VctOptions {
           --seed N            seed of concept inversion's random draws (default 0)
           --steps N           DDIM steps of content inversion and fusion (default 50)
           --concept-steps N   concept-inversion optimizer steps, 4 micro-steps each (default 500)
+          --concept-batch N   micro-steps per UNet pass of concept inversion: the 4 of a step run
+                              in chunks of N (default 4, one pass per step; fewer use less memory,
+                              same result within float rounding)
           --inner-steps N     content-embedding Adam steps per timestep at most (default 50)
           --tokens K          vectors of the concept placeholder (default 3)
           --init-word W       word whose embedding starts the concept vectors (default girl)
@@ -56,6 +60,15 @@ final class VctOptions {
         .withInitializerWord(args.get("init-word", d.initializerWord()))
         .withResolution(resolution())
         .withSeed(args.longValue("seed", d.seed()));
+  }
+
+  /** Micro-steps per UNet pass of concept inversion (default: the whole accumulation window). */
+  int conceptBatch(ConceptInversionParams concept) {
+    int batch = args.integer("concept-batch", concept.gradientAccumulation());
+    if (batch < 1) {
+      throw new UsageException("option '--concept-batch' needs a number >= 1, got " + batch);
+    }
+    return batch;
   }
 
   ContentInversionParams content() {

@@ -22,9 +22,11 @@ import java.util.function.UnaryOperator;
  * with ẑ0 = (z_t − √(1−ᾱ_t) ε̂)/√ᾱ_t. Gradients of loss / accumulation reach only the K rows and
  * are summed over the accumulation window; then one AdamW step. A stage step is one optimizer step.
  *
- * <p>Faster than the reference where the result is the same: the VAE posterior of the reference and
- * of its mirror image is computed once (the encoder is deterministic), the UNet and text encoder
- * weights carry no gradients, and the optimizer touches K rows instead of the whole table.
+ * <p>Faster than the reference where the result is the same: the micro-steps of a window run as one
+ * batch (one text-encoder and one UNet pass per optimizer step, or per chunk of {@link
+ * #batchSize()}), the VAE posterior of the reference and of its mirror image is computed once (the
+ * encoder is deterministic), the UNet and text encoder weights carry no gradients, and the
+ * optimizer touches K rows instead of the whole table.
  */
 public final class ConceptInversion implements ResumableStage<ConceptEmbedding> {
 
@@ -56,6 +58,7 @@ public final class ConceptInversion implements ResumableStage<ConceptEmbedding> 
   private MicroStepObserver observer;
   private UnaryOperator<AttentionProcessor> decorator = UnaryOperator.identity();
   private LatentDistributionCache posterior; // posterior of the reference, [plain, mirrored]
+  private int batchSize;
 
   private ConceptInversion(
       VctModels models,
@@ -93,6 +96,7 @@ public final class ConceptInversion implements ResumableStage<ConceptEmbedding> 
     this.rows = rows;
     this.adam = adam;
     this.completedSteps = completedSteps;
+    this.batchSize = params.gradientAccumulation();
   }
 
   /** Starts from the initializer word's embeddings, drawing from the params' seed. */
@@ -236,9 +240,11 @@ public final class ConceptInversion implements ResumableStage<ConceptEmbedding> 
   /**
    * {@inheritDoc}
    *
-   * <p>Each micro-step is one UNet pass. A stop inside an optimizer step abandons its micro-steps:
-   * the rows and Adam change only once the whole window is done, and the generator goes back to
-   * where the step began, so the abandoned step's draws are drawn again by the resumed run.
+   * <p>An optimizer step runs its accumulation window in chunks of {@link #batchSize()}
+   * micro-steps, one UNet pass each (one pass per step by default). A stop inside an optimizer step
+   * abandons the step: the rows and Adam change only once the whole window is done, and the
+   * generator goes back to where the step began, so the abandoned step's draws are drawn again by
+   * the resumed run.
    */
   @Override
   public int runUntil(int stepLimit, ProgressListener listener, Cancellation cancellation) {
@@ -266,17 +272,48 @@ public final class ConceptInversion implements ResumableStage<ConceptEmbedding> 
     this.decorator = decorator;
   }
 
-  /** Accumulation window of micro-steps, then one AdamW step on the rows. */
+  /**
+   * Runs each accumulation window in chunks of at most {@code conceptBatch} micro-steps, one UNet
+   * pass per chunk (default: the whole window in one pass). The mathematics do not change, only the
+   * memory a pass needs (activations kept for backward grow with the batch): gradients are summed
+   * over the chunks as over the micro-steps, and results agree within float rounding across batch
+   * sizes. A run is bit-identical to another (and to its resumed self) at the same batch size.
+   *
+   * @return this
+   */
+  public ConceptInversion batchSize(int conceptBatch) {
+    if (conceptBatch < 1) {
+      throw new IllegalArgumentException(
+          "the concept batch must be >= 1 micro-step per UNet pass, got " + conceptBatch);
+    }
+    this.batchSize = Math.min(conceptBatch, params.gradientAccumulation());
+    return this;
+  }
+
+  /** Micro-steps per UNet pass. */
+  public int batchSize() {
+    return batchSize;
+  }
+
+  /**
+   * One accumulation window, then one AdamW step on the rows. The rows do not change inside the
+   * window, so its micro-steps run batched (chunks of {@link #batchSize()}): per chunk the text
+   * encoder once and the UNet once, each sample with its own flip, posterior noise, noise and
+   * timestep, drawn in micro-step order. The loss of a chunk is the sum of its per-sample losses
+   * divided by the accumulation, whose gradient is the sum of the sequential micro-steps' ones.
+   */
   private double optimizerStep(
       Map<String, AttentionProcessor> processors, Cancellation cancellation) {
     int accumulation = params.gradientAccumulation();
     float[] gradient = null;
     double lossSum = 0;
-    for (int j = 0; j < accumulation; j++) {
+    for (int j = 0; j < accumulation; j += batchSize) {
       StopBeforePass.check(cancellation);
-      int micro = completedSteps * accumulation + j;
-      MicroStepResult r = microStep(micro, processors);
-      lossSum += r.loss;
+      int first = completedSteps * accumulation + j;
+      ChunkResult r = chunk(first, Math.min(batchSize, accumulation - j), processors);
+      for (float loss : r.losses) {
+        lossSum += loss;
+      }
       if (gradient == null) {
         gradient = r.gradient;
       } else {
@@ -289,83 +326,121 @@ public final class ConceptInversion implements ResumableStage<ConceptEmbedding> 
     return lossSum / accumulation;
   }
 
-  private record MicroStepResult(float loss, float[] gradient) {}
+  private record ChunkResult(float[] losses, float[] gradient) {}
 
-  private MicroStepResult microStep(int micro, Map<String, AttentionProcessor> processors) {
+  /** Micro-steps {@code first .. first + n - 1} as one batch of n: one UNet pass and backward. */
+  private ChunkResult chunk(int first, int n, Map<String, AttentionProcessor> processors) {
     int r = params.resolution();
     int f = models.vaeFactor();
-    long[] latentShape = {1, models.latentChannels(), r / f, r / f};
-    int latentSize = (int) Tensors.size(latentShape);
-    ConceptDraws.MicroStep d = draws.draw(micro, latentSize);
-    if (d.posteriorEps().length != latentSize || d.noise().length != latentSize) {
-      throw new IllegalArgumentException(
-          "micro-step " + micro + ": draws must have " + latentSize + " latent values");
-    }
-    float[] rowsBefore = rows.clone();
-    try (NDManager m = models.manager().newSubManager()) {
-      LatentDistribution dist = posterior(m, d.flip());
-      NDArray eps = Tensors.floats(m, d.posteriorEps(), latentShape);
-      NDArray latents = dist.sample(eps).mul(Tensors.scalar(m, VctModels.LATENT_SCALE));
-      NDArray noise = Tensors.floats(m, d.noise(), latentShape);
+    long[] batch = {n, models.latentChannels(), r / f, r / f};
+    int latentSize = (int) (Tensors.size(batch) / n);
+    float[] mean = new float[n * latentSize];
+    float[] logvar = new float[n * latentSize];
+    float[] std = new float[n * latentSize];
+    float[] posteriorEps = new float[n * latentSize];
+    float[] noiseValues = new float[n * latentSize];
+    float[] signalValues = new float[n];
+    float[] noiseScaleValues = new float[n];
+    long[] timesteps = new long[n];
+    for (int j = 0; j < n; j++) {
+      ConceptDraws.MicroStep d = draws.draw(first + j, latentSize);
+      if (d.posteriorEps().length != latentSize || d.noise().length != latentSize) {
+        throw new IllegalArgumentException(
+            "micro-step " + (first + j) + ": draws must have " + latentSize + " latent values");
+      }
+      float[][] dist = posterior(d.flip());
+      int at = j * latentSize;
+      System.arraycopy(dist[0], 0, mean, at, latentSize);
+      System.arraycopy(dist[1], 0, logvar, at, latentSize);
+      System.arraycopy(dist[2], 0, std, at, latentSize);
+      System.arraycopy(d.posteriorEps(), 0, posteriorEps, at, latentSize);
+      System.arraycopy(d.noise(), 0, noiseValues, at, latentSize);
       int t = d.timestep();
-      NDArray noisy = noiseSchedule.addNoise(latents, noise, t);
-      float alpha = noiseSchedule.alphaCumprod(t);
-      NDArray sqrtBeta = Tensors.scalar(m, (float) Math.sqrt(1f - alpha));
-      NDArray sqrtAlpha = Tensors.scalar(m, (float) Math.sqrt(alpha));
+      float alpha = noiseSchedule.alphaCumprod(t); // also checks t's range
+      // sqrt(alpha_t) and sqrt(1 - alpha_t) in float32, as the scheduler's addNoise has them
+      signalValues[j] = (float) Math.sqrt(alpha);
+      noiseScaleValues[j] = (float) Math.sqrt(1f - alpha);
+      timesteps[j] = t;
+    }
+    float[] rowsBefore = observer == null ? null : rows.clone();
+    try (NDManager m = models.manager().newSubManager()) {
+      LatentDistribution dist =
+          new LatentDistribution(
+              Tensors.floats(m, mean, batch),
+              Tensors.floats(m, logvar, batch),
+              Tensors.floats(m, std, batch));
+      NDArray posteriorSample = dist.sample(Tensors.floats(m, posteriorEps, batch));
+      NDArray latents = posteriorSample.mul(Tensors.scalar(m, VctModels.LATENT_SCALE));
+      NDArray noise = Tensors.floats(m, noiseValues, batch);
+      NDArray signal = Tensors.floats(m, signalValues, n, 1, 1, 1);
+      NDArray noiseScale = Tensors.floats(m, noiseScaleValues, n, 1, 1, 1);
+      NDArray noisy = latents.mul(signal).add(noise.mul(noiseScale));
+      NDArray t = Tensors.longs(m, timesteps, n);
 
       NDArray leaf = Tensors.floats(m, rows, params.tokens(), hidden);
       leaf.setRequiresGradient(true);
-      float loss;
+      float[] losses;
       NDArray pred;
       synchronized (Gradients.LOCK) {
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
           NDArray context = models.encodeText(m, ids, leaf);
-          pred = models.predictNoise(noisy, t, context, AttentionContext.SINGLE_PASS, processors);
-          NDArray total = pred.sub(noise).square().mean();
+          NDArray contexts = n == 1 ? context : context.repeat(0, n);
+          pred = models.predictNoise(noisy, t, contexts, AttentionContext.SINGLE_PASS, processors);
+          NDArray total = perSampleMean(pred.sub(noise).square());
           if (params.useL1()) {
-            NDArray original = noisy.sub(pred.mul(sqrtBeta)).div(sqrtAlpha);
-            NDArray l1 = original.sub(latents).abs().mean();
+            NDArray original = noisy.sub(pred.mul(noiseScale)).div(signal);
+            NDArray l1 = perSampleMean(original.sub(latents).abs());
             total = total.add(l1.mul(Tensors.scalar(m, (float) params.l1Weight())));
           }
-          loss = total.getFloat();
-          gc.backward(total.div(Tensors.scalar(m, params.gradientAccumulation())));
+          losses = Tensors.values(total.stopGradient());
+          gc.backward(total.div(Tensors.scalar(m, params.gradientAccumulation())).sum());
         }
       }
       float[] gradient = Tensors.values(leaf.getGradient());
       if (observer != null) {
-        observer.microStep(
-            micro,
-            loss,
-            rowsBefore,
-            Tensors.values(dist.sample(eps)),
-            Tensors.values(noisy),
-            Tensors.values(pred.stopGradient()));
+        float[] samples = Tensors.values(posteriorSample);
+        float[] noisyValues = Tensors.values(noisy);
+        float[] predValues = Tensors.values(pred.stopGradient());
+        for (int j = 0; j < n; j++) {
+          int from = j * latentSize;
+          int to = from + latentSize;
+          observer.microStep(
+              first + j,
+              losses[j],
+              rowsBefore,
+              Arrays.copyOfRange(samples, from, to),
+              Arrays.copyOfRange(noisyValues, from, to),
+              Arrays.copyOfRange(predValues, from, to));
+        }
       }
-      return new MicroStepResult(loss, gradient);
+      return new ChunkResult(losses, gradient);
     }
   }
 
-  /** The VAE posterior of the reference or its mirror image, computed once each. */
-  private LatentDistribution posterior(NDManager m, boolean flip) {
+  /** The mean over each sample's values: (n, ...) to (n). */
+  private static NDArray perSampleMean(NDArray x) {
+    return x.reshape(x.getShape().get(0), -1).mean(new int[] {1});
+  }
+
+  /** The VAE posterior (mean, logvar, std) of the reference or its mirror, computed once each. */
+  private float[][] posterior(boolean flip) {
     if (posterior == null) {
       posterior = new LatentDistributionCache();
     }
     float[][] cached = posterior.get(flip);
-    int r = params.resolution();
     if (cached == null) {
+      int r = params.resolution();
       float[] pixels = flip ? mirror(reference, r) : reference;
-      LatentDistribution dist = models.vae().encode(Tensors.floats(m, pixels, 1, 3, r, r));
-      cached =
-          new float[][] {
-            Tensors.values(dist.mean()), Tensors.values(dist.logvar()), Tensors.values(dist.std())
-          };
+      try (NDManager m = models.manager().newSubManager()) {
+        LatentDistribution dist = models.vae().encode(Tensors.floats(m, pixels, 1, 3, r, r));
+        cached =
+            new float[][] {
+              Tensors.values(dist.mean()), Tensors.values(dist.logvar()), Tensors.values(dist.std())
+            };
+      }
       posterior.put(flip, cached);
     }
-    long[] shape = {1, models.latentChannels(), r / models.vaeFactor(), r / models.vaeFactor()};
-    return new LatentDistribution(
-        Tensors.floats(m, cached[0], shape),
-        Tensors.floats(m, cached[1], shape),
-        Tensors.floats(m, cached[2], shape));
+    return cached;
   }
 
   private static final class LatentDistributionCache {

@@ -145,6 +145,22 @@ public final class VctModels implements AutoCloseable {
     }
   }
 
+  /**
+   * {@link #predictNoise(NDArray, long, NDArray, AttentionContext, Map)} with one timestep each.
+   */
+  NDArray predictNoise(
+      NDArray sample,
+      NDArray timesteps,
+      NDArray context,
+      AttentionContext attentionContext,
+      Map<String, AttentionProcessor> processors) {
+    UNet2DConditionModel unet = unet();
+    synchronized (unet) {
+      unet.setAttentionProcessors(processors);
+      return unet.forward(sample, timesteps, context, attentionContext);
+    }
+  }
+
   /** CLIP's last hidden state (1, 77, hidden) of one prompt's ids; extra rows for placeholders. */
   NDArray encodeText(NDManager m, long[] ids, NDArray extraRows) {
     NDArray idArray = Tensors.longs(m, ids, 1, ids.length);

@@ -55,6 +55,49 @@ class ConceptInversionTest {
     }
   }
 
+  /**
+   * The concept batch only chunks the accumulation window: batches of 1 (the sequential form), 2, 3
+   * (chunks of 3 and 1) and 4 give the same losses and rows within float rounding, and more than
+   * the accumulation runs the window whole.
+   */
+  @Test
+  void everyConceptBatchGivesTheSameEmbeddingWithinRounding() {
+    ConceptInversionParams params = TinyVct.conceptParams();
+    float[] initial = ConceptInversion.start(models, params, REFERENCE).rows();
+    ConceptInversion whole = ConceptInversion.start(models, params, REFERENCE);
+    assertEquals(params.gradientAccumulation(), whole.batchSize(), "default: the whole window");
+    List<Double> wholeLosses = new ArrayList<>();
+    whole.run((step, total, loss) -> wholeLosses.add(loss), Cancellation.NEVER);
+    float[] expected = whole.result().rows();
+    assertTrue(maxAbsDifference(initial, expected) > 1e-3, "training moved the rows");
+    for (int batch : new int[] {1, 2, 3, 8}) {
+      ConceptInversion chunked = ConceptInversion.start(models, params, REFERENCE).batchSize(batch);
+      assertEquals(Math.min(batch, params.gradientAccumulation()), chunked.batchSize());
+      List<Double> losses = new ArrayList<>();
+      chunked.run((step, total, loss) -> losses.add(loss), Cancellation.NEVER);
+      float[] rows = chunked.result().rows();
+      double difference = maxAbsDifference(expected, rows);
+      System.out.println("ConceptInversionTest: batch " + batch + " max |Δrow| = " + difference);
+      assertTrue(difference < 1e-6, "batch " + batch + ": rows differ by " + difference);
+      assertEquals(wholeLosses.size(), losses.size());
+      for (int i = 0; i < losses.size(); i++) {
+        assertEquals(wholeLosses.get(i), losses.get(i), 1e-6, "batch " + batch + ", step " + i);
+      }
+    }
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> ConceptInversion.start(models, params, REFERENCE).batchSize(0));
+  }
+
+  private static double maxAbsDifference(float[] a, float[] b) {
+    assertEquals(a.length, b.length);
+    double max = 0;
+    for (int i = 0; i < a.length; i++) {
+      max = Math.max(max, Math.abs(a[i] - b[i]));
+    }
+    return max;
+  }
+
   @Test
   void sameSeedGivesTheSameEmbeddingAndAnotherSeedAnotherOne() {
     ConceptInversionParams params = TinyVct.conceptParams().withSteps(1);

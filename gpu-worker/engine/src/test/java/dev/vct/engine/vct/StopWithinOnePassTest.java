@@ -122,40 +122,56 @@ class StopWithinOnePassTest {
     }
   }
 
+  /**
+   * An optimizer step is one UNet pass of its micro-steps batched, or one pass per chunk when the
+   * concept batch is smaller than the accumulation (4 here: chunks of 2, and of 3 then 1).
+   */
   @Test
-  void conceptInversionStopsWithinOneMicroStepAndResumesBitForBit() {
+  void conceptInversionStopsWithinOnePassAndResumesBitForBit() {
     ConceptInversionParams params = TinyVct.conceptParams(); // 3 steps of 4 micro-steps
-    int micro = params.gradientAccumulation();
-    PassSpy all = new PassSpy(0);
-    ConceptInversion whole = ConceptInversion.start(models, params, REFERENCE);
-    whole.decorate(all);
-    whole.run(ProgressListener.NONE, all.stop);
-    assertEquals(params.steps() * micro, all.passes);
-    byte[] expected = whole.checkpoint().toBytes();
+    for (int batch : new int[] {params.gradientAccumulation(), 2, 3}) {
+      int perStep = (params.gradientAccumulation() + batch - 1) / batch;
+      PassSpy all = new PassSpy(0);
+      ConceptInversion whole = ConceptInversion.start(models, params, REFERENCE).batchSize(batch);
+      whole.decorate(all);
+      whole.run(ProgressListener.NONE, all.stop);
+      assertEquals(params.steps() * perStep, all.passes, "batch " + batch);
+      byte[] expected = whole.checkpoint().toBytes();
 
-    // pass 1: the first micro-step; micro + 2: inside step 2; micro: the end of step 1
-    for (int stopAt : new int[] {1, micro + 2, micro}) {
-      int completed = stopAt / micro;
-      PassSpy spy = new PassSpy(stopAt);
-      ConceptInversion stopped = ConceptInversion.start(models, params, REFERENCE);
-      stopped.decorate(spy);
-      int done = stopped.run(ProgressListener.NONE, spy.stop);
-      assertEquals(stopAt, spy.passes, "stop asked during pass " + stopAt + ": no pass after it");
-      assertEquals(completed, done);
+      // pass 1: step 1's first pass; perStep + 1: step 2's first; 2 * perStep: the end of step 2
+      for (int stopAt : new int[] {1, perStep + 1, 2 * perStep}) {
+        String where = "batch " + batch + ", stop asked during pass " + stopAt;
+        int completed = stopAt / perStep;
+        PassSpy spy = new PassSpy(stopAt);
+        ConceptInversion stopped =
+            ConceptInversion.start(models, params, REFERENCE).batchSize(batch);
+        stopped.decorate(spy);
+        int done = stopped.run(ProgressListener.NONE, spy.stop);
+        assertEquals(stopAt, spy.passes, where + ": no pass after it");
+        assertEquals(completed, done, where);
 
-      ConceptInversion reference = ConceptInversion.start(models, params, REFERENCE);
-      reference.runUntil(completed, ProgressListener.NONE, Cancellation.NEVER);
-      byte[] saved = stopped.checkpoint().toBytes();
-      assertArrayEquals(
-          reference.checkpoint().toBytes(),
-          saved,
-          "rows, Adam and the generator are those of step " + completed);
+        ConceptInversion reference =
+            ConceptInversion.start(models, params, REFERENCE).batchSize(batch);
+        reference.runUntil(completed, ProgressListener.NONE, Cancellation.NEVER);
+        byte[] saved = stopped.checkpoint().toBytes();
+        assertArrayEquals(
+            reference.checkpoint().toBytes(),
+            saved,
+            where + ": rows, Adam and the generator are those of step " + completed);
 
-      ConceptInversion resumed =
-          ConceptInversion.resume(models, params, REFERENCE, StageCheckpoint.fromBytes(saved));
-      resumed.run(ProgressListener.NONE, Cancellation.NEVER);
-      assertEquals(whole.result(), resumed.result(), "resumed after a stop in pass " + stopAt);
-      assertArrayEquals(expected, resumed.checkpoint().toBytes());
+        PassSpy again = new PassSpy(0);
+        ConceptInversion resumed =
+            ConceptInversion.resume(models, params, REFERENCE, StageCheckpoint.fromBytes(saved))
+                .batchSize(batch);
+        resumed.decorate(again);
+        resumed.run(ProgressListener.NONE, again.stop);
+        assertEquals(
+            (params.steps() - completed) * perStep,
+            again.passes,
+            where + ": the resumed run redoes the abandoned step whole");
+        assertEquals(whole.result(), resumed.result(), where);
+        assertArrayEquals(expected, resumed.checkpoint().toBytes(), where);
+      }
     }
   }
 

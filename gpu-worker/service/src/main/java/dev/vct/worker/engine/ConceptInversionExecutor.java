@@ -12,11 +12,13 @@ import dev.vct.worker.stage.StageContext;
 import dev.vct.worker.stage.StageResult;
 import io.quarkus.arc.properties.IfBuildProperty;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.util.Map;
 
 /**
  * Concept inversion of the reference image (K concept token embeddings, seeded by the job's seed),
- * resumable from the worker's checkpoints. Writes the {@link ConceptEmbedding} as safetensors and
+ * resumable from the worker's checkpoints, its micro-steps batched up to {@link
+ * ConceptConfig#batch()} per UNet pass. Writes the {@link ConceptEmbedding} as safetensors and
  * reports its shape (K, hidden) as {@code shape_0..1}.
  */
 @ApplicationScoped
@@ -25,15 +27,36 @@ import java.util.Map;
     stringValue = EngineExecutors.ENGINE,
     enableIfMissing = true)
 public class ConceptInversionExecutor extends VctStageExecutor {
+  @Inject ConceptConfig config;
+
   @Override
   public Stage stage() {
     return Stage.CONCEPT_INVERSION;
   }
 
   @Override
+  public void warmUp() {
+    conceptBatch(ConceptInversionParams.defaults());
+    super.warmUp();
+  }
+
+  /** The configured batch, or the whole accumulation window; refuses a batch below 1. */
+  int conceptBatch(ConceptInversionParams params) {
+    int batch = config.batch().orElse(params.gradientAccumulation());
+    if (batch < 1) {
+      throw new IllegalStateException(
+          "VCT_CONCEPT_BATCH (vct.concept.batch) must be a number of micro-steps >= 1, got "
+              + batch
+              + "; unset it to run each concept-inversion step in one UNet pass");
+    }
+    return batch;
+  }
+
+  @Override
   StageResult run(
       StageRequest request, VctParameters parameters, VctModels vct, StageContext context) {
     ConceptInversionParams params = parameters.concept(request.seed());
+    int batch = conceptBatch(params);
     float[] reference =
         VctImages.reference(
             Blobs.readImage(context.blobs(), request.input(BlobRole.REFERENCE_IMAGE)),
@@ -41,8 +64,9 @@ public class ConceptInversionExecutor extends VctStageExecutor {
     ConceptEmbedding concept =
         ResumableStages.run(
             context,
-            () -> ConceptInversion.start(vct, params, reference),
-            checkpoint -> ConceptInversion.resume(vct, params, reference, checkpoint));
+            () -> ConceptInversion.start(vct, params, reference).batchSize(batch),
+            checkpoint ->
+                ConceptInversion.resume(vct, params, reference, checkpoint).batchSize(batch));
     String key = request.output(BlobRole.CONCEPT_EMBEDDING);
     Blobs.writeSafetensors(context.blobs(), key, concept::save);
     return new StageResult(

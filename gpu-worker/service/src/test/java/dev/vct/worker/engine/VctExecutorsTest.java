@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vct.engine.image.ImageFiles;
 import dev.vct.engine.image.RgbImage;
 import dev.vct.engine.model.TinyModelWriter;
+import dev.vct.engine.vct.ConceptEmbedding;
 import dev.vct.engine.vct.VctImages;
 import dev.vct.storage.blob.FilesystemBlobStore;
 import dev.vct.storage.event.BlobRole;
@@ -27,6 +28,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -67,6 +69,7 @@ class VctExecutorsTest {
     content.models = models;
     concept = new ConceptInversionExecutor();
     concept.models = models;
+    concept.config = OptionalInt::empty;
     fusion = new FusionExecutor();
     fusion.models = models;
     for (StageExecutor executor : List.of(content, concept, fusion)) {
@@ -96,6 +99,34 @@ class VctExecutorsTest {
     RgbImage translated = ImageFiles.decode(Blobs.read(blobs, key(Stage.FUSION)), "result");
     assertEquals("64x64", translated.size());
     assertEquals(Map.of(BlobRole.RESULT_IMAGE, key(Stage.FUSION)), fused.outputs());
+  }
+
+  @Test
+  void conceptBatchFromTheConfigurationChunksTheWindowToTheSameEmbedding() throws Exception {
+    concept.run(request(Stage.CONCEPT_INVERSION), context());
+    float[] whole = conceptRows();
+    try {
+      concept.config = () -> OptionalInt.of(1);
+      concept.warmUp();
+      concept.run(request(Stage.CONCEPT_INVERSION), context());
+      float[] chunked = conceptRows();
+      assertEquals(whole.length, chunked.length);
+      for (int i = 0; i < whole.length; i++) {
+        assertEquals(whole[i], chunked[i], 1e-6, "row value " + i + " at one micro-step per pass");
+      }
+
+      concept.config = () -> OptionalInt.of(0);
+      IllegalStateException refused = assertThrows(IllegalStateException.class, concept::warmUp);
+      assertTrue(refused.getMessage().contains("VCT_CONCEPT_BATCH"), refused.getMessage());
+    } finally {
+      concept.config = OptionalInt::empty;
+    }
+  }
+
+  private static float[] conceptRows() throws Exception {
+    Path file = Files.createTempFile(root, "concept-", ".safetensors");
+    Files.write(file, Blobs.read(blobs, key(Stage.CONCEPT_INVERSION)));
+    return ConceptEmbedding.load(file).rows();
   }
 
   @Test
