@@ -18,6 +18,9 @@ class StageOpCountTest {
   /** Measured on the tiny model after the overhead work (18,576 before; docs/bench-vct.md). */
   private static final long MAX_OPS_PER_INNER_STEP = 16_572;
 
+  /** The same for the first fusion step (8,263 before). */
+  private static final long MAX_OPS_PER_FUSION_STEP = 7_642;
+
   @TempDir static Path dir;
   private static VctModels models;
   private static final float[] SOURCE = TinyVct.image(TinyVct.RESOLUTION, 2);
@@ -30,6 +33,34 @@ class StageOpCountTest {
   @AfterAll
   static void close() {
     models.close();
+  }
+
+  /** Operators of one fusion step at the first step (cross- and self-attention edited). */
+  private static long fusionStepOps() {
+    ContentInversion inversion = ContentInversion.start(models, TinyVct.contentParams(), SOURCE);
+    inversion.run(ProgressListener.NONE, Cancellation.NEVER);
+    float[] rows = new float[3 * models.textHidden()];
+    for (int k = 0; k < rows.length; k++) {
+      rows[k] = (float) Math.sin(k) * 0.1f;
+    }
+    Fusion fusion =
+        Fusion.start(
+            models,
+            FusionParams.defaults(),
+            inversion.result(),
+            new ConceptEmbedding("<s2>", 3, models.textHidden(), rows));
+    return NativeOpCounter.count(
+        dir, () -> fusion.runUntil(1, ProgressListener.NONE, Cancellation.NEVER));
+  }
+
+  @Test
+  void fusionStepRunsNoMoreOperatorsThanMeasured() {
+    fusionStepOps(); // warm-up
+    long ops = fusionStepOps();
+    System.out.printf("fusion: %d operators per step%n", ops);
+    assertTrue(
+        ops <= MAX_OPS_PER_FUSION_STEP,
+        ops + " operators per fusion step, at most " + MAX_OPS_PER_FUSION_STEP + " expected");
   }
 
   /** Ops of the first optimised timestep with {@code inner} inner steps (no early stop). */
