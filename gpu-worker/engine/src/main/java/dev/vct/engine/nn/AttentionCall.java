@@ -50,8 +50,9 @@ public record AttentionCall(
    * headDim), taken from {@link #query()} along axis 2.
    */
   public NDArray probabilities(NDArray querySlice) {
-    // Scaling Q (n x d) rather than the scores (n x keys) is the cheaper equivalent.
-    return querySlice.mul(scale).matMul(key.transpose(0, 1, 3, 2)).softmax(-1);
+    // Scaling Q (n x d) rather than the scores (n x keys) is the cheaper equivalent. The raw
+    // scores are freed as soon as their softmax exists.
+    return Scoped.call(() -> querySlice.mul(scale).matMul(key.transpose(0, 1, 3, 2)).softmax(-1));
   }
 
   /** {@code probabilities V}: (batch, heads, n, headDim). */

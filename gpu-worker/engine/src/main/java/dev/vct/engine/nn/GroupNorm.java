@@ -3,6 +3,8 @@ package dev.vct.engine.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Group normalisation with a per-channel affine (torch {@code nn.GroupNorm}).
@@ -17,6 +19,7 @@ public final class GroupNorm {
   private final float eps;
   private final NDArray weight; // (C, 1, 1): broadcasts over (N, C, H, W)
   private final NDArray bias; // (C, 1, 1)
+  private final Map<Long, NDArray[]> identities = new ConcurrentHashMap<>(); // ones, zeros
 
   public GroupNorm(int groups, NDArray weight, NDArray bias, float eps) {
     long c = weight.getShape().get(0);
@@ -61,20 +64,40 @@ public final class GroupNorm {
               + shape);
     }
     long perGroup = shape.size() / (shape.get(0) * groups);
-    Shape normalized = new Shape(perGroup);
-    NDManager m = x.getManager();
-    // layer_norm wants an affine of the normalised size: identity here, the real affine is per
-    // channel and is applied below.
+    NDArray[] identity = identityAffine(perGroup);
     NDArray normed =
         ai.djl.nn.norm.LayerNorm.layerNorm(
                 x.reshape(shape.get(0), groups, perGroup),
-                normalized,
-                m.ones(normalized),
-                m.zeros(normalized),
+                identity[0].getShape(),
+                identity[0],
+                identity[1],
                 eps)
-            .singletonOrThrow()
-            .reshape(shape);
-    // In place on layer_norm's fresh output: its backward needs the input, not the output.
-    return normed.muli(weight).addi(bias);
+            .singletonOrThrow();
+    NDArray view = normed.reshape(shape);
+    // Out of place: an in-place op on the view would make autograd copy the whole base tensor
+    // (CopySlices) in backward. The handles of layer_norm's output go at once: backward needs
+    // neither (it keeps the input and the statistics), so memory stays one tensor per call.
+    NDArray scaled = view.mul(weight);
+    view.close();
+    normed.close();
+    return scaled.addi(bias);
+  }
+
+  /**
+   * layer_norm wants an affine of the normalised size: identity here (the real affine is per
+   * channel and is applied after). One pair of constants per size, made once and owned by the
+   * weights' manager instead of two new arrays per call.
+   */
+  private NDArray[] identityAffine(long perGroup) {
+    return identities.computeIfAbsent(
+        perGroup,
+        size -> {
+          NDManager owner = weight.getManager();
+          Shape normalized = new Shape(size);
+          return new NDArray[] {
+            Scoped.keep(owner.ones(normalized, weight.getDataType()), owner),
+            Scoped.keep(owner.zeros(normalized, weight.getDataType()), owner)
+          };
+        });
   }
 }

@@ -41,7 +41,8 @@ public final class SlicedAttentionProcessor implements AttentionProcessor {
     NDList slices = call.query().split(cuts, 2);
     NDList outputs = new NDList(slices.size());
     for (NDArray slice : slices) {
-      outputs.add(call.weightedValues(call.probabilities(slice)));
+      // a finished slice's scores are freed at once (autograd keeps what backward needs)
+      outputs.add(Scoped.call(() -> call.weightedValues(call.probabilities(slice))));
     }
     return NDArrays.concat(outputs, 2);
   }

@@ -44,6 +44,7 @@ final class AttentionInjection implements AttentionProcessor {
   private final float[] equalizer; // (77)
   private final float[][] crossAlpha; // (N + 1, 77)
   private final Observer observer;
+  private volatile StepTables tables;
 
   AttentionInjection(
       AttentionProcessor plain,
@@ -99,16 +100,52 @@ final class AttentionInjection implements AttentionProcessor {
     return call.weightedValues(edited);
   }
 
+  /**
+   * The per-step constants of the cross-attention edit, made once for a denoising step on the
+   * step's manager instead of once per layer; {@link #endStep} forgets them before that manager
+   * closes. Without them (a lone call), each call makes its own.
+   */
+  void beginStep(NDManager stepManager, int step) {
+    tables = editsCross(step) ? new StepTables(step, stepManager) : null;
+  }
+
+  void endStep() {
+    tables = null;
+  }
+
   /** (heads, queries, keys) of the main branch after AttentionRefine and AttentionReweight. */
   private NDArray refineAndReweight(NDArray base, NDArray own, int step) {
-    NDManager m = own.getManager();
-    long keys = own.getShape().get(2);
-    NDArray alphas = Tensors.floats(m, refineAlphas, keys);
-    NDArray one = Tensors.scalar(m, 1f);
-    NDArray gathered = base.get(new NDIndex(":, :, {}", Tensors.longs(m, mapper, keys)));
-    NDArray refined = gathered.mul(alphas).add(own.mul(one.sub(alphas)));
-    NDArray reweighted = refined.mul(Tensors.floats(m, equalizer, keys));
-    NDArray alphaT = Tensors.floats(m, crossAlpha[step], keys);
-    return reweighted.mul(alphaT).add(one.sub(alphaT).mul(own));
+    StepTables t = tables;
+    if (t == null || t.step != step) {
+      t = new StepTables(step, own.getManager());
+    }
+    NDArray gathered = base.get(new NDIndex(":, :, {}", t.mapper));
+    NDArray refined = gathered.mul(t.alphas).add(own.mul(t.oneMinusAlphas));
+    NDArray reweighted = refined.mul(t.equalizer);
+    return reweighted.mul(t.alphaT).add(t.oneMinusAlphaT.mul(own));
+  }
+
+  /** The arrays {@link #refineAndReweight} reads at one step. */
+  private final class StepTables {
+    final int step;
+    final NDArray mapper;
+    final NDArray alphas;
+    final NDArray oneMinusAlphas;
+    final NDArray equalizer;
+    final NDArray alphaT;
+    final NDArray oneMinusAlphaT;
+
+    StepTables(int step, NDManager m) {
+      long[] positions = AttentionInjection.this.mapper;
+      int keys = positions.length;
+      NDArray one = Tensors.scalar(m, 1f);
+      this.step = step;
+      this.mapper = Tensors.longs(m, positions, keys);
+      this.alphas = Tensors.floats(m, refineAlphas, keys);
+      this.oneMinusAlphas = one.sub(alphas);
+      this.equalizer = Tensors.floats(m, AttentionInjection.this.equalizer, keys);
+      this.alphaT = Tensors.floats(m, crossAlpha[step], keys);
+      this.oneMinusAlphaT = one.sub(alphaT);
+    }
   }
 }

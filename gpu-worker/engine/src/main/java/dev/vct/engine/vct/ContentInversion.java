@@ -5,10 +5,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
 import dev.vct.engine.nn.AttentionContext;
 import dev.vct.engine.nn.AttentionProcessor;
+import dev.vct.engine.nn.Scoped;
 import dev.vct.engine.scheduler.DdimSchedule;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -284,36 +286,43 @@ public final class ContentInversion implements ResumableStage<ContentEmbedding> 
     int t = timesteps[i];
     float[] target = trajectory.get(n - 1 - i);
     float[] v = embeddings.isEmpty() ? nullText.clone() : embeddings.get(i - 1).clone();
-    float[] epsCond;
-    try (NDManager m = models.manager().newSubManager()) {
-      epsCond = Tensors.values(unet.predict(latent(m, current), t, nullText(m)));
-    }
     Adam adam = new Adam(Adam.Settings.adam(params.learningRateAt(i)), v.length);
     double threshold = params.earlyStopThreshold(i);
     float loss = Float.NaN;
     List<Float> losses = new ArrayList<>();
-    for (int j = 0; j < params.innerSteps(); j++) {
-      float[] gradient;
-      try (NDManager m = models.manager().newSubManager()) {
-        NDArray x = latent(m, current);
-        NDArray leaf = Tensors.floats(m, v, 1, seq, hidden);
-        leaf.setRequiresGradient(true);
-        synchronized (Gradients.LOCK) {
-          try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDArray epsUncond = unet.predict(x, t, leaf);
-            NDArray eps = guide(m, epsUncond, latent(m, epsCond), params.guidance());
-            NDArray prev = schedule.prevStep(eps, t, x);
-            NDArray mse = prev.sub(latent(m, target)).square().mean();
-            loss = mse.getFloat();
-            gc.backward(mse);
+    // What every inner step reads is made once per timestep and stays on the device: the latent,
+    // ε_c, the target latent and the guidance scale.
+    try (NDManager timestep = models.manager().newSubManager()) {
+      NDArray x = latent(timestep, current);
+      NDArray empty = nullText(timestep);
+      // only ε_c outlives the pass: its intermediates are freed before the inner steps run
+      NDArray epsCond = Scoped.call(() -> unet.predict(x, t, empty));
+      NDArray targetLatent = latent(timestep, target);
+      NDArray guidance = Tensors.scalar(timestep, (float) params.guidance());
+      for (int j = 0; j < params.innerSteps(); j++) {
+        float[] gradient;
+        // The scope frees the step's arrays, whichever manager their inputs belong to.
+        try (NDManager m = timestep.newSubManager();
+            NDScope scope = new NDScope()) {
+          NDArray leaf = Tensors.floats(m, v, 1, seq, hidden);
+          leaf.setRequiresGradient(true);
+          synchronized (Gradients.LOCK) {
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+              NDArray epsUncond = unet.predict(x, t, leaf);
+              NDArray eps = guide(epsUncond, epsCond, guidance);
+              NDArray prev = schedule.prevStep(eps, t, x);
+              NDArray mse = prev.sub(targetLatent).square().mean();
+              loss = mse.getFloat(); // the official early stop reads every step's loss
+              gc.backward(mse);
+            }
           }
+          gradient = Tensors.values(leaf.getGradient());
         }
-        gradient = Tensors.values(leaf.getGradient());
-      }
-      adam.update(v, gradient);
-      losses.add(loss);
-      if (loss < threshold) {
-        break;
+        adam.update(v, gradient);
+        losses.add(loss);
+        if (loss < threshold) {
+          break;
+        }
       }
     }
     float[] next = advance(current, t, v, unet);
@@ -349,7 +358,12 @@ public final class ContentInversion implements ResumableStage<ContentEmbedding> 
 
   /** ε_u + g (ε_c − ε_u), as the official code writes it. */
   static NDArray guide(NDManager m, NDArray uncond, NDArray cond, double guidance) {
-    return uncond.add(cond.sub(uncond).mul(Tensors.scalar(m, (float) guidance)));
+    return guide(uncond, cond, Tensors.scalar(m, (float) guidance));
+  }
+
+  /** {@link #guide(NDManager, NDArray, NDArray, double)} with the scale as a 0-d array. */
+  static NDArray guide(NDArray uncond, NDArray cond, NDArray guidance) {
+    return uncond.add(cond.sub(uncond).mul(guidance));
   }
 
   private NDArray latent(NDManager m, float[] values) {

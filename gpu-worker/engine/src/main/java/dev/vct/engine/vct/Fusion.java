@@ -205,6 +205,7 @@ public final class Fusion implements ResumableStage<FusionResult> {
     long[] pairShape = latentShape.clone();
     pairShape[0] = 2;
     try (NDManager m = models.manager().newSubManager()) {
+      injection.beginStep(m, i);
       NDArray z =
           NDArrays.concat(
               new NDList(
@@ -233,6 +234,8 @@ public final class Fusion implements ResumableStage<FusionResult> {
       NDArray next = schedule.step(guided, t, z).prevSample();
       contentLatent = Tensors.values(next.get(0).expandDims(0));
       mainLatent = Tensors.values(next.get(1).expandDims(0));
+    } finally {
+      injection.endStep();
     }
   }
 
