@@ -2,8 +2,6 @@ package dev.vct.engine.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.vct.engine.image.ImageFiles;
-import dev.vct.engine.image.RgbImage;
 import dev.vct.engine.model.EngineThreads;
 import dev.vct.engine.vct.Cancellation;
 import dev.vct.engine.vct.ConceptEmbedding;
@@ -19,6 +17,8 @@ import dev.vct.engine.vct.ProgressListener;
 import dev.vct.engine.vct.ResumableStage;
 import dev.vct.engine.vct.VctImages;
 import dev.vct.engine.vct.VctModels;
+import dev.vct.inputs.image.ImageFiles;
+import dev.vct.inputs.image.RgbImage;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
