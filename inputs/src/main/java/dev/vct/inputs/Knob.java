@@ -92,7 +92,15 @@ public enum Knob {
       flag(false),
       "Put the cross-attention equalizer on the concept tokens rather than the official code's"
           + " off-by-one positions",
-      FUSION);
+      FUSION),
+  /**
+   * No stage reads it: the orchestrator's dispatcher orders a tenant's own waiting stages by it
+   * (the job's priority column holds a copy), so it changes no result and no cache key.
+   */
+  PRIORITY(
+      integer(0L, -10, 10),
+      "Place among the tenant's own jobs in the dispatch queue, higher first; never ahead of"
+          + " another tenant's jobs, and no effect on the result");
 
   /** Largest seed: the largest integer a JavaScript client reads exactly (2^53 - 1). */
   public static final long MAX_SEED = 9007199254740991L;
@@ -103,6 +111,13 @@ public enum Knob {
   private final KnobDomain domain;
   private final String description;
   private final Set<KnobStage> readBy;
+
+  /** A knob no stage reads. */
+  Knob(KnobDomain domain, String description) {
+    this.domain = domain;
+    this.description = description;
+    this.readBy = Set.of();
+  }
 
   Knob(KnobDomain domain, String description, KnobStage first, KnobStage... more) {
     this.domain = domain;

@@ -21,6 +21,9 @@ class KnobDocsTest {
             .sorted()
             .map(s -> s.name().toLowerCase(Locale.ROOT).replace('_', ' '))
             .collect(Collectors.joining(", "));
+    if (readBy.isEmpty()) {
+      readBy = "no stage";
+    }
     return "| `"
         + knob.jsonName()
         + "` | "

@@ -157,6 +157,7 @@ public class TranslationService {
             submission.source().sha256(),
             referenceKey,
             submission.reference().sha256());
+    job.priority = params.integer(Knob.PRIORITY);
     job.idempotencyKey = idempotencyKey;
     job.requestHash = requestHash;
     job.persist();
