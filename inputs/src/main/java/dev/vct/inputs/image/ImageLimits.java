@@ -12,9 +12,10 @@ package dev.vct.inputs.image;
 public record ImageLimits(long maxPixels, int maxSide, long maxDecodedBytes) {
 
   /**
-   * What the worker and the engine read: 64 Mi pixels of any kind (a 16-bit RGBA picture of that
-   * size decodes to 512 MiB plus its 192 MiB RGB copy). The gateway's limits must lie within these
-   * so that nothing it accepts is refused later.
+   * What the worker and the engine read: 64 Mi pixels of any kind. Its 3 GiB of decoded bytes is
+   * above what any such picture takes (at most 704 MiB: 16-bit RGBA plus the RGB copy), so for the
+   * worker only the pixel count binds. The gateway's limits must lie within these (it checks at
+   * start) so that nothing it accepts is refused later.
    */
   public static final ImageLimits WORKER = new ImageLimits(64L << 20, Integer.MAX_VALUE, 3L << 30);
 
