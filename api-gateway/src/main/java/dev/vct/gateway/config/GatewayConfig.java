@@ -54,6 +54,25 @@ public interface GatewayConfig {
     /** Largest accepted width or height. */
     @WithDefault("8192")
     int maxSide();
+
+    /**
+     * Largest memory one image's decode may take, read from the header before decoding: width x
+     * height x channels (a PNG tRNS chunk adds alpha) x bytes a sample (16-bit counts 2), plus the
+     * 8-bit RGB copy. 128 MiB admits 16 Mi pixels of 8-bit RGBA.
+     */
+    @WithDefault("134217728")
+    long maxDecodedBytes();
+
+    /**
+     * Memory all decodes in flight may take together; a decode that would exceed it waits for
+     * others to finish. At least max-decoded-bytes.
+     */
+    @WithDefault("268435456")
+    long decodeBudgetBytes();
+
+    /** How long an upload waits for room in the decode budget before a 503 server_busy. */
+    @WithDefault("20s")
+    Duration decodeWait();
   }
 
   /** Limits given to tenants created without explicit ones. */

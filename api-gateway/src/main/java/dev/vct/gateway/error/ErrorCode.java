@@ -17,6 +17,7 @@ public enum ErrorCode {
   INVALID_BASE64(400, "invalid_base64"),
   EMPTY_IMAGE(400, "empty_image"),
   UNSUPPORTED_IMAGE_FORMAT(400, "unsupported_image_format"),
+  UNSUPPORTED_IMAGE_ENCODING(400, "unsupported_image_encoding"),
   TRUNCATED_IMAGE(400, "truncated_image"),
   CORRUPT_IMAGE(400, "corrupt_image"),
   INVALID_IDEMPOTENCY_KEY(400, "invalid_idempotency_key"),
@@ -51,7 +52,8 @@ public enum ErrorCode {
   TOO_MANY_STREAMS(429, "too_many_streams"),
   // 5xx: our fault or a dependency's.
   INTERNAL_ERROR(500, "internal_error"),
-  RESULT_UNAVAILABLE(503, "result_unavailable");
+  RESULT_UNAVAILABLE(503, "result_unavailable"),
+  SERVER_BUSY(503, "server_busy");
 
   private final int status;
   private final String code;

@@ -1,4 +1,9 @@
 package dev.vct.gateway.image;
 
-/** An image that passed every check: its bytes as uploaded, what its header says, its hash. */
+import dev.vct.inputs.image.ImageHeader;
+
+/**
+ * An image that passed every check: its bytes as uploaded, what its header says, its hash (decoding
+ * it succeeded).
+ */
 public record InspectedImage(ImageHeader header, byte[] bytes, String sha256) {}

@@ -6,11 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vct.gateway.error.ErrorCode;
 import dev.vct.gateway.testing.TestImages;
+import dev.vct.inputs.image.ImageFormat;
+import dev.vct.inputs.image.ImageHeader;
+import dev.vct.inputs.image.ImageLimits;
+import dev.vct.inputs.image.ImageSamples;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class ImageInspectorTest {
-  private final ImageInspector inspector = new ImageInspector(1 << 20, 4096L * 4096, 8192);
+  private final ImageInspector inspector =
+      new ImageInspector(
+          1 << 20,
+          new ImageLimits(4096L * 4096, 8192, 128L << 20),
+          new DecodeBudget(256L << 20, Duration.ofSeconds(5)));
 
   private ErrorCode rejection(byte[] bytes) {
     return assertThrows(ImageRejection.class, () -> inspector.inspect("source", bytes)).code();
@@ -19,10 +28,10 @@ class ImageInspectorTest {
   @Test
   void acceptsPngAndJpegAndReadsTheirDimensions() {
     InspectedImage png = inspector.inspect("source", TestImages.png(40, 30, 1));
-    assertEquals(new ImageHeader(ImageFormat.PNG, 40, 30), png.header());
+    assertEquals(new ImageHeader(ImageFormat.PNG, 40, 30, 3, 8), png.header());
     assertEquals(64, png.sha256().length());
     InspectedImage jpeg = inspector.inspect("reference", TestImages.jpeg(33, 17, 2));
-    assertEquals(new ImageHeader(ImageFormat.JPEG, 33, 17), jpeg.header());
+    assertEquals(new ImageHeader(ImageFormat.JPEG, 33, 17, 3, 8), jpeg.header());
   }
 
   @Test
@@ -93,5 +102,34 @@ class ImageInspectorTest {
             ImageRejection.class, () -> inspector.inspect("reference", TestImages.pngBomb(20000)));
     assertTrue(e.getMessage().contains("'reference'"), e.getMessage());
     assertTrue(e.getMessage().contains("20000x20000"), e.getMessage());
+  }
+
+  @Test
+  void refusesASixteenBitRgbaPngByItsDecodedBytesNotOnlyItsPixels() {
+    byte[] big = ImageSamples.sixteenBitRgbaPng(4096, 4096, false);
+    ImageRejection e = assertThrows(ImageRejection.class, () -> inspector.inspect("source", big));
+    assertEquals(ErrorCode.IMAGE_DIMENSIONS_TOO_LARGE, e.code());
+    assertTrue(e.getMessage().startsWith("Image 'source' is 4096x4096"), e.getMessage());
+    assertTrue(e.getMessage().contains("MiB"), e.getMessage());
+    assertEquals(0, inspector.budget().peakBytes(), "refused before any decode");
+  }
+
+  @Test
+  void mapsEveryProblemOfTheSharedSamplesToItsCode() {
+    for (ImageSamples.Sample sample : ImageSamples.refused()) {
+      if (sample.bytes().length == 0) {
+        continue; // the gateway's own check, tested above
+      }
+      ImageRejection e =
+          assertThrows(
+              ImageRejection.class,
+              () -> inspector.inspect("source", sample.bytes()),
+              sample.name());
+      assertEquals(ImageInspector.code(sample.problem()), e.code(), sample.name());
+      assertTrue(e.getMessage().startsWith("Image 'source' "), e.getMessage());
+    }
+    for (ImageSamples.Sample sample : ImageSamples.accepted()) {
+      assertEquals(64, inspector.inspect("source", sample.bytes()).sha256().length());
+    }
   }
 }

@@ -9,6 +9,8 @@ import dev.vct.gateway.testing.Http;
 import dev.vct.gateway.testing.Tenants;
 import dev.vct.gateway.testing.TestImages;
 import dev.vct.gateway.testing.TestStack;
+import dev.vct.inputs.image.ImageProblem;
+import dev.vct.inputs.image.ImageSamples;
 import io.quarkus.test.junit.QuarkusTest;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -323,6 +325,77 @@ class BadInputTest {
                     Map.of("name", "zero", "max_concurrent_jobs", 0)),
             400,
             "invalid_parameter"));
+  }
+
+  /** The status and code each kind of image problem gets (docs/api-errors.md). */
+  private static Arguments refusedImage(ImageSamples.Sample sample) {
+    String code =
+        switch (sample.problem()) {
+          case EMPTY -> "empty_image";
+          case NOT_PNG_OR_JPEG -> "unsupported_image_format";
+          case UNSUPPORTED_ENCODING -> "unsupported_image_encoding";
+          case TRUNCATED -> "truncated_image";
+          case CORRUPT -> "corrupt_image";
+          case TOO_LARGE -> "image_dimensions_too_large";
+          case UNREADABLE -> throw new IllegalArgumentException(sample.name());
+        };
+    int status = sample.problem() == ImageProblem.TOO_LARGE ? 422 : 400;
+    return bad(
+        "image: " + sample.name(), v -> files(sample.bytes(), "upload.bin", PNG), status, code);
+  }
+
+  /**
+   * Every picture of the shared corpus that every layer refuses, as a multipart file and (the
+   * non-empty ones) as base64 JSON, and the 130 KB 4096x4096 16-bit RGBA PNG that decodes to 176
+   * MiB.
+   */
+  static Stream<Arguments> images() {
+    byte[] rgba16 = ImageSamples.sixteenBitRgbaPng(4096, 4096, false);
+    byte[] rgb16WithTrns = ImageSamples.sixteenBitRgbaPng(4096, 2560, true);
+    return Stream.of(
+            ImageSamples.refused().stream().map(BadInputTest::refusedImage),
+            ImageSamples.refused().stream()
+                .filter(s -> s.bytes().length > 0)
+                .map(
+                    s ->
+                        bad(
+                            "base64 image: " + s.name(),
+                            v -> json(body(b64(PNG), b64(s.bytes()), null)),
+                            (int) refusedImage(s).get()[2],
+                            (String) refusedImage(s).get()[3])),
+            Stream.of(
+                bad(
+                    "4096x4096 16-bit RGBA PNG (decodes to 176 MiB)",
+                    v -> files(rgba16, "big.png", PNG),
+                    422,
+                    "image_dimensions_too_large"),
+                bad(
+                    "4096x2560 16-bit RGB PNG whose tRNS adds alpha (110 MiB decoded, 90 without the alpha)",
+                    v -> files(rgb16WithTrns, "trns.png", PNG),
+                    422,
+                    "image_dimensions_too_large")))
+        .flatMap(s -> s);
+  }
+
+  /**
+   * Every picture of the shared corpus that every layer accepts (AcceptedImagesReachTheWorkerTest).
+   */
+  static Stream<ImageSamples.Sample> acceptedImages() {
+    return ImageSamples.accepted().stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("images")
+  void anImageTheWorkerWouldRefuseIsRefusedBefore202(
+      String name, Function<Void, Http.Reply> request, int status, String code) {
+    isRefusedWithItsDocumentedStatusAndCode(name, request, status, code);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("acceptedImages")
+  void anImageTheWorkerReadsIsAccepted(ImageSamples.Sample sample) {
+    Http.Reply reply = files(sample.bytes(), "upload.bin", sample.bytes());
+    assertEquals(202, reply.status(), sample.name() + ": " + reply.text());
   }
 
   @ParameterizedTest(name = "{0}")

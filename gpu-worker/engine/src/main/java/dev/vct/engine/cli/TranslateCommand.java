@@ -1,7 +1,5 @@
 package dev.vct.engine.cli;
 
-import dev.vct.engine.image.ImageFiles;
-import dev.vct.engine.image.RgbImage;
 import dev.vct.engine.vct.Cancellation;
 import dev.vct.engine.vct.ConceptEmbedding;
 import dev.vct.engine.vct.ConceptInversion;
@@ -16,6 +14,8 @@ import dev.vct.engine.vct.ResumableStage;
 import dev.vct.engine.vct.StageCheckpoint;
 import dev.vct.engine.vct.VctImages;
 import dev.vct.engine.vct.VctModels;
+import dev.vct.inputs.image.ImageFiles;
+import dev.vct.inputs.image.RgbImage;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package dev.vct.engine.image;
 
+import dev.vct.inputs.image.RgbImage;
+
 /**
  * Pillow's {@code Image.resize(size, Image.BICUBIC)} for 8-bit RGB (libImaging/Resample.c):
  * separable convolution with the a = −0.5 cubic kernel, widened by the scale when shrinking

@@ -1,6 +1,6 @@
 package dev.vct.engine.scoring;
 
-import dev.vct.engine.image.RgbImage;
+import dev.vct.inputs.image.RgbImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bytedeco.javacpp.indexer.FloatIndexer;

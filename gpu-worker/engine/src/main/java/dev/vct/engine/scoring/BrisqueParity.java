@@ -4,11 +4,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.vct.engine.image.ImageFiles;
-import dev.vct.engine.image.RgbImage;
 import dev.vct.engine.parity.Comparison;
 import dev.vct.engine.parity.Fixture;
 import dev.vct.engine.parity.ParityCheck;
+import dev.vct.inputs.image.ImageFiles;
+import dev.vct.inputs.image.RgbImage;
 import java.util.List;
 
 /**

@@ -6,8 +6,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
-import dev.vct.engine.image.RgbImage;
 import dev.vct.engine.tensor.StateDict;
+import dev.vct.inputs.image.RgbImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -95,7 +95,7 @@ public final class Lpips implements AutoCloseable {
               + image1.size());
     }
     try (NDManager scope = manager.newSubManager()) {
-      return distance(image0.toTensor(scope), image1.toTensor(scope));
+      return distance(tensor(image0, scope), tensor(image1, scope));
     }
   }
 
@@ -149,5 +149,21 @@ public final class Lpips implements AutoCloseable {
   @Override
   public void close() {
     manager.close();
+  }
+
+  /**
+   * The picture as a float32 tensor of shape [1, 3, height, width] (RGB planes) with values {@code
+   * u8 / 127.5 - 1} in [-1, 1], the input convention of LPIPS.
+   */
+  private static NDArray tensor(RgbImage image, NDManager manager) {
+    int plane = image.width() * image.height();
+    byte[] rgb = image.rgb();
+    float[] chw = new float[3 * plane];
+    for (int p = 0; p < plane; p++) {
+      for (int c = 0; c < 3; c++) {
+        chw[c * plane + p] = (rgb[3 * p + c] & 0xFF) / 127.5f - 1f;
+      }
+    }
+    return manager.create(chw, new Shape(1, 3, image.height(), image.width()));
   }
 }

@@ -1,8 +1,8 @@
 package dev.vct.engine.scoring;
 
-import dev.vct.engine.image.ImageFiles;
-import dev.vct.engine.image.ImageReadException;
-import dev.vct.engine.image.RgbImage;
+import dev.vct.inputs.image.ImageFiles;
+import dev.vct.inputs.image.ImageReadException;
+import dev.vct.inputs.image.RgbImage;
 import java.nio.file.Path;
 
 /**

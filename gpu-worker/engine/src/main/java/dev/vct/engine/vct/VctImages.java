@@ -3,7 +3,7 @@ package dev.vct.engine.vct;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.vct.engine.image.PilResize;
-import dev.vct.engine.image.RgbImage;
+import dev.vct.inputs.image.RgbImage;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;

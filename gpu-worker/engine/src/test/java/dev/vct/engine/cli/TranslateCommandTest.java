@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vct.engine.image.ImageFiles;
-import dev.vct.engine.image.RgbImage;
 import dev.vct.engine.model.TinyModelWriter;
 import dev.vct.engine.vct.VctImages;
+import dev.vct.inputs.image.ImageFiles;
+import dev.vct.inputs.image.RgbImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

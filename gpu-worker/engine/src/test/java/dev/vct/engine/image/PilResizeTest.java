@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import dev.vct.inputs.image.RgbImage;
 import org.junit.jupiter.api.Test;
 
 class PilResizeTest {

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.vct.engine.image.ImageFiles;
-import dev.vct.engine.image.RgbImage;
 import dev.vct.engine.tensor.SafeTensors;
+import dev.vct.inputs.image.ImageFiles;
+import dev.vct.inputs.image.RgbImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;

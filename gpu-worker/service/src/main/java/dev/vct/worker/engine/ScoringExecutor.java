@@ -1,8 +1,8 @@
 package dev.vct.worker.engine;
 
-import dev.vct.engine.image.RgbImage;
 import dev.vct.engine.scoring.Scores;
 import dev.vct.engine.vct.VctImages;
+import dev.vct.inputs.image.RgbImage;
 import dev.vct.storage.event.BlobRole;
 import dev.vct.storage.event.StageRequest;
 import dev.vct.storage.job.Stage;

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vct.engine.image.ImageFiles;
-import dev.vct.engine.image.RgbImage;
 import dev.vct.engine.model.TinyModelWriter;
 import dev.vct.engine.vct.ConceptEmbedding;
 import dev.vct.engine.vct.VctImages;
+import dev.vct.inputs.image.ImageFiles;
+import dev.vct.inputs.image.RgbImage;
 import dev.vct.storage.blob.FilesystemBlobStore;
 import dev.vct.storage.event.BlobRole;
 import dev.vct.storage.event.StageRequest;

@@ -1,6 +1,6 @@
-package dev.vct.gateway.image;
+package dev.vct.inputs.image;
 
-/** The image formats the gateway accepts, recognised by their first bytes. */
+/** The image formats the pipeline reads, recognised by their first bytes. */
 public enum ImageFormat {
   PNG("image/png", "png"),
   JPEG("image/jpeg", "jpg");

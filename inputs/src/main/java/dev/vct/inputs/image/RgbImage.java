@@ -1,8 +1,4 @@
-package dev.vct.engine.image;
-
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
+package dev.vct.inputs.image;
 
 /**
  * An 8-bit RGB picture: rows top to bottom, pixels left to right, channels interleaved as R, G, B.
@@ -42,21 +38,6 @@ public record RgbImage(int width, int height, byte[] rgb) {
       bgr[i + 2] = rgb[i];
     }
     return bgr;
-  }
-
-  /**
-   * The picture as a float32 tensor of shape [1, 3, height, width] (RGB planes) with values {@code
-   * u8 / 127.5 - 1} in [-1, 1], the input convention of the Stable Diffusion VAE and LPIPS.
-   */
-  public NDArray toTensor(NDManager manager) {
-    int plane = width * height;
-    float[] chw = new float[3 * plane];
-    for (int p = 0; p < plane; p++) {
-      for (int c = 0; c < 3; c++) {
-        chw[c * plane + p] = (rgb[3 * p + c] & 0xFF) / 127.5f - 1f;
-      }
-    }
-    return manager.create(chw, new Shape(1, 3, height, width));
   }
 
   /** "WxH", the way sizes appear in messages. */
