@@ -121,13 +121,16 @@ class CancelledWorkIT {
     UUID cancelled = client.submit(LONG, 7);
     StageEvent.Checkpointed saved = checkpointed(cancelled, 20);
     UUID next = client.submit(QUICK, 8);
-    await(() -> client.stageRun(next, CONTENT).status().equals("dispatched"), "next dispatched");
+    // The pool's one slot is taken: the next job's request waits in the orchestrator's queue.
+    await(() -> client.stageRun(next, CONTENT).status().equals("queued"), "next queued");
 
     QuarkusService worker = stack.worker("content-1");
     // Frozen first, so the cancel cannot reach it: it dies with the request uncommitted.
     signal(worker, "STOP");
     client.cancel(cancelled);
     await(() -> client.job(cancelled).status().equals("cancelled"), "job cancelled");
+    // The cancelled stage left flight: the next request goes out, behind the cancelled one.
+    await(() -> client.stageRun(next, CONTENT).status().equals("dispatched"), "next dispatched");
     worker.kill();
     int stepAtKill = lastStepAfterDrain(saved.stageRunId());
     assertTrue(stepAtKill >= saved.step());

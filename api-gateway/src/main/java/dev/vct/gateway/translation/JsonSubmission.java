@@ -3,6 +3,7 @@ package dev.vct.gateway.translation;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import jakarta.validation.Valid;
+import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** The JSON form of a submission: both images as base64 (or data: URLs). */
@@ -17,5 +18,5 @@ public record JsonSubmission(
             description = "The reference image (concept to take), base64 or a data: URL",
             required = true)
         String reference,
-    @Valid TranslationParameters params,
+    @Schema(ref = TranslationParametersSchema.NAME) Map<String, Object> params,
     @Valid WebhookRequest webhook) {}

@@ -7,6 +7,8 @@ import dev.vct.gateway.image.ImageRejection;
 import dev.vct.gateway.image.InspectedImage;
 import dev.vct.gateway.webhook.WebhookEventType;
 import dev.vct.gateway.webhook.WebhookUrlPolicy;
+import dev.vct.inputs.InvalidKnobException;
+import dev.vct.inputs.KnobValues;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.InputStream;
@@ -48,7 +50,7 @@ public class SubmissionReader {
   public Submission fromJson(byte[] body) {
     JsonSubmission request = StrictJson.read(body, JsonSubmission.class, "the request body");
     validate(request);
-    TranslationParameters params = request.params();
+    KnobValues params = knobs(request.params());
     WebhookRequest webhook = checkWebhook(request.webhook());
     InspectedImage source = inspector.inspect(SOURCE, base64(SOURCE, request.source()));
     InspectedImage reference = inspector.inspect(REFERENCE, base64(REFERENCE, request.reference()));
@@ -77,16 +79,17 @@ public class SubmissionReader {
             ErrorCode.INVALID_MULTIPART, "Multipart field '" + part.getKey() + "' is repeated");
       }
     }
-    TranslationParameters params =
+    @SuppressWarnings("unchecked")
+    Map<String, Object> given =
         text(parts, PARAMS) == null
             ? null
-            : StrictJson.read(
-                text(parts, PARAMS), TranslationParameters.class, "the 'params' field");
+            : StrictJson.read(text(parts, PARAMS), Map.class, "the 'params' field");
     WebhookRequest webhook =
         text(parts, WEBHOOK) == null
             ? null
             : StrictJson.read(text(parts, WEBHOOK), WebhookRequest.class, "the 'webhook' field");
-    validate(new JsonSubmission(null, null, params, webhook));
+    validate(new JsonSubmission(null, null, given, webhook));
+    KnobValues params = knobs(given);
     webhook = checkWebhook(webhook);
     InspectedImage source = inspector.inspect(SOURCE, file(parts, SOURCE));
     InspectedImage reference = inspector.inspect(REFERENCE, file(parts, REFERENCE));
@@ -95,11 +98,27 @@ public class SubmissionReader {
 
   private void validate(JsonSubmission request) {
     validation.validate(request);
-    Integer resolution = request.params() == null ? null : request.params().resolution();
-    if (resolution != null && resolution % 8 != 0) {
-      throw new ApiException(
-          ErrorCode.INVALID_PARAMETER,
-          "params.resolution must be a multiple of 8 (got " + resolution + ")");
+  }
+
+  /** The client's knobs checked against the knob table, the one the workers read them with. */
+  static KnobValues knobs(Map<String, Object> given) {
+    if (given == null) {
+      return KnobValues.defaults();
+    }
+    try {
+      return KnobValues.read(given);
+    } catch (InvalidKnobException e) {
+      ErrorCode code =
+          switch (e.problem()) {
+            case UNKNOWN -> ErrorCode.UNKNOWN_FIELD;
+            case WRONG_TYPE -> ErrorCode.INVALID_FIELD_TYPE;
+            case OUT_OF_BOUNDS -> ErrorCode.INVALID_PARAMETER;
+          };
+      String message =
+          e.problem() == InvalidKnobException.Problem.UNKNOWN
+              ? "Unknown field 'params." + e.knob() + "': " + e.getMessage()
+              : "params." + e.getMessage();
+      throw new ApiException(code, message);
     }
   }
 

@@ -11,9 +11,11 @@ import dev.vct.gateway.translation.TranslationViews.TranslationSummary;
 import dev.vct.gateway.translation.TranslationViews.TranslationView;
 import dev.vct.storage.blob.BlobNotFoundException;
 import dev.vct.storage.blob.BlobStore;
+import dev.vct.storage.dispatch.DispatchQueue;
 import dev.vct.storage.job.Job;
 import dev.vct.storage.job.JobStatus;
 import dev.vct.storage.job.PageCursor;
+import dev.vct.storage.job.Stage;
 import dev.vct.storage.job.StageRun;
 import io.quarkus.hibernate.orm.panache.PanacheQuery;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -40,8 +42,10 @@ import java.io.InputStream;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -184,7 +188,12 @@ public class TranslationResource {
   @Transactional
   public TranslationView get(@PathParam("id") String id) {
     Job job = TranslationService.findForTenant(caller.tenantId(), jobId(id));
-    return TranslationView.of(job, StageRun.forJob(job.id));
+    List<StageRun> runs = StageRun.forJob(job.id);
+    Map<Stage, DispatchQueue.Place> places = new EnumMap<>(Stage.class);
+    for (StageRun run : runs) {
+      DispatchQueue.place(job.tenantId, run).ifPresent(place -> places.put(run.stage, place));
+    }
+    return TranslationView.of(job, runs, places);
   }
 
   @GET

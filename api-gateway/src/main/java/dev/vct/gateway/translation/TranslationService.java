@@ -5,6 +5,8 @@ import dev.vct.gateway.config.GatewayConfig;
 import dev.vct.gateway.error.ApiException;
 import dev.vct.gateway.error.ErrorCode;
 import dev.vct.gateway.image.InspectedImage;
+import dev.vct.inputs.Knob;
+import dev.vct.inputs.KnobValues;
 import dev.vct.storage.blob.BlobKeys;
 import dev.vct.storage.blob.BlobStore;
 import dev.vct.storage.event.CancelRequest;
@@ -138,25 +140,24 @@ public class TranslationService {
               + " queued or running translations, its limit; wait for one to finish",
           Map.of("Retry-After", Integer.toString(CONCURRENCY_RETRY_AFTER_SECONDS)));
     }
-    TranslationParameters given =
-        submission.params() == null ? TranslationParameters.DEFAULTS : submission.params();
-    TranslationParameters params = given.withDefaults();
+    KnobValues params = submission.params();
     long seed =
-        params.seed() != null
-            ? params.seed()
-            : ThreadLocalRandom.current().nextLong(TranslationParameters.MAX_SEED);
+        params.has(Knob.SEED)
+            ? params.longInteger(Knob.SEED)
+            : ThreadLocalRandom.current().nextLong(Knob.MAX_SEED);
     Job job =
         Job.queued(
             jobId,
             tenantId,
-            // a seed stays among the knobs only when the client chose it (JobParameter.SEED)
-            asMap(params),
+            // a seed stays among the knobs only when the client chose it (Knob.SEED)
+            new LinkedHashMap<>(params.withDefaults()),
             seed,
             config.modelId(),
             sourceKey,
             submission.source().sha256(),
             referenceKey,
             submission.reference().sha256());
+    job.priority = params.integer(Knob.PRIORITY);
     job.idempotencyKey = idempotencyKey;
     job.requestHash = requestHash;
     job.persist();
@@ -223,23 +224,15 @@ public class TranslationService {
                     ErrorCode.TRANSLATION_NOT_FOUND, "No translation has the id " + jobId));
   }
 
-  static Map<String, Object> asMap(TranslationParameters params) {
-    @SuppressWarnings("unchecked")
-    Map<String, Object> map = StrictJson.mapper().convertValue(params, LinkedHashMap.class);
-    return map;
-  }
-
   /**
    * What makes two submissions "the same request": both images' hashes, the parameters with
    * defaults applied (a seed only when given) and the webhook, in a fixed order.
    */
   static String requestHash(Submission submission) {
-    TranslationParameters given =
-        submission.params() == null ? TranslationParameters.DEFAULTS : submission.params();
     Map<String, Object> canonical = new LinkedHashMap<>();
     canonical.put("source_sha256", submission.source().sha256());
     canonical.put("reference_sha256", submission.reference().sha256());
-    canonical.put("params", asMap(given.withDefaults()));
+    canonical.put("params", submission.params().withDefaults());
     canonical.put("webhook", submission.webhook());
     try {
       byte[] json = StrictJson.mapper().writeValueAsBytes(canonical);

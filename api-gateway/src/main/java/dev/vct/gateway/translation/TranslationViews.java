@@ -3,6 +3,7 @@ package dev.vct.gateway.translation;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.vct.storage.dispatch.DispatchQueue;
 import dev.vct.storage.job.Job;
 import dev.vct.storage.job.JobStatus;
 import dev.vct.storage.job.Scores;
@@ -41,12 +42,29 @@ public final class TranslationViews {
   public record StageProgressView(Integer step, Integer totalSteps, Double loss) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  @Schema(name = "QueuePlace")
+  public record QueueView(
+      @Schema(description = "1 when this stage's request goes to its worker pool next")
+          int position,
+      @Schema(
+              description =
+                  "Requests the pool's workers handle before this one: those in flight and those"
+                      + " sent before it")
+          long requestsAhead) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @Schema(name = "Stage")
   public record StageView(
       @Schema(example = "concept_inversion") String stage,
-      @Schema(description = "pending, dispatched, running, succeeded, failed, cancelled, skipped")
+      @Schema(
+              description =
+                  "pending, queued, dispatched, running, succeeded, failed, cancelled, skipped")
           String status,
+      @Schema(
+              description =
+                  "While the stage waits for a worker (queued): its place in the dispatch queue")
+          QueueView queue,
       @Schema(
               description =
                   "Why a skipped stage did not run, e.g. the embedding was found in the cache")
@@ -58,10 +76,11 @@ public final class TranslationViews {
       Instant finishedAt,
       Long durationMs,
       ErrorView error) {
-    static StageView of(StageRun run) {
+    static StageView of(StageRun run, DispatchQueue.Place place) {
       return new StageView(
           run.stage.code(),
           run.status.code(),
+          place == null ? null : new QueueView(place.position(), place.requestsAhead()),
           run.skipReason,
           run.attempt,
           fraction(run),
@@ -95,7 +114,7 @@ public final class TranslationViews {
       @Schema(description = "The whole job's progress, 0 to 1") double progress,
       String modelId,
       long seed,
-      @Schema(implementation = TranslationParameters.class) Map<String, Object> params,
+      @Schema(ref = TranslationParametersSchema.NAME) Map<String, Object> params,
       List<StageView> stages,
       Scores scores,
       String resultUrl,
@@ -106,7 +125,14 @@ public final class TranslationViews {
       Long durationMs,
       Links links) {
     static TranslationView of(Job job, List<StageRun> runs) {
-      List<StageView> stages = runs.stream().map(StageView::of).toList();
+      return of(job, runs, Map.of());
+    }
+
+    /** With the places of the job's queued stages in the dispatch queue. */
+    static TranslationView of(
+        Job job, List<StageRun> runs, Map<Stage, DispatchQueue.Place> places) {
+      List<StageView> stages =
+          runs.stream().map(run -> StageView.of(run, places.get(run.stage))).toList();
       double progress =
           job.status == JobStatus.SUCCEEDED
               ? 1

@@ -1,10 +1,13 @@
 package dev.vct.gateway.docs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vct.gateway.testing.Http;
+import dev.vct.inputs.Knob;
+import dev.vct.inputs.KnobDomain;
 import io.quarkus.test.junit.QuarkusTest;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -31,9 +34,58 @@ class OpenApiTest {
     }
     JsonNode knobs = doc.at("/components/schemas/TranslationParameters/properties");
     assertEquals(5000, knobs.at("/concept_steps/maximum").asInt(), knobs.toString());
+    assertEquals(100, knobs.at("/ddim_steps/maximum").asInt(), knobs.toString());
     assertEquals(7.5, knobs.at("/guidance_scale/default").asDouble(), knobs.toString());
+    assertEquals(
+        "#/components/schemas/TranslationParameters",
+        doc.at("/components/schemas/TranslationRequest/properties/params/$ref").asText());
     assertTrue(
         doc.at("/paths/~1v1~1translations/post/requestBody/content").has("multipart/form-data"));
+  }
+
+  /** The document's knobs are the table's: names, types, bounds, defaults, steps and patterns. */
+  @Test
+  void theKnobSchemaIsTheKnobTable() {
+    JsonNode doc =
+        Http.send("GET", "/q/openapi", null, Map.of("Accept", "application/json"), null).json();
+    JsonNode knobs = doc.at("/components/schemas/TranslationParameters/properties");
+    assertEquals(Knob.values().length, knobs.size(), knobs.toString());
+    for (Knob knob : Knob.values()) {
+      KnobDomain d = knob.domain();
+      JsonNode p = knobs.get(knob.jsonName());
+      String what = knob.jsonName() + ": " + p;
+      assertEquals(knob.type().jsonType(), p.get("type").asText(), what);
+      if (d.defaultValue() == null) {
+        assertFalse(p.has("default"), what);
+      } else {
+        assertEquals(String.valueOf(d.defaultValue()), scalar(p.get("default")), what);
+      }
+      if (d.minimum() != null) {
+        String bound = d.exclusiveMinimum() ? "exclusiveMinimum" : "minimum";
+        assertEquals(0, d.minimum().compareTo(p.get(bound).decimalValue()), what);
+        assertEquals(0, d.maximum().compareTo(p.get("maximum").decimalValue()), what);
+      } else {
+        assertFalse(p.has("minimum") || p.has("maximum"), what);
+      }
+      if (d.multipleOf() != null) {
+        assertEquals(d.multipleOf().intValue(), p.get("multipleOf").asInt(), what);
+      }
+      if (d.pattern() != null) {
+        assertEquals("^" + d.pattern().pattern() + "$", p.get("pattern").asText(), what);
+      }
+      assertTrue(p.get("description").asText().startsWith(knob.description()), what);
+    }
+  }
+
+  /** A JSON scalar as the table's Java value prints: 500, 0.002, girl, false. */
+  private static String scalar(JsonNode node) {
+    if (node.isIntegralNumber()) {
+      return Long.toString(node.asLong());
+    }
+    if (node.isNumber()) {
+      return Double.toString(node.asDouble());
+    }
+    return node.asText();
   }
 
   @Test

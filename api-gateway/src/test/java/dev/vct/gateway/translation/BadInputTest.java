@@ -146,6 +146,12 @@ class BadInputTest {
             400,
             "invalid_parameter"),
         bad("negative seed", v -> json(withParams(Map.of("seed", -1))), 400, "invalid_parameter"),
+        bad("priority 11", v -> json(withParams(Map.of("priority", 11))), 400, "invalid_parameter"),
+        bad(
+            "priority not an integer",
+            v -> json(withParams(Map.of("priority", "high"))),
+            400,
+            "invalid_field_type"),
         bad(
             "initializer word with spaces",
             v -> json(withParams(Map.of("initializer_word", "two words"))),

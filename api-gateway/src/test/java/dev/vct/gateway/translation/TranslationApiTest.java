@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vct.gateway.testing.FakeOrchestrator;
@@ -22,11 +23,14 @@ import dev.vct.storage.event.Topics;
 import dev.vct.storage.job.Job;
 import dev.vct.storage.job.Scores;
 import dev.vct.storage.job.Stage;
+import dev.vct.storage.job.StageRun;
+import dev.vct.storage.job.StageRunStatus;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -223,6 +227,62 @@ class TranslationApiTest {
     assertTrue(job.get("duration_ms").asLong() >= 0);
     Http.Reply source = Http.get("/v1/translations/" + jobId + "/inputs/source", tenant.key());
     assertArrayEquals(TestImages.png(48, 40, 30), source.body());
+  }
+
+  @Test
+  void priorityOrdersTheTenantsOwnQueuedStagesAndGetShowsTheirPlace() {
+    Tenants.Created tenant = Tenants.create("queue");
+    Map<String, Object> images =
+        Map.of(
+            "source", Base64.getEncoder().encodeToString(TestImages.png(32, 32, 5)),
+            "reference", Base64.getEncoder().encodeToString(TestImages.png(32, 32, 6)));
+    Map<String, Object> plain = new HashMap<>(images);
+    Map<String, Object> urgent = new HashMap<>(images);
+    urgent.put("params", Map.of("priority", 3));
+    Http.Reply first = Http.postJson("/v1/translations", tenant.key(), plain);
+    Http.Reply second = Http.postJson("/v1/translations", tenant.key(), urgent);
+    assertEquals(202, second.status(), second.text());
+    assertEquals(0, first.json().at("/params/priority").asInt(), "the default");
+    assertEquals(3, second.json().at("/params/priority").asInt());
+    for (UUID job : List.of(id(first), id(second))) {
+      orchestrator.start(job);
+      orchestrator.stage(job, Stage.FUSION, StageRunStatus.QUEUED);
+    }
+    long inFlight =
+        QuarkusTransaction.requiringNew()
+            .call(
+                () ->
+                    StageRun.count(
+                        "stage = ?1 and status in ?2",
+                        Stage.FUSION,
+                        List.of(StageRunStatus.DISPATCHED, StageRunStatus.RUNNING)));
+
+    JsonNode urgentQueue = fusion(Http.get("/v1/translations/" + id(second), tenant.key()));
+    assertEquals("queued", urgentQueue.get("status").asText());
+    assertEquals(1, urgentQueue.at("/queue/position").asInt(), "priority 3 goes first");
+    assertEquals(inFlight, urgentQueue.at("/queue/requests_ahead").asLong());
+    JsonNode plainQueue = fusion(Http.get("/v1/translations/" + id(first), tenant.key()));
+    assertEquals(2, plainQueue.at("/queue/position").asInt(), urgentQueue.toString());
+    assertEquals(inFlight + 1, plainQueue.at("/queue/requests_ahead").asLong());
+
+    orchestrator.stage(id(second), Stage.FUSION, StageRunStatus.RUNNING);
+    JsonNode running = fusion(Http.get("/v1/translations/" + id(second), tenant.key()));
+    assertTrue(running.path("queue").isMissingNode(), running.toString());
+    assertEquals(
+        1,
+        fusion(Http.get("/v1/translations/" + id(first), tenant.key()))
+            .at("/queue/position")
+            .asInt());
+  }
+
+  private static JsonNode fusion(Http.Reply reply) {
+    assertEquals(200, reply.status(), reply.text());
+    for (JsonNode stage : reply.json().get("stages")) {
+      if (stage.get("stage").asText().equals(Stage.FUSION.code())) {
+        return stage;
+      }
+    }
+    return fail("no fusion stage in " + reply.text());
   }
 
   @Test

@@ -50,6 +50,8 @@ public interface OrchestratorConfig {
 
   Retry retry();
 
+  Dispatch dispatch();
+
   /**
    * Per-stage settings, keyed like the stage topics, for example {@code
    * vct.orchestrator.stages.concept-inversion.max-attempts=5}.
@@ -73,6 +75,44 @@ public interface OrchestratorConfig {
 
     @WithDefault("5m")
     Duration cap();
+  }
+
+  /**
+   * How stage requests reach the workers: each pool (the stages one consumer group of workers
+   * reads) gets at most its slots' worth in flight, the rest wait in the database and go in fair
+   * order (dev.vct.storage.dispatch.FairOrder).
+   */
+  interface Dispatch {
+    /**
+     * Requests in flight per stage thread of a pool's live workers. Live workers are the members of
+     * the pool's consumer group that hold partitions; each says its threads ({@code
+     * vct.worker.concurrency}) in its Kafka client id, and a member that does not counts as one.
+     * Above 1, a request waits ready behind each running one (see deploy/k8s: autoscaling on lag).
+     */
+    @WithDefault("1")
+    int requestsPerThread();
+
+    /**
+     * Slots of a pool whose workers the orchestrator cannot see (none is up, or the group is not
+     * described): at least one request goes out, so a worker that starts finds work and an
+     * autoscaler that watches the topic's lag sees some.
+     */
+    @WithDefault("1")
+    int minSlots();
+
+    /** The stage threads per pool, instead of reading them from the pool's group members. */
+    java.util.Optional<Integer> threads();
+
+    /**
+     * How often the dispatcher looks at the queue without being woken; a replica wakes its own
+     * dispatcher when it queues a run or a run leaves flight.
+     */
+    @WithDefault("500ms")
+    Duration interval();
+
+    /** How often the pools and their live workers are read from Kafka's consumer groups. */
+    @WithDefault("2s")
+    Duration poolRefresh();
   }
 
   interface StagePolicy {

@@ -7,19 +7,18 @@ import dev.vct.storage.blob.Sha256;
 import dev.vct.storage.embedding.EmbeddingKind;
 import dev.vct.storage.event.EventJson;
 import dev.vct.storage.job.Job;
-import dev.vct.storage.job.JobParameter;
 import dev.vct.storage.job.Stage;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * Where an inversion's embedding is catalogued and stored. The parameter hash covers only the job
- * parameters the inversion reads ({@link JobParameter#mayAffect}; a knob the table does not know
+ * parameters the inversion reads ({@link Stage#mayDependOn}; a knob the table does not know
  * counts), as canonical JSON with sorted keys, behind a versioned prefix naming the stage: a job
  * that changes only fusion's knobs, or the other inversion's, reuses this inversion's embedding.
  * The seed column is not hashed: the parameters hold the seed only when the client chose it (see
- * {@link JobParameter#SEED}), and reusing one reference across many sources is the point of the
- * cache.
+ * {@code dev.vct.inputs.Knob#SEED}), and reusing one reference across many sources is the point of
+ * the cache.
  */
 public record InversionKeys(
     EmbeddingKind kind, String inputSha256, String modelId, String paramHash) {
@@ -70,7 +69,7 @@ public record InversionKeys(
     Map<String, Object> read = new TreeMap<>();
     parameters.forEach(
         (name, value) -> {
-          if (JobParameter.mayAffect(name, stage)) {
+          if (stage.mayDependOn(name)) {
             read.put(name, value);
           }
         });

@@ -1,6 +1,7 @@
 package dev.vct.orchestrator.job;
 
 import dev.vct.orchestrator.config.OrchestratorConfig;
+import dev.vct.orchestrator.dispatch.Dispatcher;
 import dev.vct.orchestrator.graph.Backoff;
 import dev.vct.orchestrator.graph.StagePlan;
 import dev.vct.orchestrator.metrics.OrchestratorMetrics;
@@ -73,6 +74,7 @@ public class JobService {
   @Inject OrchestratorConfig config;
   @Inject Outbox outbox;
   @Inject OrchestratorMetrics metrics;
+  @Inject Dispatcher dispatcher;
 
   /**
    * Plans the submitted jobs, in one transaction, except submissions handled before. The jobs' rows
@@ -204,7 +206,7 @@ public class JobService {
         run.checkpointStep = released.checkpointStep();
       }
       metrics.released(run.stage);
-      dispatch(job, run, runs);
+      enqueue(job, run);
     } else if (event instanceof StageEvent.Succeeded succeeded) {
       succeeded(job, run, runs, succeeded, now);
     } else if (event instanceof StageEvent.Failed failed) {
@@ -306,7 +308,7 @@ public class JobService {
     if (run.retryCount + 1 < maxAttempts(run.stage)) {
       run.retryCount++;
       metrics.retry(run.stage, "lease_expired");
-      dispatch(job, run, runsOf(job));
+      enqueue(job, run);
     } else {
       run.status = StageRunStatus.FAILED;
       run.errorCode = "stage_lease_expired";
@@ -320,6 +322,7 @@ public class JobService {
       run.errorRetryable = true;
       run.finishedAt = now;
       run.leaseExpiresAt = null;
+      dispatcher.wakeAfterCommit(); // a slot of the pool is free
       outbox.addJobEvent(stageChanged(job, run));
       finishFailed(job, run.errorCode, run.errorMessage, now);
     }
@@ -344,7 +347,7 @@ public class JobService {
         && run.status == StageRunStatus.PENDING
         && run.nextAttemptAt != null
         && !run.nextAttemptAt.isAfter(Clock.now())) {
-      dispatch(job, run, runsOf(job));
+      enqueue(job, run);
     }
   }
 
@@ -407,6 +410,7 @@ public class JobService {
       return;
     }
     run.status = StageRunStatus.SUCCEEDED;
+    dispatcher.wakeAfterCommit(); // a slot of the pool is free
     run.finishedAt = now;
     run.leaseExpiresAt = null;
     run.outputKey = mainOutput(run.stage, event);
@@ -423,6 +427,7 @@ public class JobService {
   }
 
   private void failed(Job job, StageRun run, StageEvent.Failed event, Instant now) {
+    dispatcher.wakeAfterCommit(); // a slot of the pool is free
     run.errorCode = event.code();
     run.errorMessage = event.message();
     run.errorRetryable = event.retryable();
@@ -461,24 +466,45 @@ public class JobService {
     for (Stage stage : plan.ready()) {
       StageRun run = runs.get(stage);
       if (run.nextAttemptAt == null) {
-        dispatch(job, run, runs);
+        enqueue(job, run);
       }
     }
   }
 
-  /** Sends the next attempt of {@code run}; a worker's events for older attempts are now stale. */
-  private void dispatch(Job job, StageRun run, Map<Stage, StageRun> runs) {
-    Instant now = Clock.now();
+  /**
+   * Queues the next attempt of {@code run}: a worker's events for older attempts are now stale, and
+   * the {@link Dispatcher} sends the request when the run's turn comes on its worker pool.
+   */
+  private void enqueue(Job job, StageRun run) {
     run.attempt++;
+    run.status = StageRunStatus.QUEUED;
+    run.queuedAt = Clock.now();
+    run.nextAttemptAt = null;
+    run.leaseExpiresAt = null;
+    outbox.addJobEvent(stageChanged(job, run));
+    dispatcher.wakeAfterCommit();
+  }
+
+  /**
+   * Sends the request of {@code run}'s queued attempt to its stage's workers. Only the {@link
+   * Dispatcher} calls it, in a transaction that holds the job's row lock and a slot of the run's
+   * pool.
+   */
+  public void send(Job job, StageRun run) {
+    if (run.status != StageRunStatus.QUEUED) {
+      throw new IllegalStateException(
+          run.stage.code() + " of job " + job.id + " is " + run.status.code() + ", not queued");
+    }
+    Instant now = Clock.now();
     run.status = StageRunStatus.DISPATCHED;
     run.dispatchedAt = now;
-    run.nextAttemptAt = null;
+    run.queuedAt = null;
     // The lease starts when a worker reports; a request may wait in its topic behind long stages.
     run.leaseExpiresAt = null;
     StageRequest request =
         StageRequest.of(
             new StageRunRef(job.id, run.id, run.stage, run.attempt),
-            inputs(job, run.stage, runs),
+            inputs(job, run.stage, runsOf(job)),
             outputs(job, run.stage),
             job.parameters,
             run.checkpointKey,
@@ -624,6 +650,7 @@ public class JobService {
       outbox.addJobEvent(stageChanged(job, run));
     }
     if (inFlight) {
+      dispatcher.wakeAfterCommit(); // slots of the pools are free
       outbox.add(
           Topics.JOB_CANCEL,
           CancelRequest.of(job.id, job.tenantId, "job " + job.id + " ended; stop its stages"));

@@ -32,14 +32,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Plays the workers (and the gateway's Kafka side) against the real broker: collects the stage
  * requests and cancels the orchestrator sends, and sends stage events back as a test says.
  */
-final class FakeWorker implements AutoCloseable {
+public final class FakeWorker implements AutoCloseable {
   private final KafkaConsumer<String, String> consumer;
   private final KafkaProducer<String, String> producer;
   private final List<StageRequest> requests = new ArrayList<>();
   private final List<String> cancels = new ArrayList<>();
   private final List<ConsumerRecord<String, String>> deadLetters = new ArrayList<>();
 
-  FakeWorker(String bootstrapServers) {
+  public FakeWorker(String bootstrapServers) {
     Map<String, Object> consumerConfig = new HashMap<>();
     consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, "fake-worker-" + UUID.randomUUID());
@@ -69,7 +69,7 @@ final class FakeWorker implements AutoCloseable {
   }
 
   /** The next request for {@code stage} of {@code job}, waiting up to 15 s. */
-  StageRequest next(UUID job, Stage stage) {
+  public StageRequest next(UUID job, Stage stage) {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
     while (System.nanoTime() < until) {
       for (int i = 0; i < requests.size(); i++) {
@@ -83,8 +83,26 @@ final class FakeWorker implements AutoCloseable {
     return fail("no " + stage.code() + " request for job " + job + " within 15 s");
   }
 
+  /** The oldest request not taken yet, of any job, waiting up to 15 s. */
+  public StageRequest nextAny() {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (requests.isEmpty() && System.nanoTime() < until) {
+      poll();
+    }
+    return requests.isEmpty() ? fail("no stage request within 15 s") : requests.remove(0);
+  }
+
+  /** How many requests are received and not taken, after polling for {@code wait}. */
+  public int pending(Duration wait) {
+    long until = System.nanoTime() + wait.toNanos();
+    do {
+      poll();
+    } while (System.nanoTime() < until);
+    return requests.size();
+  }
+
   /** Every request received for {@code job} so far (after polling for {@code wait}). */
-  List<StageRequest> received(UUID job, Duration wait) {
+  public List<StageRequest> received(UUID job, Duration wait) {
     long until = System.nanoTime() + wait.toNanos();
     do {
       poll();
@@ -130,12 +148,12 @@ final class FakeWorker implements AutoCloseable {
     return Optional.empty();
   }
 
-  void started(StageRequest r) {
+  public void started(StageRequest r) {
     send(StageEvent.Started.of(r.run(), "fake-worker", null));
   }
 
   /** Starts and finishes {@code r} with the outputs it asked for. */
-  void succeed(StageRequest r) {
+  public void succeed(StageRequest r) {
     started(r);
     send(succeeded(r));
   }
@@ -156,7 +174,7 @@ final class FakeWorker implements AutoCloseable {
     sendRaw(Topics.STAGE_EVENTS, event.key(), EventJson.encodeToString(event));
   }
 
-  void sendRaw(String topic, String key, String value) {
+  public void sendRaw(String topic, String key, String value) {
     try {
       producer.send(new ProducerRecord<>(topic, key, value)).get(10, TimeUnit.SECONDS);
     } catch (Exception e) {

@@ -46,6 +46,14 @@ public class Job extends PanacheEntityBase {
   public String modelId;
 
   /** The client's Idempotency-Key, unique per tenant; null when none was sent. */
+  /**
+   * Reorders this tenant's own jobs in the dispatch queue, higher first (-10 to 10); it never moves
+   * a job ahead of another tenant's. A copy of the knob {@code priority} of {@link #parameters},
+   * for the dispatcher's queries.
+   */
+  @Column(nullable = false, updatable = false)
+  public int priority;
+
   @Column(name = "idempotency_key", updatable = false)
   public String idempotencyKey;
 

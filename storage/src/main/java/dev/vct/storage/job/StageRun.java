@@ -90,6 +90,10 @@ public class StageRun extends PanacheEntityBase {
   @Column(name = "created_at", nullable = false, updatable = false)
   public Instant createdAt;
 
+  /** When the current attempt joined the dispatch queue; null when it is not queued. */
+  @Column(name = "queued_at")
+  public Instant queuedAt;
+
   @Column(name = "dispatched_at")
   public Instant dispatchedAt;
 

@@ -9,6 +9,12 @@ import dev.vct.storage.persistence.CodedEnumConverter;
 public enum StageRunStatus implements CodedEnum {
   /** Waiting for its inputs or for its retry back-off to pass. */
   PENDING,
+  /**
+   * Ready, waiting for a free slot of its worker pool; the orchestrator's dispatcher sends it in
+   * fair order (see dev.vct.storage.dispatch.FairOrder). Its attempt number is already the one its
+   * request will carry.
+   */
+  QUEUED,
   /** A request is on the stage topic; no worker has reported yet. */
   DISPATCHED,
   /** A worker reported that it started; it holds a lease it renews by heartbeats. */

@@ -1,7 +1,10 @@
 package dev.vct.engine.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.vct.engine.image.ImageFiles;
 import dev.vct.engine.image.RgbImage;
+import dev.vct.engine.model.EngineThreads;
 import dev.vct.engine.vct.Cancellation;
 import dev.vct.engine.vct.ConceptEmbedding;
 import dev.vct.engine.vct.ConceptInversion;
@@ -17,21 +20,36 @@ import dev.vct.engine.vct.ResumableStage;
 import dev.vct.engine.vct.VctImages;
 import dev.vct.engine.vct.VctModels;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /** {@code ./vct bench vct --model DIR [knobs]}: times each VCT stage once on one image pair. */
 final class VctBenchmark {
 
   static final String USAGE =
       """
-      usage: ./vct bench vct --model DIR [--source A.png --reference B.png] [knobs]
+      usage: ./vct bench vct --model DIR [--source A.png --reference B.png] [--warmup N]
+                             [--json FILE] [knobs]
 
         Runs concept inversion, content inversion and fusion once and prints the time of each
-        (and of model loading and decoding), the steps run and the time per step. Without
+        (and of model loading and decoding), the steps run and the time per step. A stage's
+        time includes its set-up (content inversion's VAE encode, fusion's prompts). Without
         images, two synthetic 8-bit pictures are used.
+
+          --warmup N          first load the model and run the three stages N times on a short
+                              schedule (10 DDIM steps, 3 inner steps, 3 concept steps), untimed
+                              (JIT, libtorch and file-cache warm-up), then load it again and
+                              time as without it (default 0)
+          --json FILE         also write the times, the schedule, the torch threads and content
+                              inversion's inner iterations to FILE
       """
           + VctOptions.HELP;
 
@@ -39,7 +57,7 @@ final class VctBenchmark {
 
   static int run(List<String> argv, PrintStream out) throws Exception {
     Set<String> valued = new HashSet<>(VctOptions.VALUED);
-    valued.addAll(Set.of("model", "source", "reference"));
+    valued.addAll(Set.of("model", "source", "reference", "warmup", "json"));
     Args args = Args.parse(argv, valued, VctOptions.SWITCHES);
     if (args.help()) {
       out.print(USAGE);
@@ -51,6 +69,10 @@ final class VctBenchmark {
     ContentInversionParams contentParams = VctOptions.valid(options::content);
     FusionParams fusionParams = VctOptions.valid(options::fusion);
     int r = options.resolution();
+    int warmups = args.integer("warmup", 0);
+    if (warmups < 0) {
+      throw new UsageException("--warmup needs a count of 0 or more, got " + warmups);
+    }
     RgbImage source = args.has("source") ? ImageFiles.read(args.path("source")) : picture(r, 1);
     RgbImage reference =
         args.has("reference") ? ImageFiles.read(args.path("reference")) : picture(r, 2);
@@ -67,34 +89,101 @@ final class VctBenchmark {
         Runtime.getRuntime().availableProcessors(),
         BenchCommand.cpuModel(),
         System.getProperty("java.version"));
+    Map<String, Object> stages = new LinkedHashMap<>();
+    int innerIterations;
+    int threads;
+    float[] sourcePixels = VctImages.source(source, r);
+    float[] referencePixels = VctImages.reference(reference, r);
+    long warmup = System.nanoTime();
+    if (warmups > 0) {
+      try (VctModels models = VctModels.load(args.path("model"))) {
+        for (int i = 0; i < warmups; i++) {
+          warmUp(models, conceptParams, contentParams, fusionParams, sourcePixels, referencePixels);
+        }
+      }
+      out.printf(
+          Locale.ROOT,
+          "  %-18s %9.2f s  (a model load and %d short run(s); not in the total)%n",
+          "warm-up",
+          (System.nanoTime() - warmup) / 1e9,
+          warmups);
+    }
+    warmup = System.nanoTime() - warmup;
     long t0 = System.nanoTime();
     try (VctModels models = VctModels.load(args.path("model"))) {
-      line(out, "load models", t0, 0);
+      line(out, stages, "load models", t0, 0);
       BenchCommand.printThreads(out);
-      float[] sourcePixels = VctImages.source(source, r);
-      float[] referencePixels = VctImages.reference(reference, r);
+      threads = EngineThreads.inUse();
       ConceptEmbedding concept =
-          time(out, ConceptInversion.start(models, conceptParams, referencePixels));
-      ContentEmbedding content =
-          time(out, ContentInversion.start(models, contentParams, sourcePixels));
-      FusionResult fused = time(out, Fusion.start(models, fusionParams, content, concept));
+          time(out, stages, () -> ConceptInversion.start(models, conceptParams, referencePixels))
+              .result();
+      ContentInversion contentInversion =
+          time(out, stages, () -> ContentInversion.start(models, contentParams, sourcePixels));
+      innerIterations = Arrays.stream(contentInversion.innerIterations()).sum();
+      ContentEmbedding content = contentInversion.result();
+      FusionResult fused =
+          time(out, stages, () -> Fusion.start(models, fusionParams, content, concept)).result();
       long t = System.nanoTime();
       VctImages.translation(models, fused);
-      line(out, "decode", t, 0);
+      line(out, stages, "decode", t, 0);
     }
-    line(out, "total", t0, 0);
+    line(out, stages, "total", t0, 0);
+    if (args.has("json")) {
+      Map<String, Object> report = new LinkedHashMap<>();
+      report.put("resolution", r);
+      report.put("concept_steps", conceptParams.steps());
+      report.put("concept_micro_steps", conceptParams.gradientAccumulation());
+      report.put("ddim_steps", contentParams.steps());
+      report.put("inner_steps", contentParams.innerSteps());
+      report.put("inner_iterations", innerIterations);
+      report.put("warmup_runs", warmups);
+      report.put("warmup_seconds", warmup / 1e9);
+      report.put("torch_threads", threads);
+      report.put(
+          "torch_threads_reason", EngineThreads.current().map(c -> c.reason()).orElse("unknown"));
+      report.put("cores", Runtime.getRuntime().availableProcessors());
+      report.put("stages", stages);
+      Path file = args.path("json");
+      Files.writeString(
+          file,
+          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+    }
     return 0;
   }
 
-  private static <R> R time(PrintStream out, ResumableStage<R> stage) {
-    long t = System.nanoTime();
-    stage.run(ProgressListener.NONE, Cancellation.NEVER);
-    line(out, stage.name(), t, stage.totalSteps());
-    return stage.result();
+  /** The three stages and the decode once on a short schedule, results discarded. */
+  private static void warmUp(
+      VctModels models,
+      ConceptInversionParams conceptParams,
+      ContentInversionParams contentParams,
+      FusionParams fusionParams,
+      float[] sourcePixels,
+      float[] referencePixels) {
+    ConceptInversion concept =
+        ConceptInversion.start(models, conceptParams.withSteps(3), referencePixels);
+    concept.run(ProgressListener.NONE, Cancellation.NEVER);
+    ContentInversion content =
+        ContentInversion.start(models, contentParams.withSteps(10, 3), sourcePixels);
+    content.run(ProgressListener.NONE, Cancellation.NEVER);
+    Fusion fusion = Fusion.start(models, fusionParams, content.result(), concept.result());
+    fusion.run(ProgressListener.NONE, Cancellation.NEVER);
+    VctImages.translation(models, fusion.result());
   }
 
-  private static void line(PrintStream out, String what, long since, int steps) {
+  /** Starts a stage, runs it to the end and reports the time of both together. */
+  private static <S extends ResumableStage<?>> S time(
+      PrintStream out, Map<String, Object> stages, Supplier<S> start) {
+    long t = System.nanoTime();
+    S stage = start.get();
+    stage.run(ProgressListener.NONE, Cancellation.NEVER);
+    line(out, stages, stage.name(), t, stage.totalSteps());
+    return stage;
+  }
+
+  private static void line(
+      PrintStream out, Map<String, Object> stages, String what, long since, int steps) {
     double s = (System.nanoTime() - since) / 1e9;
+    stages.put(what, Map.of("seconds", s, "steps", steps));
     if (steps > 0) {
       out.printf(
           Locale.ROOT,

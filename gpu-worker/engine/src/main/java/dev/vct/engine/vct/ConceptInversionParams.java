@@ -1,5 +1,7 @@
 package dev.vct.engine.vct;
 
+import dev.vct.inputs.Knob;
+
 /**
  * Knobs of stage A, concept inversion, with the official recipe's values as defaults ({@link
  * #defaults()}): 500 optimizer steps of 4 accumulated micro-steps, K = 3 tokens initialised from
@@ -41,36 +43,52 @@ public record ConceptInversionParams(
     int resolution,
     long seed) {
 
+  /**
+   * The knobs a client may set are checked against the {@link Knob} table, the bounds the API
+   * documents; the rest (the official recipe's fixed values) only for sense.
+   */
   public ConceptInversionParams {
-    requirePositive("steps", steps);
+    Knob.CONCEPT_STEPS.require(steps);
     requirePositive("gradientAccumulation", gradientAccumulation);
-    requirePositive("tokens", tokens);
-    if (initializerWord == null || initializerWord.isBlank()) {
-      throw new IllegalArgumentException("the initializer word must be a non-blank word");
+    Knob.CONCEPT_TOKENS.require(tokens);
+    if (initializerWord == null) {
+      throw new IllegalArgumentException("the initializer word must be given");
     }
+    Knob.INITIALIZER_WORD.require(initializerWord);
     if (placeholder == null || placeholder.isBlank()) {
       throw new IllegalArgumentException("the placeholder must be non-blank text such as <s2>");
     }
-    if (!(learningRate > 0)) {
-      throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
-    }
+    Knob.CONCEPT_LEARNING_RATE.require(
+        scaleLearningRate ? learningRate * gradientAccumulation : learningRate);
     if (!(flipProbability >= 0 && flipProbability <= 1)) {
       throw new IllegalArgumentException(
           "flip probability must be in [0, 1], got " + flipProbability);
     }
-    if (l1Weight < 0) {
-      throw new IllegalArgumentException("L1 weight must be >= 0, got " + l1Weight);
-    }
-    if (resolution < 8 || resolution % 8 != 0) {
-      throw new IllegalArgumentException(
-          "resolution must be a positive multiple of 8, got " + resolution);
-    }
+    Knob.CONCEPT_L1_WEIGHT.require(l1Weight);
+    Knob.RESOLUTION.require(resolution);
+    Knob.SEED.require(seed);
   }
 
-  /** The published recipe (README of the official code). */
+  /** The published recipe (README of the official code): 5e-4 scaled by 4 accumulated steps. */
   public static ConceptInversionParams defaults() {
+    int accumulation = 4;
     return new ConceptInversionParams(
-        500, 4, 3, "girl", "<s2>", 5e-4, true, 0.9, 0.999, 1e-8, 1e-2, true, 1.0, 0.5, 512, 0);
+        Knob.CONCEPT_STEPS.defaultInt(),
+        accumulation,
+        Knob.CONCEPT_TOKENS.defaultInt(),
+        Knob.INITIALIZER_WORD.defaultText(),
+        "<s2>",
+        Knob.CONCEPT_LEARNING_RATE.defaultNumber() / accumulation,
+        true,
+        0.9,
+        0.999,
+        1e-8,
+        1e-2,
+        true,
+        Knob.CONCEPT_L1_WEIGHT.defaultNumber(),
+        0.5,
+        Knob.RESOLUTION.defaultInt(),
+        0);
   }
 
   /** The learning rate AdamW uses. */

@@ -1,5 +1,7 @@
 package dev.vct.engine.vct;
 
+import dev.vct.inputs.Knob;
+
 /**
  * Knobs of stage B, content inversion (DDIM inversion, then null-text optimisation of a content
  * embedding per timestep), with the official values as defaults ({@link #defaults()}).
@@ -27,29 +29,31 @@ public record ContentInversionParams(
   /** The official code's value of updateGuidance, whatever guidance is. */
   public static final double OFFICIAL_UPDATE_GUIDANCE = 7.5;
 
+  /**
+   * Checked against the {@link Knob} table, the bounds the API documents. Its {@code ddim_steps}
+   * stops at 100: the official learning-rate decay lr · (1 − i/100) would reach zero or turn
+   * negative beyond.
+   */
   public ContentInversionParams {
-    if (steps < 1 || steps > 1000) {
-      throw new IllegalArgumentException("steps must be in 1..1000, got " + steps);
-    }
-    if (innerSteps < 1) {
-      throw new IllegalArgumentException("inner steps must be >= 1, got " + innerSteps);
-    }
-    if (!(learningRate > 0)) {
-      throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
-    }
-    if (steps > 100) {
-      // lr · (1 − i/100) would reach zero or turn negative
-      throw new IllegalArgumentException(
-          "the official learning-rate decay 1 - i/100 allows at most 100 steps, got " + steps);
-    }
-    if (resolution < 8 || resolution % 8 != 0) {
-      throw new IllegalArgumentException(
-          "resolution must be a positive multiple of 8, got " + resolution);
-    }
+    Knob.DDIM_STEPS.require(steps);
+    Knob.CONTENT_INNER_STEPS.require(innerSteps);
+    Knob.GUIDANCE_SCALE.require(guidance);
+    Knob.GUIDANCE_SCALE.require(updateGuidance);
+    Knob.CONTENT_LEARNING_RATE.require(learningRate);
+    Knob.CONTENT_EARLY_STOP_EPSILON.require(earlyStopEpsilon);
+    Knob.RESOLUTION.require(resolution);
   }
 
   public static ContentInversionParams defaults() {
-    return new ContentInversionParams(50, 50, 7.5, OFFICIAL_UPDATE_GUIDANCE, 1e-2, 1e-5, 2e-5, 512);
+    return new ContentInversionParams(
+        Knob.DDIM_STEPS.defaultInt(),
+        Knob.CONTENT_INNER_STEPS.defaultInt(),
+        Knob.GUIDANCE_SCALE.defaultNumber(),
+        OFFICIAL_UPDATE_GUIDANCE,
+        Knob.CONTENT_LEARNING_RATE.defaultNumber(),
+        Knob.CONTENT_EARLY_STOP_EPSILON.defaultNumber(),
+        2e-5,
+        Knob.RESOLUTION.defaultInt());
   }
 
   /** Adam's learning rate at timestep index i: {@code 1e-2 * (1. - i / 100.)}. */

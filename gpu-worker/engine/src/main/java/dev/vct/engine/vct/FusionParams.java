@@ -1,5 +1,7 @@
 package dev.vct.engine.vct;
 
+import dev.vct.inputs.Knob;
+
 /**
  * Knobs of stage C, fusion, with the official values as defaults ({@link #defaults()}).
  *
@@ -21,18 +23,24 @@ public record FusionParams(
     double equalizerValue,
     boolean fixEqualizer) {
 
+  /** The knobs a client may set are checked against the {@link Knob} table. */
   public FusionParams {
-    if (!(crossRatio >= 0 && crossRatio <= 1) || !(selfRatio >= 0 && selfRatio <= 1)) {
-      throw new IllegalArgumentException(
-          "injection ratios must be in [0, 1], got cross " + crossRatio + " and self " + selfRatio);
-    }
+    Knob.GUIDANCE_SCALE.require(guidance);
+    Knob.CROSS_INJECTION_RATIO.require(crossRatio);
+    Knob.SELF_INJECTION_RATIO.require(selfRatio);
     if (selfMaxQueries < 0) {
       throw new IllegalArgumentException("selfMaxQueries must be >= 0, got " + selfMaxQueries);
     }
   }
 
   public static FusionParams defaults() {
-    return new FusionParams(7.5, 0.2, 0.9, 32 * 32, 0.5, false);
+    return new FusionParams(
+        Knob.GUIDANCE_SCALE.defaultNumber(),
+        Knob.CROSS_INJECTION_RATIO.defaultNumber(),
+        Knob.SELF_INJECTION_RATIO.defaultNumber(),
+        32 * 32,
+        0.5,
+        Knob.CORRECTED_TOKEN_INDEXING.defaultFlag());
   }
 
   /**

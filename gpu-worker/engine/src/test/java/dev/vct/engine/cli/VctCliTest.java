@@ -3,12 +3,16 @@ package dev.vct.engine.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,5 +79,76 @@ class VctCliTest {
     assertEquals(0, run("init-tiny", dir.toString(), "--seed=5", "--dtype", "bf16"));
     assertTrue(Files.isRegularFile(dir.resolve("unet/diffusion_pytorch_model.safetensors")));
     assertTrue(Files.isRegularFile(dir.resolve("tokenizer/vocab.json")));
+  }
+
+  @Test
+  void benchVctWritesEveryStageTimeAndTheScheduleAsJsonWithoutTheWarmUp(@TempDir Path dir)
+      throws Exception {
+    assertEquals(0, run("init-tiny", dir.resolve("model").toString()));
+    Path json = dir.resolve("bench.json");
+    out.reset();
+    assertEquals(
+        0,
+        run(
+            "bench",
+            "vct",
+            "--model",
+            dir.resolve("model").toString(),
+            "--resolution",
+            "64",
+            "--steps",
+            "2",
+            "--inner-steps",
+            "2",
+            "--concept-steps",
+            "1",
+            "--warmup",
+            "1",
+            "--json",
+            json.toString()),
+        stderr());
+    JsonNode report = new ObjectMapper().readTree(json.toFile());
+    assertEquals(64, report.get("resolution").asInt());
+    assertEquals(1, report.get("concept_steps").asInt());
+    assertEquals(4, report.get("concept_micro_steps").asInt());
+    assertEquals(2, report.get("ddim_steps").asInt());
+    assertEquals(2, report.get("inner_steps").asInt());
+    int inner = report.get("inner_iterations").asInt();
+    assertTrue(inner >= 2 && inner <= 4, "one to two inner steps per timestep, got " + inner);
+    assertTrue(report.get("torch_threads").asInt() >= 1);
+    assertTrue(
+        report.get("torch_threads_reason").asText().toLowerCase(Locale.ROOT).contains("thread"),
+        report.toString());
+    assertEquals(1, report.get("warmup_runs").asInt());
+    double warmup = report.get("warmup_seconds").asDouble();
+    assertTrue(warmup > 0, "warm-up took " + warmup + " s");
+    JsonNode stages = report.get("stages");
+    assertEquals(
+        List.of(
+            "load models", "concept-inversion", "content-inversion", "fusion", "decode", "total"),
+        iterableNames(stages));
+    assertEquals(1, stages.get("concept-inversion").get("steps").asInt());
+    assertEquals(4, stages.get("content-inversion").get("steps").asInt());
+    assertEquals(2, stages.get("fusion").get("steps").asInt());
+    double parts = 0;
+    for (String stage :
+        List.of("load models", "concept-inversion", "content-inversion", "fusion")) {
+      double s = stages.get(stage).get("seconds").asDouble();
+      assertTrue(s > 0, stage + " took " + s + " s");
+      parts += s;
+    }
+    double total = stages.get("total").get("seconds").asDouble();
+    double decode = stages.get("decode").get("seconds").asDouble();
+    assertTrue(
+        total >= parts + decode, total + " s total, " + (parts + decode) + " s in the lines");
+    assertTrue(
+        total < parts + decode + warmup, "the total leaves the warm-up out: " + total + " s");
+    assertTrue(stdout().contains("fusion"), stdout());
+  }
+
+  private static List<String> iterableNames(JsonNode node) {
+    List<String> names = new ArrayList<>();
+    node.fieldNames().forEachRemaining(names::add);
+    return names;
   }
 }

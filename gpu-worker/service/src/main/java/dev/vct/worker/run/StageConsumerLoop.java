@@ -422,7 +422,11 @@ public class StageConsumerLoop {
   private Map<String, Object> consumerConfig() {
     Map<String, Object> consumerConfig = new HashMap<>(kafkaConfig);
     consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
-    consumerConfig.put(ConsumerConfig.CLIENT_ID_CONFIG, "vct-worker-" + identity.id());
+    // The orchestrator reads the group's members to size each pool's dispatch slots; the suffix
+    // tells it how many requests this worker runs at once (its WorkerPools parses it).
+    consumerConfig.put(
+        ConsumerConfig.CLIENT_ID_CONFIG,
+        "vct-worker-" + identity.id() + "-threads-" + config.concurrency());
     consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     // One poll may start a request on each free slot; the rest of a partition is read again.

@@ -218,7 +218,7 @@ class VctExecutorsTest {
             assertThrows(RuntimeException.class, () -> content.run(request, context())));
 
     assertEquals("BAD_INPUT", error.code());
-    assertTrue(error.getMessage().contains("[guidance]"), error.getMessage());
+    assertTrue(error.getMessage().contains("'guidance'"), error.getMessage());
   }
 
   private static TestStageContext context() {

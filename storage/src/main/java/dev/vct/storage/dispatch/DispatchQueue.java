@@ -1,0 +1,120 @@
+package dev.vct.storage.dispatch;
+
+import dev.vct.storage.job.Stage;
+import dev.vct.storage.job.StageRun;
+import dev.vct.storage.job.StageRunStatus;
+import jakarta.persistence.EntityManager;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The dispatch queue as the database holds it: stage runs {@code queued} per worker pool, and what
+ * the pool has in flight ({@code dispatched} or {@code running}). A tenant's own runs wait in the
+ * order {@link #TENANT_ORDER}; {@link FairOrder} interleaves the tenants. The pools are the rows of
+ * {@code stage_dispatch}, which the orchestrator's dispatcher keeps up to date.
+ */
+public final class DispatchQueue {
+  private DispatchQueue() {}
+
+  /** A tenant's waiting runs, first to go first: the job's priority, then its age. */
+  public static final String TENANT_ORDER = "j.priority desc, j.created_at, r.job_id, r.stage";
+
+  /** Where a queued stage run waits: 1 for next, and how many requests go before it. */
+  public record Place(int position, long requestsAhead) {}
+
+  /** A pool's counts: per tenant, the runs in flight and the runs waiting. */
+  public record Counts(Map<UUID, Integer> inFlight, Map<UUID, Integer> waiting) {
+    public int totalInFlight() {
+      return inFlight.values().stream().mapToInt(Integer::intValue).sum();
+    }
+  }
+
+  /** The stages of {@code stage}'s pool, in stage order. */
+  public static List<Stage> poolOf(Stage stage) {
+    @SuppressWarnings("unchecked")
+    List<String> codes =
+        em().createNativeQuery(
+                "select d.stage from stage_dispatch d where d.pool = (select pool from"
+                    + " stage_dispatch where stage = ?1) order by d.stage")
+            .setParameter(1, stage.code())
+            .getResultList();
+    List<Stage> stages = codes.stream().map(Stage::fromCode).toList();
+    return stages.isEmpty() ? List.of(stage) : stages;
+  }
+
+  /** The tenant the pool of {@code stages} served last; null when none yet. */
+  public static UUID lastServed(List<Stage> stages) {
+    @SuppressWarnings("unchecked")
+    List<UUID> last =
+        em().createNativeQuery(
+                "select last_tenant_id from stage_dispatch where stage = ?1", UUID.class)
+            .setParameter(1, stages.get(0).code())
+            .getResultList();
+    return last.isEmpty() ? null : last.get(0);
+  }
+
+  /** Per tenant, the pool's runs in flight and waiting. */
+  public static Counts counts(List<Stage> stages) {
+    @SuppressWarnings("unchecked")
+    List<Object[]> rows =
+        em().createNativeQuery(
+                "select j.tenant_id, r.status = 'queued', count(*) from stage_runs r"
+                    + " join jobs j on j.id = r.job_id"
+                    + " where r.stage in (?1) and r.status in ('queued', 'dispatched', 'running')"
+                    + " group by 1, 2")
+            .setParameter(1, codes(stages))
+            .getResultList();
+    Map<UUID, Integer> inFlight = new HashMap<>();
+    Map<UUID, Integer> waiting = new HashMap<>();
+    for (Object[] row : rows) {
+      UUID tenant = (UUID) row[0];
+      int count = ((Number) row[2]).intValue();
+      (Boolean.TRUE.equals(row[1]) ? waiting : inFlight).put(tenant, count);
+    }
+    return new Counts(inFlight, waiting);
+  }
+
+  /**
+   * Where {@code run}, of a job of {@code tenant}, waits in its pool's queue; empty when it is not
+   * queued. Requests ahead are those sent before it if nothing else changes, plus those its pool
+   * has in flight: what the pool's workers do before they start it.
+   */
+  public static Optional<Place> place(UUID tenant, StageRun run) {
+    if (run.status != StageRunStatus.QUEUED) {
+      return Optional.empty();
+    }
+    List<Stage> stages = poolOf(run.stage);
+    Counts counts = counts(stages);
+    Number before =
+        (Number)
+            em().createNativeQuery(
+                    "select count(*) from stage_runs r join jobs j on j.id = r.job_id,"
+                        + " (select j2.priority, j2.created_at from jobs j2 where j2.id = ?3) me"
+                        + " where r.status = 'queued' and r.stage in (?1) and j.tenant_id = ?2"
+                        + " and (j.priority > me.priority or (j.priority = me.priority and"
+                        + " (j.created_at, r.job_id, r.stage) < (me.created_at, ?3, ?4)))")
+                .setParameter(1, codes(stages))
+                .setParameter(2, tenant)
+                .setParameter(3, run.jobId)
+                .setParameter(4, run.stage.code())
+                .getSingleResult();
+    int rank = before.intValue() + 1;
+    if (counts.waiting().getOrDefault(tenant, 0) < rank) {
+      return Optional.empty(); // dispatched between the two reads
+    }
+    long ahead =
+        FairOrder.ahead(counts.inFlight(), counts.waiting(), lastServed(stages), tenant, rank);
+    return Optional.of(new Place((int) ahead + 1, ahead + counts.totalInFlight()));
+  }
+
+  public static List<String> codes(List<Stage> stages) {
+    return stages.stream().map(Stage::code).toList();
+  }
+
+  private static EntityManager em() {
+    return StageRun.getEntityManager();
+  }
+}
