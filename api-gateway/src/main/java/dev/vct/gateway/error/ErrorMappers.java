@@ -25,8 +25,8 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
  */
 public class ErrorMappers {
   private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
-  private static final String MULTIPART_PARSER =
-      "org.jboss.resteasy.reactive.server.core.multipart.MultiPartParserDefinition";
+  private static final String MULTIPART_PACKAGE =
+      "org.jboss.resteasy.reactive.server.core.multipart.";
 
   @Inject FrameworkErrors frameworkErrors;
   @Inject RejectionMetrics metrics;
@@ -99,31 +99,47 @@ public class ErrorMappers {
   }
 
   /**
-   * The multipart parser runs before the resource and reports a body that ends before its closing
-   * boundary as an IOException; that is the client's mistake. Other I/O failures stay ours.
+   * The multipart parser runs before the resource and throws whatever it meets in a broken body: an
+   * IOException for a body that ends before its closing boundary, a MalformedMessageException for a
+   * part header without a colon, index or argument errors for an empty boundary or a {@code
+   * filename*} with a bad %-escape. Those are the client's mistakes; other failures stay ours.
    */
   @ServerExceptionMapper
   public Response unreadableBody(IOException e, HttpHeaders headers) {
-    MediaType type = headers.getMediaType();
+    return unexpected(e, headers);
+  }
+
+  @ServerExceptionMapper
+  public Response unexpected(Throwable e, HttpHeaders headers) {
+    MediaType type = headers == null ? null : headers.getMediaType();
     boolean multipart = type != null && type.isCompatible(MediaType.MULTIPART_FORM_DATA_TYPE);
     if (multipart && thrownByMultipartParser(e)) {
       LOG.debugf(e, "Unreadable multipart body");
       return build(
               ErrorCode.INVALID_MULTIPART,
-              "The multipart body could not be read: it ends before its closing boundary"
-                  + " (--boundary--) or is cut short; send the complete body")
+              "The multipart body could not be read: its boundary parameter is empty, a part"
+                  + " header is malformed, or the body ends before its closing boundary"
+                  + " (--boundary--); send a complete, well-formed multipart/form-data body")
           .build();
     }
     return unexpected(e);
   }
 
-  private static boolean thrownByMultipartParser(IOException e) {
-    StackTraceElement[] stack = e.getStackTrace();
-    return stack.length > 0 && stack[0].getClassName().startsWith(MULTIPART_PARSER);
+  private static boolean thrownByMultipartParser(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      for (StackTraceElement frame : t.getStackTrace()) {
+        if (frame.getClassName().startsWith(MULTIPART_PACKAGE)) {
+          return true;
+        }
+        if (frame.getClassName().startsWith("dev.vct.")) {
+          break; // our own code: not the parser's failure
+        }
+      }
+    }
+    return false;
   }
 
-  @ServerExceptionMapper
-  public Response unexpected(Throwable e) {
+  private Response unexpected(Throwable e) {
     String incident = UUID.randomUUID().toString();
     LOG.errorf(e, "Unexpected failure, incident %s", incident);
     return build(

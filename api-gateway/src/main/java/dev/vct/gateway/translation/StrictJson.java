@@ -3,6 +3,8 @@ package dev.vct.gateway.translation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
@@ -76,6 +78,13 @@ public final class StrictJson {
       throw new ApiException(
           ErrorCode.UNKNOWN_FIELD, "Unknown field '" + path(e) + "' in " + what + allowed);
     } catch (MismatchedInputException e) {
+      if (String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
+        throw new ApiException(
+            ErrorCode.INVALID_JSON,
+            capitalized(what)
+                + " is not valid JSON: it goes on after the JSON document ends "
+                + location(e));
+      }
       if (e.getPath().isEmpty()) {
         throw new ApiException(
             ErrorCode.INVALID_FIELD_TYPE, capitalized(what) + " must be a JSON object");
@@ -88,8 +97,7 @@ public final class StrictJson {
           ErrorCode.INVALID_PARAMETER,
           "A number in " + what + " is out of range for its field " + location(e));
     } catch (JsonMappingException e) {
-      throw new ApiException(
-          ErrorCode.INVALID_PARAMETER, "Field '" + path(e) + "' in " + what + " is invalid");
+      throw nested(e, what);
     } catch (JsonProcessingException e) {
       throw new ApiException(
           ErrorCode.INVALID_JSON,
@@ -102,6 +110,43 @@ public final class StrictJson {
           ErrorCode.INVALID_FIELD_TYPE, capitalized(what) + " must be a JSON object, not null");
     }
     return value;
+  }
+
+  /**
+   * A mapping failure inside a nested object often wraps what the parser met there (broken syntax,
+   * a repeated key, NaN, a number too long to read): report that as what it is, not as an invalid
+   * field.
+   */
+  private static ApiException nested(JsonMappingException e, String what) {
+    String field = path(e);
+    for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+      if (cause instanceof InputCoercionException coercion) {
+        return new ApiException(
+            ErrorCode.INVALID_PARAMETER,
+            "Field '"
+                + field
+                + "' in "
+                + what
+                + " is a number out of range for its field "
+                + location(coercion));
+      }
+      if (cause instanceof StreamConstraintsException limit) {
+        return new ApiException(
+            ErrorCode.INVALID_PARAMETER,
+            "Field '" + field + "' in " + what + " is too long: " + parserProblem(limit));
+      }
+      if (cause instanceof StreamReadException syntax) {
+        return new ApiException(
+            ErrorCode.INVALID_JSON,
+            capitalized(what)
+                + " is not valid JSON: "
+                + parserProblem(syntax)
+                + " "
+                + location(syntax));
+      }
+    }
+    return new ApiException(
+        ErrorCode.INVALID_PARAMETER, "Field '" + field + "' in " + what + " is invalid");
   }
 
   private static String path(JsonMappingException e) {
@@ -121,7 +166,7 @@ public final class StrictJson {
 
   /** The parser's own words, without its source excerpt and configuration hints. */
   private static String parserProblem(JsonProcessingException e) {
-    String problem = String.valueOf(e.getOriginalMessage());
+    String problem = String.valueOf(e.getOriginalMessage()).replaceAll(", from `[^`]*`\\)", ")");
     for (String cut : new String[] {"\n", " (start marker", " at [Source"}) {
       int at = problem.indexOf(cut);
       if (at > 0) {

@@ -60,6 +60,12 @@ public class SubmissionReader {
   public Submission fromMultipart(MultipartFormDataInput form) {
     Map<String, Collection<FormValue>> parts = form.getValues();
     for (Map.Entry<String, Collection<FormValue>> part : parts.entrySet()) {
+      if (part.getKey() == null) {
+        throw new ApiException(
+            ErrorCode.INVALID_MULTIPART,
+            "A multipart part has no name; give each part a Content-Disposition: form-data;"
+                + " name=\"...\" header");
+      }
       if (!PARTS.contains(part.getKey())) {
         throw new ApiException(
             ErrorCode.UNKNOWN_FIELD,

@@ -339,7 +339,7 @@ public class TranslationResource {
       return List.of();
     }
     List<JobStatus> statuses = new ArrayList<>();
-    for (String code : status.split(",")) {
+    for (String code : status.split(",", -1)) {
       String wanted = code.trim().toLowerCase(Locale.ROOT);
       JobStatus match =
           Arrays.stream(JobStatus.values())
