@@ -1,5 +1,6 @@
 package dev.vct.gateway.testing;
 
+import dev.vct.inputs.image.ImageSamples;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -8,7 +9,6 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import javax.imageio.ImageIO;
 
@@ -79,37 +79,15 @@ public final class TestImages {
   }
 
   public static byte[] ihdr(int width, int height, int bitDepth, int colorType) {
-    return ByteBuffer.allocate(13)
-        .putInt(width)
-        .putInt(height)
-        .put((byte) bitDepth)
-        .put((byte) colorType)
-        .put((byte) 0)
-        .put((byte) 0)
-        .put((byte) 0)
-        .array();
+    return ImageSamples.ihdr(width, height, bitDepth, colorType);
   }
 
   public static byte[] pngFile(byte[] ihdr, byte[] idat) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
-    out.writeBytes(chunk("IHDR", ihdr));
-    out.writeBytes(chunk("IDAT", idat));
-    out.writeBytes(chunk("IEND", new byte[0]));
-    return out.toByteArray();
+    return ImageSamples.pngFile(ihdr, idat);
   }
 
   public static byte[] chunk(String type, byte[] data) {
-    byte[] typeBytes = type.getBytes(StandardCharsets.ISO_8859_1);
-    CRC32 crc = new CRC32();
-    crc.update(typeBytes);
-    crc.update(data);
-    return ByteBuffer.allocate(12 + data.length)
-        .putInt(data.length)
-        .put(typeBytes)
-        .put(data)
-        .putInt((int) crc.getValue())
-        .array();
+    return ImageSamples.chunk(type, data);
   }
 
   /** The first {@code length} bytes of {@code bytes}. */
