@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
@@ -30,6 +31,13 @@ import org.jboss.logging.Logger;
  * FairOrder}, and send them ({@link JobService#send}), each under its job's row lock. A job that
  * another transaction holds is skipped (SKIP LOCKED): the dispatcher never waits for a job while it
  * holds a pool, and that transaction wakes it again when it commits.
+ *
+ * <p>A round first reads the pool's counts without locking anything: when the pool has no free slot
+ * or nothing waits, it ends there, read-only (no row lock, so no commit to flush to disk), as most
+ * rounds do, since the dispatcher looks at every pool each time it is woken. That is safe because
+ * whatever frees a slot or queues a run wakes the dispatcher after it commits, so a later round
+ * sees it. The round looks first only while the pool's rows hold the pool and slots it has now, as
+ * this replica last read them under the lock; otherwise it locks and records them first.
  */
 @ApplicationScoped
 public class DispatchRound {
@@ -39,14 +47,21 @@ public class DispatchRound {
   @Inject JobService jobs;
   @Inject Outbox outbox;
 
+  /** Per pool (its name and stages), the slots its rows held when this replica last locked them. */
+  private final Map<String, Integer> recorded = new ConcurrentHashMap<>();
+
   /** Sends up to the pool's free slots' worth of its queued runs; returns how many it sent. */
   @Transactional
   public int dispatch(WorkerPools.Pool pool, int slots) {
     List<String> stages = DispatchQueue.codes(pool.stages());
+    if (Integer.valueOf(slots).equals(recorded.get(pool.name() + stages))
+        && nothingToSend(DispatchQueue.counts(pool.stages()), slots)) {
+      return 0;
+    }
     UUID lastServed = lockPool(pool, stages, slots);
     DispatchQueue.Counts counts = DispatchQueue.counts(pool.stages());
     int free = slots - counts.totalInFlight();
-    if (free <= 0 || counts.waiting().isEmpty()) {
+    if (nothingToSend(counts, slots)) {
       return 0;
     }
     List<UUID> order = FairOrder.next(counts.inFlight(), counts.waiting(), lastServed, free);
@@ -83,6 +98,10 @@ public class DispatchRound {
     return sent;
   }
 
+  private static boolean nothingToSend(DispatchQueue.Counts counts, int slots) {
+    return counts.totalInFlight() >= slots || counts.waiting().isEmpty();
+  }
+
   private record Candidate(UUID stageRunId, UUID jobId, UUID tenantId) {}
 
   /**
@@ -110,6 +129,9 @@ public class DispatchRound {
           .setParameter(2, slots)
           .setParameter(3, stages)
           .executeUpdate();
+    } else {
+      recorded.put(
+          pool.name() + stages, slots); // committed as it is: the next rounds may look first
     }
     // the first stage's row speaks for the pool (a pool that just grew takes one turn from it)
     return rows.stream()
