@@ -1,6 +1,7 @@
 package dev.vct.orchestrator.dispatch;
 
 import dev.vct.orchestrator.job.JobService;
+import dev.vct.orchestrator.metrics.OrchestratorMetrics;
 import dev.vct.orchestrator.outbox.Outbox;
 import dev.vct.storage.dispatch.DispatchQueue;
 import dev.vct.storage.dispatch.FairOrder;
@@ -46,6 +47,7 @@ public class DispatchRound {
   @Inject EntityManager em;
   @Inject JobService jobs;
   @Inject Outbox outbox;
+  @Inject OrchestratorMetrics metrics;
 
   /** Per pool (its name and stages), the slots its rows held when this replica last locked them. */
   private final Map<String, Integer> recorded = new ConcurrentHashMap<>();
@@ -54,14 +56,18 @@ public class DispatchRound {
   @Transactional
   public int dispatch(WorkerPools.Pool pool, int slots) {
     List<String> stages = DispatchQueue.codes(pool.stages());
-    if (Integer.valueOf(slots).equals(recorded.get(pool.name() + stages))
-        && nothingToSend(DispatchQueue.counts(pool.stages()), slots)) {
-      return 0;
+    if (Integer.valueOf(slots).equals(recorded.get(pool.name() + stages))) {
+      DispatchQueue.Counts looked = DispatchQueue.counts(pool.stages());
+      if (nothingToSend(looked, slots)) {
+        metrics.dispatchRound(pool.name(), idleOrFull(looked), false, 0);
+        return 0;
+      }
     }
     UUID lastServed = lockPool(pool, stages, slots);
     DispatchQueue.Counts counts = DispatchQueue.counts(pool.stages());
     int free = slots - counts.totalInFlight();
     if (nothingToSend(counts, slots)) {
+      metrics.dispatchRound(pool.name(), idleOrFull(counts), true, 0);
       return 0;
     }
     List<UUID> order = FairOrder.next(counts.inFlight(), counts.waiting(), lastServed, free);
@@ -95,11 +101,16 @@ public class DispatchRound {
       LOG.debugf("sent %d of %d waiting %s requests", sent, chosen.size(), pool.name());
     }
     outbox.flush();
+    metrics.dispatchRound(pool.name(), sent > 0 ? "sent" : "skipped", true, sent);
     return sent;
   }
 
   private static boolean nothingToSend(DispatchQueue.Counts counts, int slots) {
     return counts.totalInFlight() >= slots || counts.waiting().isEmpty();
+  }
+
+  private static String idleOrFull(DispatchQueue.Counts counts) {
+    return counts.waiting().isEmpty() ? "idle" : "full";
   }
 
   private record Candidate(UUID stageRunId, UUID jobId, UUID tenantId) {}
@@ -142,29 +153,33 @@ public class DispatchRound {
         .orElse(null);
   }
 
-  /** Per tenant in {@code order}, its first queued runs, as many as {@code order} picks it. */
+  /**
+   * Per tenant in {@code order}, its first queued runs, as many as {@code order} picks it: one read
+   * per tenant of the queued runs' index, in the tenant's order, stopping there.
+   */
   private Map<UUID, ArrayDeque<Candidate>> candidates(List<String> stages, List<UUID> order) {
     Map<UUID, Long> picks =
         order.stream().collect(Collectors.groupingBy(tenant -> tenant, Collectors.counting()));
-    long most = picks.values().stream().mapToLong(Long::longValue).max().orElse(0);
-    @SuppressWarnings("unchecked")
-    List<Object[]> rows =
-        em.createNativeQuery(
-                "select id, job_id, tenant_id from (select r.id, r.job_id, j.tenant_id,"
-                    + " row_number() over (partition by j.tenant_id order by "
-                    + DispatchQueue.TENANT_ORDER
-                    + ") as n from stage_runs r join jobs j on j.id = r.job_id"
-                    + " where r.status = 'queued' and r.stage in (?1) and j.tenant_id in (?2)) c"
-                    + " where n <= ?3 order by tenant_id, n")
-            .setParameter(1, stages)
-            .setParameter(2, List.copyOf(picks.keySet()))
-            .setParameter(3, most)
-            .getResultList();
     Map<UUID, ArrayDeque<Candidate>> byTenant = new HashMap<>();
-    for (Object[] row : rows) {
-      Candidate candidate = new Candidate((UUID) row[0], (UUID) row[1], (UUID) row[2]);
-      byTenant.computeIfAbsent(candidate.tenantId(), t -> new ArrayDeque<>()).add(candidate);
-    }
+    picks.forEach(
+        (tenant, count) -> {
+          @SuppressWarnings("unchecked")
+          List<Object[]> rows =
+              em.createNativeQuery(
+                      "select id, job_id from stage_runs where status = 'queued' and tenant_id = ?1"
+                          + " and stage in (?2) order by "
+                          + DispatchQueue.TENANT_ORDER
+                          + " limit ?3")
+                  .setParameter(1, tenant)
+                  .setParameter(2, stages)
+                  .setParameter(3, count.intValue())
+                  .getResultList();
+          ArrayDeque<Candidate> queue = new ArrayDeque<>();
+          for (Object[] row : rows) {
+            queue.add(new Candidate((UUID) row[0], (UUID) row[1], tenant));
+          }
+          byTenant.put(tenant, queue);
+        });
     return byTenant;
   }
 

@@ -1,23 +1,32 @@
 package dev.vct.orchestrator.dispatch;
 
 import dev.vct.orchestrator.config.OrchestratorConfig;
+import dev.vct.storage.job.Stage;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
 import jakarta.transaction.Status;
 import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * Sends queued stage runs to the workers, pool by pool, whenever a slot may have come free: woken
- * after a transaction of this replica queued a run or took one out of flight, and every {@code
- * vct.orchestrator.dispatch.interval} for what other replicas did. Each pass over a pool is a
- * {@link DispatchRound}; replicas take turns on a pool through its rows' locks.
+ * Sends queued stage runs to the workers, pool by pool, whenever a slot may have come free. The
+ * transactions that apply workers' reports and plan submitted jobs send first, before they commit
+ * ({@link #dispatchNow}): a stage's success and its job's next request are one transaction, so the
+ * next request leaves without a second commit or a thread hop. This thread does what those left
+ * (runs of jobs that another transaction held, slots that a sweep, a cancel or another replica
+ * freed): woken after a transaction of this replica queued a run or took one out of flight, and
+ * every {@code vct.orchestrator.dispatch.interval} for what other replicas did. Each pass over a
+ * pool is a {@link DispatchRound}; replicas and transactions take turns on a pool through its rows'
+ * locks.
  */
 @ApplicationScoped
 public class Dispatcher {
@@ -28,6 +37,7 @@ public class Dispatcher {
   @Inject WorkerPools pools;
   @Inject DispatchRound round;
   @Inject TransactionSynchronizationRegistry transactions;
+  @Inject EntityManager em;
 
   private final Semaphore signal = new Semaphore(0);
   private volatile boolean stopping;
@@ -47,12 +57,20 @@ public class Dispatcher {
     }
   }
 
-  /** Wakes the dispatcher once the caller's transaction commits (not if it rolls back). */
-  public void wakeAfterCommit() {
-    if (transactions.getResource(WAKE) != null) {
+  /**
+   * The caller's transaction queued a run of {@code stage} or took one out of flight: wakes the
+   * dispatcher once it commits (not if it rolls back), and {@link #dispatchNow} in it serves the
+   * stage's pool.
+   */
+  public void wakeAfterCommit(Stage stage) {
+    @SuppressWarnings("unchecked")
+    Set<Stage> changed = (Set<Stage>) transactions.getResource(WAKE);
+    if (changed != null) {
+      changed.add(stage);
       return;
     }
-    transactions.putResource(WAKE, Boolean.TRUE);
+    changed = EnumSet.of(stage);
+    transactions.putResource(WAKE, changed);
     transactions.registerInterposedSynchronization(
         new Synchronization() {
           @Override
@@ -65,6 +83,27 @@ public class Dispatcher {
             }
           }
         });
+  }
+
+  /**
+   * In the caller's transaction, one {@link DispatchRound} over each pool whose stages it queued or
+   * took out of flight, in pool order (so two transactions lock pools in the same order): the runs
+   * it made sendable leave in its own commit. The caller holds its jobs' rows, which the round may
+   * send; runs of jobs that other transactions hold are left to the dispatcher thread, which the
+   * commit wakes.
+   */
+  public void dispatchNow() {
+    @SuppressWarnings("unchecked")
+    Set<Stage> changed = (Set<Stage>) transactions.getResource(WAKE);
+    if (changed == null) {
+      return;
+    }
+    em.flush(); // the round's queries read the runs this transaction queued or finished
+    for (WorkerPools.Pool pool : pools.pools()) {
+      if (pool.stages().stream().anyMatch(changed::contains)) {
+        round.dispatch(pool, pools.slots(pool));
+      }
+    }
   }
 
   private void wake() {

@@ -102,6 +102,7 @@ public class JobService {
         planIn(job);
       }
     }
+    dispatcher.dispatchNow();
     outbox.flush();
   }
 
@@ -134,6 +135,7 @@ public class JobService {
     for (StageEvent event : toApply) {
       apply(event, jobs.get(event.jobId()), runs.getOrDefault(event.jobId(), Map.of()));
     }
+    dispatcher.dispatchNow();
     outbox.flush();
   }
 
@@ -322,7 +324,7 @@ public class JobService {
       run.errorRetryable = true;
       run.finishedAt = now;
       run.leaseExpiresAt = null;
-      dispatcher.wakeAfterCommit(); // a slot of the pool is free
+      dispatcher.wakeAfterCommit(run.stage); // a slot of the pool is free
       outbox.addJobEvent(stageChanged(job, run));
       finishFailed(job, run.errorCode, run.errorMessage, now);
     }
@@ -405,12 +407,13 @@ public class JobService {
       run.status = StageRunStatus.FAILED;
       run.finishedAt = now;
       run.leaseExpiresAt = null;
+      dispatcher.wakeAfterCommit(run.stage); // a slot of the pool is free
       outbox.addJobEvent(stageChanged(job, run));
       finishFailed(job, run.errorCode, run.errorMessage, now);
       return;
     }
     run.status = StageRunStatus.SUCCEEDED;
-    dispatcher.wakeAfterCommit(); // a slot of the pool is free
+    dispatcher.wakeAfterCommit(run.stage); // a slot of the pool is free
     run.finishedAt = now;
     run.leaseExpiresAt = null;
     run.outputKey = mainOutput(run.stage, event);
@@ -427,7 +430,7 @@ public class JobService {
   }
 
   private void failed(Job job, StageRun run, StageEvent.Failed event, Instant now) {
-    dispatcher.wakeAfterCommit(); // a slot of the pool is free
+    dispatcher.wakeAfterCommit(run.stage); // a slot of the pool is free
     run.errorCode = event.code();
     run.errorMessage = event.message();
     run.errorRetryable = event.retryable();
@@ -482,7 +485,7 @@ public class JobService {
     run.nextAttemptAt = null;
     run.leaseExpiresAt = null;
     outbox.addJobEvent(stageChanged(job, run));
-    dispatcher.wakeAfterCommit();
+    dispatcher.wakeAfterCommit(run.stage);
   }
 
   /**
@@ -498,7 +501,9 @@ public class JobService {
     Instant now = Clock.now();
     run.status = StageRunStatus.DISPATCHED;
     run.dispatchedAt = now;
-    run.queuedAt = null;
+    if (run.queuedAt != null) { // kept: the dispatched attempt waited from queued_at to now
+      metrics.stageDispatched(run.stage, Duration.between(run.queuedAt, now));
+    }
     // The lease starts when a worker reports; a request may wait in its topic behind long stages.
     run.leaseExpiresAt = null;
     StageRequest request =
@@ -642,7 +647,10 @@ public class JobService {
       if (run.status.terminal()) {
         continue;
       }
-      inFlight |= run.status.inFlight();
+      if (run.status.inFlight()) {
+        inFlight = true;
+        dispatcher.wakeAfterCommit(run.stage); // a slot of its pool is free
+      }
       run.status = StageRunStatus.CANCELLED;
       run.finishedAt = now;
       run.leaseExpiresAt = null;
@@ -650,7 +658,6 @@ public class JobService {
       outbox.addJobEvent(stageChanged(job, run));
     }
     if (inFlight) {
-      dispatcher.wakeAfterCommit(); // slots of the pools are free
       outbox.add(
           Topics.JOB_CANCEL,
           CancelRequest.of(job.id, job.tenantId, "job " + job.id + " ended; stop its stages"));

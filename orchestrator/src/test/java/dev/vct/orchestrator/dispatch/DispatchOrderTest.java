@@ -54,6 +54,7 @@ class DispatchOrderTest {
     public Map<String, String> getConfigOverrides() {
       return Map.of(
           "vct.orchestrator.dispatch.threads", "1",
+          "vct.orchestrator.dispatch.requests-per-thread", "1",
           "vct.orchestrator.dispatch.min-slots", "1",
           "vct.orchestrator.dispatch.pool-refresh", "200ms");
     }
