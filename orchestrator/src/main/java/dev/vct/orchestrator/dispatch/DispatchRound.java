@@ -7,6 +7,7 @@ import dev.vct.storage.dispatch.DispatchQueue;
 import dev.vct.storage.dispatch.FairOrder;
 import dev.vct.storage.job.Job;
 import dev.vct.storage.job.JobStatus;
+import dev.vct.storage.job.Stage;
 import dev.vct.storage.job.StageRun;
 import dev.vct.storage.job.StageRunStatus;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -52,26 +53,34 @@ public class DispatchRound {
   /** Per pool (its name and stages), the slots its rows held when this replica last locked them. */
   private final Map<String, Integer> recorded = new ConcurrentHashMap<>();
 
-  /** Sends up to the pool's free slots' worth of its queued runs; returns how many it sent. */
+  /**
+   * What a round did: how many requests it sent, and whether it left nothing that another round
+   * could send now (the pool had no free slot or nothing waiting, or it sent every run it picked).
+   */
+  public record Result(int sent, boolean settled) {
+    static final Result NOTHING_TO_SEND = new Result(0, true);
+  }
+
+  /** Sends up to the pool's free slots' worth of its queued runs. */
   @Transactional
-  public int dispatch(WorkerPools.Pool pool, int slots) {
+  public Result dispatch(WorkerPools.Pool pool, int slots) {
     List<String> stages = DispatchQueue.codes(pool.stages());
     if (Integer.valueOf(slots).equals(recorded.get(pool.name() + stages))) {
-      DispatchQueue.Counts looked = DispatchQueue.counts(pool.stages());
+      DispatchQueue.Counts looked = DispatchQueue.countsUpTo(pool.stages(), slots);
       if (nothingToSend(looked, slots)) {
         metrics.dispatchRound(pool.name(), idleOrFull(looked), false, 0);
-        return 0;
+        return Result.NOTHING_TO_SEND;
       }
     }
     UUID lastServed = lockPool(pool, stages, slots);
-    DispatchQueue.Counts counts = DispatchQueue.counts(pool.stages());
+    DispatchQueue.Counts counts = DispatchQueue.countsUpTo(pool.stages(), slots);
     int free = slots - counts.totalInFlight();
     if (nothingToSend(counts, slots)) {
       metrics.dispatchRound(pool.name(), idleOrFull(counts), true, 0);
-      return 0;
+      return Result.NOTHING_TO_SEND;
     }
     List<UUID> order = FairOrder.next(counts.inFlight(), counts.waiting(), lastServed, free);
-    Map<UUID, ArrayDeque<Candidate>> candidates = candidates(stages, order);
+    Map<UUID, ArrayDeque<Candidate>> candidates = candidates(pool.stages(), order);
     List<Candidate> chosen =
         order.stream()
             .map(tenant -> candidates.getOrDefault(tenant, new ArrayDeque<>()).poll())
@@ -102,7 +111,8 @@ public class DispatchRound {
     }
     outbox.flush();
     metrics.dispatchRound(pool.name(), sent > 0 ? "sent" : "skipped", true, sent);
-    return sent;
+    // FairOrder picks fewer than the free slots only when fewer runs wait
+    return new Result(sent, sent == order.size());
   }
 
   private static boolean nothingToSend(DispatchQueue.Counts counts, int slots) {
@@ -154,29 +164,19 @@ public class DispatchRound {
   }
 
   /**
-   * Per tenant in {@code order}, its first queued runs, as many as {@code order} picks it: one read
-   * per tenant of the queued runs' index, in the tenant's order, stopping there.
+   * Per tenant in {@code order}, its first queued runs, as many as {@code order} picks it, read
+   * from the queued runs' index in the tenant's order ({@link DispatchQueue#firstWaiting}).
    */
-  private Map<UUID, ArrayDeque<Candidate>> candidates(List<String> stages, List<UUID> order) {
+  private static Map<UUID, ArrayDeque<Candidate>> candidates(List<Stage> stages, List<UUID> order) {
     Map<UUID, Long> picks =
         order.stream().collect(Collectors.groupingBy(tenant -> tenant, Collectors.counting()));
     Map<UUID, ArrayDeque<Candidate>> byTenant = new HashMap<>();
     picks.forEach(
         (tenant, count) -> {
-          @SuppressWarnings("unchecked")
-          List<Object[]> rows =
-              em.createNativeQuery(
-                      "select id, job_id from stage_runs where status = 'queued' and tenant_id = ?1"
-                          + " and stage in (?2) order by "
-                          + DispatchQueue.TENANT_ORDER
-                          + " limit ?3")
-                  .setParameter(1, tenant)
-                  .setParameter(2, stages)
-                  .setParameter(3, count.intValue())
-                  .getResultList();
           ArrayDeque<Candidate> queue = new ArrayDeque<>();
-          for (Object[] row : rows) {
-            queue.add(new Candidate((UUID) row[0], (UUID) row[1], tenant));
+          for (DispatchQueue.Waiting run :
+              DispatchQueue.firstWaiting(stages, tenant, count.intValue())) {
+            queue.add(new Candidate(run.stageRunId(), run.jobId(), tenant));
           }
           byTenant.put(tenant, queue);
         });

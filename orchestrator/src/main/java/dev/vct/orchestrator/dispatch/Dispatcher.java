@@ -63,14 +63,14 @@ public class Dispatcher {
    * stage's pool.
    */
   public void wakeAfterCommit(Stage stage) {
-    @SuppressWarnings("unchecked")
-    Set<Stage> changed = (Set<Stage>) transactions.getResource(WAKE);
-    if (changed != null) {
-      changed.add(stage);
+    Changes changes = (Changes) transactions.getResource(WAKE);
+    if (changes != null) {
+      changes.stages.add(stage);
+      changes.settled = false;
       return;
     }
-    changed = EnumSet.of(stage);
-    transactions.putResource(WAKE, changed);
+    Changes fresh = new Changes(EnumSet.of(stage));
+    transactions.putResource(WAKE, fresh);
     transactions.registerInterposedSynchronization(
         new Synchronization() {
           @Override
@@ -78,7 +78,7 @@ public class Dispatcher {
 
           @Override
           public void afterCompletion(int status) {
-            if (status == Status.STATUS_COMMITTED) {
+            if (status == Status.STATUS_COMMITTED && !fresh.settled) {
               wake();
             }
           }
@@ -86,24 +86,40 @@ public class Dispatcher {
   }
 
   /**
+   * What a transaction changed for the dispatcher: the stages whose runs it queued or took out of
+   * flight, and whether its own rounds left nothing for the dispatcher thread to do there.
+   */
+  private static final class Changes {
+    final Set<Stage> stages;
+    boolean settled;
+
+    Changes(Set<Stage> stages) {
+      this.stages = stages;
+    }
+  }
+
+  /**
    * In the caller's transaction, one {@link DispatchRound} over each pool whose stages it queued or
    * took out of flight, in pool order (so two transactions lock pools in the same order): the runs
    * it made sendable leave in its own commit. The caller holds its jobs' rows, which the round may
    * send; runs of jobs that other transactions hold are left to the dispatcher thread, which the
-   * commit wakes.
+   * commit wakes. When every round filled its pool's free slots or its queue (nothing left that the
+   * thread could send), the commit does not wake the thread: under load, a wake-up per reporting
+   * transaction made it count full pools dozens of times a second.
    */
   public void dispatchNow() {
-    @SuppressWarnings("unchecked")
-    Set<Stage> changed = (Set<Stage>) transactions.getResource(WAKE);
-    if (changed == null) {
+    Changes changes = (Changes) transactions.getResource(WAKE);
+    if (changes == null) {
       return;
     }
     em.flush(); // the round's queries read the runs this transaction queued or finished
+    boolean settled = true;
     for (WorkerPools.Pool pool : pools.pools()) {
-      if (pool.stages().stream().anyMatch(changed::contains)) {
-        round.dispatch(pool, pools.slots(pool));
+      if (pool.stages().stream().anyMatch(changes.stages::contains)) {
+        settled &= round.dispatch(pool, pools.slots(pool)).settled();
       }
     }
+    changes.settled = settled;
   }
 
   private void wake() {
@@ -126,8 +142,12 @@ public class Dispatcher {
           return;
         }
         try {
-          // again while it sends: a round skips the runs whose job another transaction holds
-          while (!stopping && round.dispatch(pool, pools.slots(pool)) > 0) {}
+          // again while it sends and leaves some: it skips the runs whose job another
+          // transaction holds
+          DispatchRound.Result result;
+          do {
+            result = round.dispatch(pool, pools.slots(pool));
+          } while (!stopping && result.sent() > 0 && !result.settled());
         } catch (RuntimeException e) {
           if (!stopping) {
             LOG.warnf(e, "cannot dispatch to the %s pool now; trying again shortly", pool.name());

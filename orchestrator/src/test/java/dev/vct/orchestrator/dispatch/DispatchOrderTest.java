@@ -91,6 +91,11 @@ class DispatchOrderTest {
   @AfterEach
   void tearDown() {
     worker.close();
+    // Gone from the pools before the next test's worker joins: else the next setUp may see this
+    // worker's pool, and the stages meanwhile become pools of their own with a slot each.
+    await(
+        () -> pools.pools().size() == Stage.values().length,
+        "the closed worker's group no longer makes one pool of every stage");
   }
 
   @Test
