@@ -69,7 +69,9 @@ public final class TranslationViews {
           UUID jobId,
       @Schema(description = "That run's status: pending, queued, dispatched or running")
           String status) {
-    /** What {@code waiting} of {@code tenant}'s job may see of {@code owner}, its job {@code of}. */
+    /**
+     * What {@code waiting} of {@code tenant}'s job may see of {@code owner}, its job {@code of}.
+     */
     public static WaitingForView of(StageRun owner, Job of, UUID tenant) {
       return new WaitingForView(
           owner.id, of.tenantId.equals(tenant) ? of.id : null, owner.status.code());
