@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.vct.local.KafkaBroker;
 import dev.vct.local.QuarkusService;
 import dev.vct.storage.event.EventJson;
@@ -100,7 +101,7 @@ class SingleFlightIT {
             Map.of(
                 "name", "single-flight", "max_concurrent_jobs", 100, "requests_per_minute", 1000),
             201);
-    apiKey = tenant.at("/keys/0/key").asText();
+    apiKey = tenant.at("/api_keys/0/key").asText();
     assertTrue(apiKey.startsWith("vct_"), tenant.toString());
   }
 
@@ -124,7 +125,7 @@ class SingleFlightIT {
         awaitValue(
             () ->
                 jobs.stream()
-                    .map(job -> stage(job, CONCEPT))
+                    .map(job -> stageOrMissing(job, CONCEPT))
                     .filter(concept -> "waiting".equals(concept.path("status").asText()))
                     .findFirst()
                     .orElse(null),
@@ -169,7 +170,13 @@ class SingleFlightIT {
         awaitValue(
             () ->
                 jobs.stream()
-                    .filter(job -> "running".equals(database.stageRun(job, CONCEPT).status()))
+                    .filter(
+                        job ->
+                            database.stageRuns(job).stream()
+                                .anyMatch(
+                                    run ->
+                                        run.stage().equals(CONCEPT)
+                                            && run.status().equals("running")))
                     .findFirst()
                     .orElse(null),
             "no concept inversion running");
@@ -237,12 +244,21 @@ class SingleFlightIT {
 
   /** The job's {@code stage} as {@code GET /v1/translations/{id}} shows it. */
   private JsonNode stage(UUID job, String stage) {
+    JsonNode found = stageOrMissing(job, stage);
+    if (found.isMissingNode()) {
+      throw new AssertionError("job " + job + " shows no " + stage);
+    }
+    return found;
+  }
+
+  /** As {@link #stage}; a missing node while the job is not planned yet. */
+  private JsonNode stageOrMissing(UUID job, String stage) {
     for (JsonNode node : get("/v1/translations/" + job).get("stages")) {
       if (node.get("stage").asText().equals(stage)) {
         return node;
       }
     }
-    throw new AssertionError("job " + job + " shows no " + stage);
+    return MissingNode.getInstance();
   }
 
   private JsonNode get(String path) {
