@@ -139,12 +139,6 @@ public class StageRun extends PanacheEntityBase {
           StageRunStatus.DISPATCHED,
           StageRunStatus.RUNNING);
 
-  /** The run that holds {@code cacheKey}'s flight, if one does. */
-  public static Optional<StageRun> flightOwner(String cacheKey) {
-    return find("cacheKey = ?1 and status in ?2", cacheKey, IN_FLIGHT_FOR_KEY)
-        .firstResultOptional();
-  }
-
   /** A new pending run of {@code stage} for {@code jobId}, not yet persisted. */
   public static StageRun pending(UUID jobId, Stage stage) {
     StageRun run = new StageRun();
