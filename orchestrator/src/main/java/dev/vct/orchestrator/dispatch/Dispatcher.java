@@ -1,6 +1,7 @@
 package dev.vct.orchestrator.dispatch;
 
 import dev.vct.orchestrator.config.OrchestratorConfig;
+import dev.vct.orchestrator.job.JobService;
 import dev.vct.storage.job.Stage;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -12,7 +13,9 @@ import jakarta.transaction.Status;
 import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
@@ -24,18 +27,23 @@ import org.jboss.logging.Logger;
  * next request leaves without a second commit or a thread hop. This thread does what those left
  * (runs of jobs that another transaction held, slots that a sweep, a cancel or another replica
  * freed): woken after a transaction of this replica queued a run or took one out of flight, and
- * every {@code vct.orchestrator.dispatch.interval} for what other replicas did. Each pass over a
- * pool is a {@link DispatchRound}; replicas and transactions take turns on a pool through its rows'
- * locks.
+ * every {@code vct.orchestrator.dispatch.interval} for what other replicas did. Each pass first
+ * resolves the stage runs that waited for an identical run which has left the flight (single
+ * flight), then goes over the pools; each pass over a pool is a {@link DispatchRound}; replicas and
+ * transactions take turns on a pool through its rows' locks.
  */
 @ApplicationScoped
 public class Dispatcher {
   private static final Logger LOG = Logger.getLogger(Dispatcher.class);
   private static final Object WAKE = new Object();
 
+  /** How many waiting stage runs one pass resolves at most; a pass that resolves some wakes it. */
+  private static final int WAITERS_PER_PASS = 500;
+
   @Inject OrchestratorConfig config;
   @Inject WorkerPools pools;
   @Inject DispatchRound round;
+  @Inject JobService jobs;
   @Inject TransactionSynchronizationRegistry transactions;
   @Inject EntityManager em;
 
@@ -63,13 +71,27 @@ public class Dispatcher {
    * stage's pool.
    */
   public void wakeAfterCommit(Stage stage) {
+    Changes changes = changes();
+    changes.stages.add(stage);
+    changes.settled = false;
+  }
+
+  /**
+   * The dispatcher thread has work besides the pools once the caller's transaction commits (runs
+   * that waited for one that left the flight, single flight): wakes it then, whatever the
+   * transaction's own rounds did.
+   */
+  public void wakeAfterCommit() {
+    changes().always = true;
+  }
+
+  /** The caller's transaction's changes, registered to wake the thread at its commit. */
+  private Changes changes() {
     Changes changes = (Changes) transactions.getResource(WAKE);
     if (changes != null) {
-      changes.stages.add(stage);
-      changes.settled = false;
-      return;
+      return changes;
     }
-    Changes fresh = new Changes(EnumSet.of(stage));
+    Changes fresh = new Changes(EnumSet.noneOf(Stage.class));
     transactions.putResource(WAKE, fresh);
     transactions.registerInterposedSynchronization(
         new Synchronization() {
@@ -78,11 +100,12 @@ public class Dispatcher {
 
           @Override
           public void afterCompletion(int status) {
-            if (status == Status.STATUS_COMMITTED && !fresh.settled) {
+            if (status == Status.STATUS_COMMITTED && (fresh.always || !fresh.settled)) {
               wake();
             }
           }
         });
+    return fresh;
   }
 
   /**
@@ -92,6 +115,7 @@ public class Dispatcher {
   private static final class Changes {
     final Set<Stage> stages;
     boolean settled;
+    boolean always;
 
     Changes(Set<Stage> stages) {
       this.stages = stages;
@@ -109,7 +133,7 @@ public class Dispatcher {
    */
   public void dispatchNow() {
     Changes changes = (Changes) transactions.getResource(WAKE);
-    if (changes == null) {
+    if (changes == null || changes.stages.isEmpty()) {
       return;
     }
     em.flush(); // the round's queries read the runs this transaction queued or finished
@@ -128,6 +152,34 @@ public class Dispatcher {
     }
   }
 
+  /**
+   * Resolves the stage runs that waited for an identical run which has left the flight (single
+   * flight): each takes its output, or runs itself, or waits for the waiter that took it over.
+   */
+  private void resolveWaiting() {
+    List<UUID> unblocked;
+    try {
+      unblocked = jobs.unblockedWaiters(WAITERS_PER_PASS);
+    } catch (RuntimeException e) {
+      if (!stopping) {
+        LOG.warnf(e, "cannot read the waiting stage runs now; trying again shortly");
+      }
+      return;
+    }
+    for (UUID run : unblocked) {
+      if (stopping) {
+        return;
+      }
+      try {
+        jobs.resolveWaiting(run);
+      } catch (RuntimeException e) {
+        if (!stopping) {
+          LOG.warnf(e, "cannot resolve waiting stage run %s now; trying again shortly", run);
+        }
+      }
+    }
+  }
+
   private void run() {
     while (!stopping) {
       try {
@@ -137,6 +189,7 @@ public class Dispatcher {
         Thread.currentThread().interrupt();
         return;
       }
+      resolveWaiting();
       for (WorkerPools.Pool pool : pools.pools()) {
         if (stopping) {
           return;

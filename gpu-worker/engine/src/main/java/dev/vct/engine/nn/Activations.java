@@ -8,9 +8,20 @@ import ai.djl.nn.Activation;
 public final class Activations {
   private Activations() {}
 
-  /** {@code x * sigmoid(x)}. */
+  /** {@code x * sigmoid(x)}, libtorch's fused SiLU (the official code's {@code F.silu}). */
   public static NDArray silu(NDArray x) {
-    return x.mul(Activation.sigmoid(x));
+    return NativeOps.silu(x);
+  }
+
+  /** {@link #silu} in a script: libtorch's fused SiLU. */
+  public static String silu(ScriptWriter s, String x) {
+    return s.let("torch.silu(" + x + ")");
+  }
+
+  /** {@link #geglu} in a script. */
+  public static String geglu(ScriptWriter s, String x) {
+    String halves = s.let("torch.chunk(" + x + ", 2, -1)");
+    return s.let("torch.mul(" + halves + "[0], torch.gelu(" + halves + "[1]))");
   }
 
   /** Exact (erf) GELU, torch's default {@code F.gelu}. */

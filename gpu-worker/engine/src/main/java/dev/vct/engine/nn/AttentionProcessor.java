@@ -17,6 +17,6 @@ import ai.djl.ndarray.NDArray;
 @FunctionalInterface
 public interface AttentionProcessor {
 
-  /** Returns the attended values, (batch, heads, queries, headDim). */
+  /** Returns the attended values, (batch * heads, queries, headDim), row b * heads + h. */
   NDArray attend(AttentionCall call);
 }

@@ -54,6 +54,22 @@ public final class Conv2d {
     return weight.getShape().get(0);
   }
 
+  /** {@link #forward} in a script. */
+  public String script(ScriptWriter s, String x) {
+    return s.let(
+        "torch.conv2d("
+            + x
+            + ", "
+            + s.weight(weight)
+            + ", "
+            + (bias == null ? "None" : s.weight(bias))
+            + ", "
+            + ScriptWriter.ints(stride.getShape())
+            + ", "
+            + ScriptWriter.ints(padding.getShape())
+            + ", [1, 1], 1)");
+  }
+
   /** {@code x}: (N, in, H, W). */
   public NDArray forward(NDArray x) {
     return ai.djl.nn.convolutional.Conv2d.conv2d(x, weight, bias, stride, padding, NO_DILATION, 1)

@@ -22,6 +22,12 @@ public final class Downsample2D {
         Conv2d.load(w, prefix + ".conv", channels, channels, 3, 2, padding), padding == 0);
   }
 
+  /** {@link #forward} in a script. */
+  public String script(ScriptWriter s, String x) {
+    return conv.script(
+        s, asymmetricPad ? s.let("torch.constant_pad_nd(" + x + ", [0, 1, 0, 1], 0.0)") : x);
+  }
+
   public NDArray forward(NDArray x) {
     return conv.forward(asymmetricPad ? x.pad(PAD_RIGHT_BOTTOM, 0) : x);
   }

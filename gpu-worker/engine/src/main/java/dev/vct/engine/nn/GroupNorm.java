@@ -1,25 +1,21 @@
 package dev.vct.engine.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Group normalisation with a per-channel affine (torch {@code nn.GroupNorm}).
  *
- * <p>DJL has no group-norm op, so the input (N, C, *) is viewed as (N, G, C/G * rest), normalised
- * with the native layer-norm over the last axis (biased variance, eps inside the square root,
- * exactly as group norm defines it), and then scaled and shifted per channel.
+ * <p>DJL has no group-norm op: libtorch's own ({@code torch.group_norm}, one operator with its
+ * affine) runs through a one-line TorchScript function ({@link NativeOps}), the same kernel a
+ * whole-model script calls ({@link #script}).
  */
 public final class GroupNorm {
   private final int groups;
   private final long channels;
   private final float eps;
-  private final NDArray weight; // (C, 1, 1): broadcasts over (N, C, H, W)
-  private final NDArray bias; // (C, 1, 1)
-  private final Map<Long, NDArray[]> identities = new ConcurrentHashMap<>(); // ones, zeros
+  private final NDArray weight; // (C)
+  private final NDArray bias; // (C)
 
   public GroupNorm(int groups, NDArray weight, NDArray bias, float eps) {
     long c = weight.getShape().get(0);
@@ -37,8 +33,8 @@ public final class GroupNorm {
     this.groups = groups;
     this.channels = c;
     this.eps = eps;
-    this.weight = weight.reshape(c, 1, 1);
-    this.bias = bias.reshape(c, 1, 1);
+    this.weight = weight;
+    this.bias = bias;
   }
 
   /** Loads {@code prefix.weight} and {@code prefix.bias}, both (channels). */
@@ -63,41 +59,22 @@ public final class GroupNorm {
               + ", H, W), got "
               + shape);
     }
-    long perGroup = shape.size() / (shape.get(0) * groups);
-    NDArray[] identity = identityAffine(perGroup);
-    NDArray normed =
-        ai.djl.nn.norm.LayerNorm.layerNorm(
-                x.reshape(shape.get(0), groups, perGroup),
-                identity[0].getShape(),
-                identity[0],
-                identity[1],
-                eps)
-            .singletonOrThrow();
-    NDArray view = normed.reshape(shape);
-    // Out of place: an in-place op on the view would make autograd copy the whole base tensor
-    // (CopySlices) in backward. The handles of layer_norm's output go at once: backward needs
-    // neither (it keeps the input and the statistics), so memory stays one tensor per call.
-    NDArray scaled = view.mul(weight);
-    view.close();
-    normed.close();
-    return scaled.addi(bias);
+    return NativeOps.groupNorm(x, groups, weight, bias, eps);
   }
 
-  /**
-   * layer_norm wants an affine of the normalised size: identity here (the real affine is per
-   * channel and is applied after). One pair of constants per size, made once and owned by the
-   * weights' manager instead of two new arrays per call.
-   */
-  private NDArray[] identityAffine(long perGroup) {
-    return identities.computeIfAbsent(
-        perGroup,
-        size -> {
-          NDManager owner = weight.getManager();
-          Shape normalized = new Shape(size);
-          return new NDArray[] {
-            Scoped.keep(owner.ones(normalized, weight.getDataType()), owner),
-            Scoped.keep(owner.zeros(normalized, weight.getDataType()), owner)
-          };
-        });
+  /** {@link #forward} in a script: libtorch's own group norm, one operator. */
+  public String script(ScriptWriter s, String x) {
+    return s.let(
+        "torch.group_norm("
+            + x
+            + ", "
+            + groups
+            + ", "
+            + s.weight(weight)
+            + ", "
+            + s.weight(bias)
+            + ", "
+            + ScriptWriter.number(eps)
+            + ")");
   }
 }

@@ -30,6 +30,22 @@ public final class LayerNorm {
         weights.take(prefix + ".weight", dim), weights.take(prefix + ".bias", dim), eps);
   }
 
+  /** {@link #forward} in a script. */
+  public String script(ScriptWriter s, String x) {
+    return s.let(
+        "torch.layer_norm("
+            + x
+            + ", "
+            + ScriptWriter.ints(normalizedShape.getShape())
+            + ", "
+            + s.weight(weight)
+            + ", "
+            + s.weight(bias)
+            + ", "
+            + ScriptWriter.number(eps)
+            + ")");
+  }
+
   /** {@code x}: (..., dim). */
   public NDArray forward(NDArray x) {
     return ai.djl.nn.norm.LayerNorm.layerNorm(x, normalizedShape, weight, bias, eps)

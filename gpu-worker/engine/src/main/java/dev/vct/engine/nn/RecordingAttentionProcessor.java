@@ -27,11 +27,7 @@ public final class RecordingAttentionProcessor implements AttentionProcessor, Au
   @Override
   public NDArray attend(AttentionCall call) {
     NDArray probabilities = call.probabilities();
-    NDArray copy =
-        probabilities
-            .stopGradient()
-            .reshape(call.batch() * call.heads(), call.queries(), call.keys())
-            .duplicate();
+    NDArray copy = probabilities.stopGradient().duplicate();
     Scoped.keep(copy, manager);
     synchronized (recordings) {
       recordings.add(new Recording(call.path(), call.context().step(), copy));

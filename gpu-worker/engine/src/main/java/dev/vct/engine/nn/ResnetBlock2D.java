@@ -67,6 +67,34 @@ public final class ResnetBlock2D {
     return Scoped.call(() -> compute(x, activatedTemb));
   }
 
+  /**
+   * {@link #forward} in a script; {@code activatedTemb} names the (N, temb) array, or null in the
+   * VAE.
+   */
+  public String script(ScriptWriter s, String x, String activatedTemb) {
+    String h = conv1.script(s, Activations.silu(s, norm1.script(s, x)));
+    if (timeEmbProj != null) {
+      String t = timeEmbProj.script(s, activatedTemb);
+      h =
+          s.let(
+              "torch.add("
+                  + h
+                  + ", "
+                  + t
+                  + ".reshape(["
+                  + t
+                  + ".size(0), "
+                  + t
+                  + ".size(1), 1, 1]))");
+    }
+    h = conv2.script(s, Activations.silu(s, norm2.script(s, h)));
+    String shortcut = convShortcut == null ? x : convShortcut.script(s, x);
+    String sum = s.let("torch.add(" + shortcut + ", " + h + ")");
+    return outputScale == null
+        ? sum
+        : s.let("torch.div(" + sum + ", " + s.weight(outputScale) + ")");
+  }
+
   private NDArray compute(NDArray x, NDArray activatedTemb) {
     NDArray h = conv1.forward(Activations.silu(norm1.forward(x)));
     if (timeEmbProj != null) {

@@ -21,6 +21,14 @@ public final class SlicedAttentionProcessor implements AttentionProcessor {
     this.maxScoreElements = maxScoreElements;
   }
 
+  /**
+   * Whether a call with {@code scoreElements} scores (batch x heads x queries x keys) runs
+   * unsliced.
+   */
+  public boolean slicesNothing(long scoreElements) {
+    return scoreElements <= maxScoreElements;
+  }
+
   /** How many queries one slice holds for this call (at least one). */
   long queriesPerSlice(AttentionCall call) {
     long perQuery = call.batch() * call.heads() * call.keys();
@@ -38,13 +46,13 @@ public final class SlicedAttentionProcessor implements AttentionProcessor {
     for (int i = 0; i < cuts.length; i++) {
       cuts[i] = (i + 1) * step;
     }
-    NDList slices = call.query().split(cuts, 2);
+    NDList slices = call.query().split(cuts, 1);
     NDList outputs = new NDList(slices.size());
     for (NDArray slice : slices) {
       // a finished slice's scores are freed at once (autograd keeps what backward needs)
       outputs.add(Scoped.call(() -> call.weightedValues(call.probabilities(slice))));
     }
-    return NDArrays.concat(outputs, 2);
+    return NDArrays.concat(outputs, 1);
   }
 
   @Override

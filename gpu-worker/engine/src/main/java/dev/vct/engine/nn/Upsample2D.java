@@ -21,6 +21,13 @@ public final class Upsample2D {
         x.getNDArrayInternal().interpolation(new long[] {height, width}, NEAREST, false));
   }
 
+  /** {@link #forward(NDArray, long, long)} in a script, to the size of {@code like}'s H and W. */
+  public String script(ScriptWriter s, String x, String like) {
+    return conv.script(
+        s,
+        s.let("torch.upsample_nearest2d(" + x + ", [" + like + ".size(2), " + like + ".size(3)])"));
+  }
+
   /** Upsamples by 2. */
   public NDArray forward(NDArray x) {
     return forward(x, x.getShape().get(2) * 2, x.getShape().get(3) * 2);

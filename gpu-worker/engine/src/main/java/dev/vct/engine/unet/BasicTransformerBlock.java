@@ -5,6 +5,7 @@ import dev.vct.engine.nn.Attention;
 import dev.vct.engine.nn.AttentionContext;
 import dev.vct.engine.nn.LayerNorm;
 import dev.vct.engine.nn.Scoped;
+import dev.vct.engine.nn.ScriptWriter;
 import dev.vct.engine.nn.WeightSource;
 import java.util.List;
 
@@ -41,9 +42,9 @@ final class BasicTransformerBlock {
     long headDim = dim / heads;
     return new BasicTransformerBlock(
         LayerNorm.load(w, prefix + ".norm1", dim, LAYER_NORM_EPS),
-        Attention.load(w, prefix + ".attn1", dim, dim, heads, headDim, false),
+        Attention.load(w, prefix + ".attn1", dim, dim, heads, headDim, false, false),
         LayerNorm.load(w, prefix + ".norm2", dim, LAYER_NORM_EPS),
-        Attention.load(w, prefix + ".attn2", dim, crossAttentionDim, heads, headDim, false),
+        Attention.load(w, prefix + ".attn2", dim, crossAttentionDim, heads, headDim, false, true),
         LayerNorm.load(w, prefix + ".norm3", dim, LAYER_NORM_EPS),
         FeedForward.load(w, prefix + ".ff", dim));
   }
@@ -52,14 +53,25 @@ final class BasicTransformerBlock {
     return List.of(attn1, attn2);
   }
 
-  /** {@code x}: (batch, tokens, dim); {@code context}: (batch, seq, crossAttentionDim). */
-  NDArray forward(NDArray x, NDArray context, AttentionContext attentionContext) {
-    return Scoped.call(() -> compute(x, context, attentionContext));
+  /**
+   * {@code x}: (batch * tokens, dim); {@code context}: (batch * seq, crossAttentionDim), each batch
+   * element's rows together.
+   */
+  NDArray forward(NDArray x, long batch, NDArray context, AttentionContext attentionContext) {
+    return Scoped.call(() -> compute(x, batch, context, attentionContext));
   }
 
-  private NDArray compute(NDArray x, NDArray context, AttentionContext attentionContext) {
-    x = attn1.forward(norm1.forward(x), null, attentionContext).add(x);
-    x = attn2.forward(norm2.forward(x), context, attentionContext).add(x);
+  /** {@link #forward} in a script with plain attention. */
+  String script(ScriptWriter s, String x, String batch, String context) {
+    x = s.let("torch.add(" + attn1.script(s, norm1.script(s, x), batch, null) + ", " + x + ")");
+    x = s.let("torch.add(" + attn2.script(s, norm2.script(s, x), batch, context) + ", " + x + ")");
+    return s.let("torch.add(" + ff.script(s, norm3.script(s, x)) + ", " + x + ")");
+  }
+
+  private NDArray compute(
+      NDArray x, long batch, NDArray context, AttentionContext attentionContext) {
+    x = attn1.forward(norm1.forward(x), batch, null, attentionContext).add(x);
+    x = attn2.forward(norm2.forward(x), batch, context, attentionContext).add(x);
     return ff.forward(norm3.forward(x)).add(x);
   }
 }

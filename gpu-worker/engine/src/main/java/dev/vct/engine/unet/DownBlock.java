@@ -5,6 +5,7 @@ import dev.vct.engine.nn.Attention;
 import dev.vct.engine.nn.AttentionContext;
 import dev.vct.engine.nn.Downsample2D;
 import dev.vct.engine.nn.ResnetBlock2D;
+import dev.vct.engine.nn.ScriptWriter;
 import java.util.List;
 
 /**
@@ -26,6 +27,22 @@ final class DownBlock {
 
   List<Attention> attentionLayers() {
     return attentions.stream().flatMap(t -> t.attentions().stream()).toList();
+  }
+
+  String script(
+      ScriptWriter s, String x, String activatedTemb, String context, List<String> skips) {
+    for (int i = 0; i < resnets.size(); i++) {
+      x = resnets.get(i).script(s, x, activatedTemb);
+      if (!attentions.isEmpty()) {
+        x = attentions.get(i).script(s, x, context);
+      }
+      skips.add(x);
+    }
+    if (downsampler != null) {
+      x = downsampler.script(s, x);
+      skips.add(x);
+    }
+    return x;
   }
 
   NDArray forward(

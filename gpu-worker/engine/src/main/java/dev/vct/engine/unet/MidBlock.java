@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import dev.vct.engine.nn.Attention;
 import dev.vct.engine.nn.AttentionContext;
 import dev.vct.engine.nn.ResnetBlock2D;
+import dev.vct.engine.nn.ScriptWriter;
 import java.util.List;
 
 /** {@code UNetMidBlock2DCrossAttn}: resnet, then (transformer, resnet) per layer. */
@@ -21,6 +22,15 @@ final class MidBlock {
 
   List<Attention> attentionLayers() {
     return attentions.stream().flatMap(t -> t.attentions().stream()).toList();
+  }
+
+  String script(ScriptWriter s, String x, String activatedTemb, String context) {
+    x = resnets.get(0).script(s, x, activatedTemb);
+    for (int i = 0; i < attentions.size(); i++) {
+      x = attentions.get(i).script(s, x, context);
+      x = resnets.get(i + 1).script(s, x, activatedTemb);
+    }
+    return x;
   }
 
   NDArray forward(

@@ -4,10 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import dev.vct.engine.nn.Attention;
 import dev.vct.engine.nn.AttentionContext;
-import dev.vct.engine.nn.Conv2d;
 import dev.vct.engine.nn.GroupNorm;
 import dev.vct.engine.nn.Linear;
 import dev.vct.engine.nn.Scoped;
+import dev.vct.engine.nn.ScriptWriter;
 import dev.vct.engine.nn.WeightSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,24 +20,15 @@ import java.util.List;
 final class Transformer2DModel {
   private static final float NORM_EPS = 1e-6f;
   private final GroupNorm norm;
-  private final Conv2d projInConv; // (inner, channels, 1, 1), or null with linear projection
-  private final Conv2d projOutConv;
-  private final Linear projInLinear; // (inner, channels), or null with conv projection
-  private final Linear projOutLinear;
+  private final Linear projIn; // (inner, channels): a 1x1 convolution's weights or a linear layer
+  private final Linear projOut;
   private final List<BasicTransformerBlock> blocks;
 
   private Transformer2DModel(
-      GroupNorm norm,
-      Conv2d projInConv,
-      Conv2d projOutConv,
-      Linear projInLinear,
-      Linear projOutLinear,
-      List<BasicTransformerBlock> blocks) {
+      GroupNorm norm, Linear projIn, Linear projOut, List<BasicTransformerBlock> blocks) {
     this.norm = norm;
-    this.projInConv = projInConv;
-    this.projOutConv = projOutConv;
-    this.projInLinear = projInLinear;
-    this.projOutLinear = projOutLinear;
+    this.projIn = projIn;
+    this.projOut = projOut;
     this.blocks = blocks;
   }
 
@@ -57,54 +48,83 @@ final class Transformer2DModel {
               w, prefix + ".transformer_blocks." + i, channels, heads, crossAttentionDim));
     }
     GroupNorm norm = GroupNorm.load(w, prefix + ".norm", groups, channels, NORM_EPS);
-    if (linearProjection) {
-      return new Transformer2DModel(
-          norm,
-          null,
-          null,
-          Linear.load(w, prefix + ".proj_in", channels, channels, true),
-          Linear.load(w, prefix + ".proj_out", channels, channels, true),
-          List.copyOf(blocks));
-    }
     return new Transformer2DModel(
         norm,
-        Conv2d.load(w, prefix + ".proj_in", channels, channels, 1, 1, 0),
-        Conv2d.load(w, prefix + ".proj_out", channels, channels, 1, 1, 0),
-        null,
-        null,
+        projection(w, prefix + ".proj_in", channels, linearProjection),
+        projection(w, prefix + ".proj_out", channels, linearProjection),
         List.copyOf(blocks));
+  }
+
+  /**
+   * A 1x1 convolution over a feature map is a linear layer over its pixels: SD-1.x's conv
+   * projections run as one matrix product on the tokens.
+   */
+  private static Linear projection(WeightSource w, String prefix, long channels, boolean linear) {
+    if (linear) {
+      return Linear.load(w, prefix, channels, channels, true);
+    }
+    NDArray kernel = w.take(prefix + ".weight", channels, channels, 1, 1);
+    NDArray matrix = kernel.reshape(channels, channels); // a view: the storage stays
+    kernel.close();
+    return new Linear(matrix, w.take(prefix + ".bias", channels));
   }
 
   List<Attention> attentions() {
     return blocks.stream().flatMap(b -> b.attentions().stream()).toList();
   }
 
-  /** {@code x}: (N, C, H, W); {@code context}: (N, seq, crossAttentionDim). */
+  /**
+   * {@code x}: (N, C, H, W); {@code context}: (N * seq, crossAttentionDim), each element's rows
+   * together.
+   */
   NDArray forward(NDArray x, NDArray context, AttentionContext attentionContext) {
     return Scoped.call(() -> compute(x, context, attentionContext));
+  }
+
+  /** {@link #forward} in a script with plain attention. */
+  String script(ScriptWriter s, String x, String context) {
+    String n = s.let(x + ".size(0)");
+    String h = s.let(x + ".size(2)");
+    String w = s.let(x + ".size(3)");
+    long c = projIn.inFeatures();
+    String tokens =
+        projIn.script(
+            s,
+            s.let(
+                norm.script(s, x)
+                    + ".permute([0, 2, 3, 1]).reshape(["
+                    + n
+                    + " * "
+                    + h
+                    + " * "
+                    + w
+                    + ", "
+                    + c
+                    + "])"));
+    for (BasicTransformerBlock block : blocks) {
+      tokens = block.script(s, tokens, n, context);
+    }
+    String map =
+        projOut.script(s, tokens)
+            + ".reshape(["
+            + n
+            + ", "
+            + h
+            + ", "
+            + w
+            + ", "
+            + c
+            + "]).permute([0, 3, 1, 2])";
+    return s.let("torch.add(" + x + ", " + map + ")");
   }
 
   private NDArray compute(NDArray x, NDArray context, AttentionContext attentionContext) {
     Shape s = x.getShape();
     long n = s.get(0), c = s.get(1), h = s.get(2), w = s.get(3);
-    NDArray hidden = norm.forward(x);
-    if (projInConv != null) {
-      hidden = projInConv.forward(hidden);
-    }
-    NDArray tokens = hidden.transpose(0, 2, 3, 1).reshape(n, h * w, c);
-    if (projInLinear != null) {
-      tokens = projInLinear.forward(tokens);
-    }
+    NDArray tokens = projIn.forward(norm.forward(x).transpose(0, 2, 3, 1).reshape(n * h * w, c));
     for (BasicTransformerBlock block : blocks) {
-      tokens = block.forward(tokens, context, attentionContext);
+      tokens = block.forward(tokens, n, context, attentionContext);
     }
-    if (projOutLinear != null) {
-      tokens = projOutLinear.forward(tokens);
-    }
-    NDArray map = tokens.reshape(n, h, w, c).transpose(0, 3, 1, 2);
-    if (projOutConv != null) {
-      map = projOutConv.forward(map);
-    }
-    return map.add(x);
+    return x.add(projOut.forward(tokens).reshape(n, h, w, c).transpose(0, 3, 1, 2));
   }
 }

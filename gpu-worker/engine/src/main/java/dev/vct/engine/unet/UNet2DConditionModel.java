@@ -11,10 +11,14 @@ import dev.vct.engine.nn.AttentionProcessor;
 import dev.vct.engine.nn.CheckpointWeights;
 import dev.vct.engine.nn.ComponentFiles;
 import dev.vct.engine.nn.Conv2d;
+import dev.vct.engine.nn.DefaultAttentionProcessor;
 import dev.vct.engine.nn.Downsample2D;
 import dev.vct.engine.nn.GroupNorm;
 import dev.vct.engine.nn.ResnetBlock2D;
 import dev.vct.engine.nn.Scoped;
+import dev.vct.engine.nn.ScriptWriter;
+import dev.vct.engine.nn.SlicedAttentionProcessor;
+import dev.vct.engine.nn.TorchScriptFunction;
 import dev.vct.engine.nn.Upsample2D;
 import dev.vct.engine.nn.WeightShapes;
 import dev.vct.engine.nn.WeightSource;
@@ -54,6 +58,8 @@ public final class UNet2DConditionModel implements AutoCloseable {
   private final NDArray two; // 0-d constants for center_input_sample
   private final NDArray one;
   private final Map<String, Attention> attentions;
+  private final long maxHeads;
+  private TorchScriptFunction script; // the whole network as one native call, made on first use
 
   private UNet2DConditionModel(UNetConfig config, NDManager manager, WeightSource w) {
     this.config = config;
@@ -169,6 +175,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
     upBlocks.forEach(b -> b.attentionLayers().forEach(a -> byPath.put(a.path(), a)));
     midBlock.attentionLayers().forEach(a -> byPath.put(a.path(), a));
     attentions = byPath;
+    maxHeads = byPath.values().stream().mapToLong(Attention::heads).max().orElse(0);
   }
 
   /** The transformer of down level {@code level} (heads, depth and context width per level). */
@@ -288,20 +295,81 @@ public final class UNet2DConditionModel implements AutoCloseable {
   public NDArray forward(
       NDArray sample, NDArray timesteps, NDArray encoderHiddenStates, AttentionContext context) {
     long batch = checkInputs(sample, timesteps, encoderHiddenStates);
+    if (plainAttention(sample.getShape(), encoderHiddenStates.getShape())) {
+      return Scoped.call(() -> scripted(sample, timesteps, encoderHiddenStates, batch));
+    }
     return Scoped.call(() -> compute(sample, timesteps, encoderHiddenStates, context, batch));
+  }
+
+  /**
+   * Whether every attention layer runs plain, unsliced attention for this call: then the network
+   * runs as one TorchScript call ({@link #scripted}) with the same operators; a processor that
+   * edits or records attention, or slices it, runs in Java ({@link #compute}).
+   */
+  private boolean plainAttention(Shape sample, Shape context) {
+    long tokens = sample.get(2) * sample.get(3);
+    long scores = sample.get(0) * maxHeads * tokens * Math.max(tokens, context.get(1));
+    for (Attention attention : attentions.values()) {
+      AttentionProcessor processor = attention.processor();
+      boolean plain =
+          processor == DefaultAttentionProcessor.INSTANCE
+              || (processor instanceof SlicedAttentionProcessor sliced
+                  && sliced.slicesNothing(scores));
+      if (!plain) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private NDArray scripted(
+      NDArray sample, NDArray timesteps, NDArray encoderHiddenStates, long batch) {
+    NDArray activatedTemb = timeConditioning(sample, timesteps, batch);
+    NDArray x = config.centerInputSample() ? sample.mul(two).sub(one) : sample;
+    Shape e = encoderHiddenStates.getShape();
+    NDArray context = encoderHiddenStates.reshape(e.get(0) * e.get(1), e.get(2));
+    return script().call(x, activatedTemb, context);
+  }
+
+  private synchronized TorchScriptFunction script() {
+    if (script == null) {
+      ScriptWriter s = new ScriptWriter();
+      String x = convIn.script(s, "sample");
+      List<String> skips = new ArrayList<>();
+      skips.add(x);
+      for (DownBlock block : downBlocks) {
+        x = block.script(s, x, "temb", "context", skips);
+      }
+      x = midBlock.script(s, x, "temb", "context");
+      for (UpBlock block : upBlocks) {
+        x = block.script(s, x, "temb", "context", skips);
+      }
+      x = convOut.script(s, Activations.silu(s, convNormOut.script(s, x)));
+      script = TorchScriptFunction.compile(manager, s, List.of("sample", "temb", "context"), x);
+    }
+    return script;
+  }
+
+  /** silu(time_embedding(time_proj(t))), (batch, temb): what every resnet projects. */
+  private NDArray timeConditioning(NDArray sample, NDArray timesteps, long batch) {
+    NDArray t = timesteps.toType(DataType.FLOAT32, true);
+    t.attach(sample.getManager());
+    t = t.reshape(-1).broadcast(batch);
+    return Activations.silu(timeEmbedding.forward(timeProj.forward(t)));
   }
 
   private NDArray compute(
       NDArray sample,
       NDArray timesteps,
       NDArray encoderHiddenStates,
-      AttentionContext context,
+      AttentionContext attentionContext,
       long batch) {
     // 1. time: sinusoidal projection of the timesteps, then the embedding MLP
-    NDArray t = timesteps.toType(DataType.FLOAT32, true);
-    t.attach(sample.getManager());
-    t = t.reshape(-1).broadcast(batch);
-    NDArray activatedTemb = Activations.silu(timeEmbedding.forward(timeProj.forward(t)));
+    NDArray activatedTemb = timeConditioning(sample, timesteps, batch);
+
+    // the context as (batch * seq, width) rows, the layout attention projects in one product
+    Shape e = encoderHiddenStates.getShape();
+    NDArray context = encoderHiddenStates.reshape(e.get(0) * e.get(1), e.get(2));
 
     // 2. pre-process
     NDArray x = config.centerInputSample() ? sample.mul(two).sub(one) : sample;
@@ -311,15 +379,15 @@ public final class UNet2DConditionModel implements AutoCloseable {
     List<NDArray> skips = new ArrayList<>();
     skips.add(x);
     for (DownBlock block : downBlocks) {
-      x = block.forward(x, activatedTemb, encoderHiddenStates, context, skips);
+      x = block.forward(x, activatedTemb, context, attentionContext, skips);
     }
 
     // 4. mid
-    x = midBlock.forward(x, activatedTemb, encoderHiddenStates, context);
+    x = midBlock.forward(x, activatedTemb, context, attentionContext);
 
     // 5. up: skips are consumed last-in first-out
     for (UpBlock block : upBlocks) {
-      x = block.forward(x, activatedTemb, encoderHiddenStates, context, skips);
+      x = block.forward(x, activatedTemb, context, attentionContext, skips);
     }
 
     // 6. post-process
@@ -353,6 +421,11 @@ public final class UNet2DConditionModel implements AutoCloseable {
   /** Frees the weights. */
   @Override
   public void close() {
+    synchronized (this) {
+      if (script != null) {
+        script.close();
+      }
+    }
     manager.close();
   }
 }

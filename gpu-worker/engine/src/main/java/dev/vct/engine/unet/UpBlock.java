@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import dev.vct.engine.nn.Attention;
 import dev.vct.engine.nn.AttentionContext;
 import dev.vct.engine.nn.ResnetBlock2D;
+import dev.vct.engine.nn.ScriptWriter;
 import dev.vct.engine.nn.Upsample2D;
 import java.util.List;
 
@@ -28,6 +29,21 @@ final class UpBlock {
   }
 
   /** Consumes one skip per layer from the end of {@code skips}. */
+  String script(
+      ScriptWriter s, String x, String activatedTemb, String context, List<String> skips) {
+    for (int i = 0; i < resnets.size(); i++) {
+      String skip = skips.remove(skips.size() - 1);
+      x = resnets.get(i).script(s, s.let("torch.cat([" + x + ", " + skip + "], 1)"), activatedTemb);
+      if (!attentions.isEmpty()) {
+        x = attentions.get(i).script(s, x, context);
+      }
+    }
+    if (upsampler != null) {
+      x = upsampler.script(s, x, skips.get(skips.size() - 1));
+    }
+    return x;
+  }
+
   NDArray forward(
       NDArray x,
       NDArray activatedTemb,

@@ -35,14 +35,14 @@ final class VaeAttentionBlock {
     String out = legacy ? ".proj_attn" : ".to_out.0";
     return new VaeAttentionBlock(
         GroupNorm.load(w, prefix + ".group_norm", groups, channels, EPS),
-        new Attention(
+        Attention.of(
             prefix,
             1,
+            false,
             Linear.load(w, prefix + q, channels, channels, true),
             Linear.load(w, prefix + k, channels, channels, true),
             Linear.load(w, prefix + v, channels, channels, true),
-            Linear.load(w, prefix + out, channels, channels, true),
-            Attention.scaleFor(w, channels)));
+            Linear.load(w, prefix + out, channels, channels, true)));
   }
 
   Attention attention() {
@@ -56,8 +56,10 @@ final class VaeAttentionBlock {
 
   private NDArray compute(NDArray x) {
     Shape s = x.getShape();
-    NDArray tokens = groupNorm.forward(x).reshape(s.get(0), s.get(1), -1).transpose(0, 2, 1);
-    NDArray attended = attention.forward(tokens, null, AttentionContext.SINGLE_PASS);
-    return attended.transpose(0, 2, 1).reshape(s).add(x);
+    long n = s.get(0);
+    long c = s.get(1);
+    NDArray tokens = groupNorm.forward(x).reshape(n, c, -1).transpose(0, 2, 1).reshape(-1, c);
+    NDArray attended = attention.forward(tokens, n, null, AttentionContext.SINGLE_PASS);
+    return x.add(attended.reshape(n, -1, c).transpose(0, 2, 1).reshape(s));
   }
 }

@@ -87,7 +87,8 @@ final class AttentionInjection implements AttentionProcessor {
       throw new IllegalStateException(
           "fusion attention expects a batch of 4 [u_B*, u_B, c_B*, c_B], got " + call.batch());
     }
-    NDArray probabilities = call.probabilities(); // (4, heads, queries, keys)
+    long heads = call.heads();
+    NDArray probabilities = call.probabilities().reshape(BATCH, heads, call.queries(), call.keys());
     NDArray base = probabilities.get(BASE);
     NDArray own = probabilities.get(EDITED);
     NDArray replaced = cross ? refineAndReweight(base, own, step) : base;
@@ -97,7 +98,7 @@ final class AttentionInjection implements AttentionProcessor {
     if (observer != null) {
       observer.edited(call.path(), step, cross);
     }
-    return call.weightedValues(edited);
+    return call.weightedValues(edited.reshape(BATCH * heads, call.queries(), call.keys()));
   }
 
   /**

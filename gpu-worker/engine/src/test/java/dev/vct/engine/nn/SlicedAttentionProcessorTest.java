@@ -12,17 +12,17 @@ import org.junit.jupiter.api.Test;
 class SlicedAttentionProcessorTest {
 
   private static AttentionCall call(NDManager m, NDArray q, NDArray k, NDArray v) {
-    return new AttentionCall(
-        "layer", false, q, k, v, m.full(new Shape(), 0.25f), AttentionContext.SINGLE_PASS);
+    return new AttentionCall("layer", false, 2, 3, q, k, v, AttentionContext.SINGLE_PASS);
   }
 
   @Test
   void slicedAttentionEqualsDefaultAttentionValuesAndGradients() {
     try (NDManager m = NDManager.newBaseManager()) {
       m.getEngine().setRandomSeed(7);
-      NDArray q = m.randomNormal(new Shape(2, 3, 37, 16));
-      NDArray k = m.randomNormal(new Shape(2, 3, 29, 16));
-      NDArray v = m.randomNormal(new Shape(2, 3, 29, 16));
+      // queries arrive scaled by headDim^-0.5
+      NDArray q = m.randomNormal(new Shape(2 * 3, 37, 16)).mul(0.25f);
+      NDArray k = m.randomNormal(new Shape(2 * 3, 29, 16));
+      NDArray v = m.randomNormal(new Shape(2 * 3, 29, 16));
       // 2*3*29 = 174 score elements per query: 1000 allows 5 queries per slice -> 8 slices.
       SlicedAttentionProcessor sliced = new SlicedAttentionProcessor(1000);
       assertEquals(5, sliced.queriesPerSlice(call(m, q, k, v)));

@@ -1,5 +1,6 @@
 package dev.vct.engine.unet;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +11,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import dev.vct.engine.nn.AttentionContext;
 import dev.vct.engine.nn.AttentionProcessor;
 import dev.vct.engine.nn.ComponentFiles;
@@ -20,6 +22,7 @@ import dev.vct.engine.tensor.MissingWeightException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,6 +100,52 @@ class UNet2DConditionModelTest {
           () -> unet.forward(x, m.create(new long[] {1, 2}), c),
           "two timesteps for a batch of three");
     }
+  }
+
+  /**
+   * With plain attention everywhere the network runs as one TorchScript call; any other processor
+   * (here a pass-through) runs it operator by operator in Java. Both run the same kernels, so the
+   * prediction and the gradient reaching the context are the same to the bit (fusion's content
+   * branch relies on it: content inversion's latent update is scripted, fusion's edited calls are
+   * not).
+   */
+  @Test
+  void scriptedCallEqualsTheOperatorByOperatorPathBitForBit() {
+    AttentionProcessor passThrough = call -> DefaultAttentionProcessor.INSTANCE.attend(call);
+    for (int batch : new int[] {1, 3}) {
+      float[][] outputs = new float[2][];
+      float[][] gradients = new float[2][];
+      for (int path = 0; path < 2; path++) {
+        try (NDManager m = manager.newSubManager()) {
+          m.getEngine().setRandomSeed(11);
+          NDArray x = sample(m, batch);
+          NDArray c = context(m, batch);
+          c.setRequiresGradient(true);
+          unet.setAttentionProcessor(path == 0 ? DefaultAttentionProcessor.INSTANCE : passThrough);
+          try (GradientCollector gc = m.getEngine().newGradientCollector()) {
+            NDArray out = unet.forward(x, 250, c, AttentionContext.SINGLE_PASS);
+            outputs[path] = out.toFloatArray();
+            gc.backward(out.square().mean());
+          } finally {
+            unet.setAttentionProcessor(DefaultAttentionProcessor.INSTANCE);
+          }
+          gradients[path] = c.getGradient().toFloatArray();
+        }
+      }
+      assertArrayEquals(outputs[0], outputs[1], "batch " + batch);
+      assertArrayEquals(gradients[0], gradients[1], "batch " + batch);
+      assertTrue(
+          Arrays.stream(toDoubles(gradients[0])).anyMatch(g -> g != 0),
+          "the gradient reaches the context");
+    }
+  }
+
+  private static double[] toDoubles(float[] values) {
+    double[] out = new double[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = values[i];
+    }
+    return out;
   }
 
   @Test

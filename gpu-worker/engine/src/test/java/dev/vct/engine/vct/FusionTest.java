@@ -133,8 +133,12 @@ class FusionTest {
     fusion.decorate(
         injection ->
             call -> {
-              NDArray edited = injection.attend(call);
-              NDArray plain = DefaultAttentionProcessor.INSTANCE.attend(call);
+              // (batch, heads, queries, headDim): rows per batch element
+              NDArray edited = injection.attend(call).reshape(4, call.heads(), call.queries(), -1);
+              NDArray plain =
+                  DefaultAttentionProcessor.INSTANCE
+                      .attend(call)
+                      .reshape(4, call.heads(), call.queries(), -1);
               String key = call.context().step() + " " + call.path();
               calls.add(key + " " + call.queries());
               assertTrue(

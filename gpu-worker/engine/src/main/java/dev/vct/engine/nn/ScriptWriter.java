@@ -1,0 +1,67 @@
+package dev.vct.engine.nn;
+
+import ai.djl.ndarray.NDArray;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Writes one TorchScript function body, statement by statement, for a model to run as a single
+ * native call (see {@link TorchScriptFunction}). Blocks emit the same native operators their Java
+ * {@code forward} runs; a weight becomes an element of the function's weight list, {@code w[i]}, so
+ * no tensor is stored in the script itself.
+ */
+public final class ScriptWriter {
+  /** The name of the weight-list parameter. */
+  public static final String WEIGHTS = "w";
+
+  private final StringBuilder body = new StringBuilder();
+  private final List<NDArray> weights = new ArrayList<>();
+  private final Map<NDArray, Integer> indices = new IdentityHashMap<>();
+  private int variables;
+
+  /** The script expression for {@code array}: its slot in the weight list (one per array). */
+  public String weight(NDArray array) {
+    int index =
+        indices.computeIfAbsent(
+            array,
+            a -> {
+              weights.add(a);
+              return weights.size() - 1;
+            });
+    return WEIGHTS + "[" + index + "]";
+  }
+
+  /** Binds {@code expression} to a new local variable and returns its name. */
+  public String let(String expression) {
+    String name = "v" + variables++;
+    body.append("    ").append(name).append(" = ").append(expression).append('\n');
+    return name;
+  }
+
+  /** A float literal that parses back to exactly {@code value} as a double. */
+  public static String number(double value) {
+    return String.format(Locale.ROOT, "%s", Double.toString(value)).replace('E', 'e');
+  }
+
+  /** An int list literal. */
+  public static String ints(long... values) {
+    StringBuilder out = new StringBuilder("[");
+    for (int i = 0; i < values.length; i++) {
+      out.append(i == 0 ? "" : ", ").append(values[i]);
+    }
+    return out.append(']').toString();
+  }
+
+  /** The weights in slot order. */
+  List<NDArray> weights() {
+    return List.copyOf(weights);
+  }
+
+  /** The body so far, followed by {@code return result}. */
+  String body(String result) {
+    return body + "    return " + result + "\n";
+  }
+}
