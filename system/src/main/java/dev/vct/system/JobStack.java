@@ -24,7 +24,8 @@ import java.util.concurrent.CompletionException;
  * server as their own processes, the packaged orchestrator and a number of packaged simulated
  * workers (gpu-worker/simulated: deterministic checkpointing stages instead of the engine), each a
  * child JVM configured by environment variables. Every process can be killed and started again. The
- * API gateway's part (creating jobs) is played by {@link JobClient}.
+ * API gateway's part (creating jobs) is played by {@link JobClient}, or by the packaged gateway
+ * itself once {@link #startGateway} started it.
  */
 public final class JobStack implements AutoCloseable {
 
@@ -87,6 +88,7 @@ public final class JobStack implements AutoCloseable {
   private final S3Server s3;
   private final QuarkusService orchestrator;
   private final List<QuarkusService> workers = new ArrayList<>();
+  private QuarkusService gateway;
   private final Supervisor supervisor;
   private final Settings settings;
   private final Map<String, String> infrastructure = new LinkedHashMap<>();
@@ -165,6 +167,31 @@ public final class JobStack implements AutoCloseable {
     workers.add(worker);
     worker.start();
     return worker;
+  }
+
+  /**
+   * Starts the packaged API gateway on a free port, with {@code adminKey} as its bootstrap admin
+   * key and the simulated workers' model as its jobs' model; returns it once it is ready. Its jobs
+   * are the real thing: validated inputs in the blob store, a job row and its submission.
+   */
+  public QuarkusService startGateway(String adminKey) {
+    if (gateway != null) {
+      throw new IllegalStateException("the gateway of this stack runs already");
+    }
+    Map<String, String> env = new HashMap<>(infrastructure);
+    env.putAll(postgres.environment());
+    env.put("VCT_BOOTSTRAP_API_KEY", adminKey);
+    env.put("VCT_GATEWAY_MODEL_ID", JobClient.MODEL);
+    gateway =
+        new QuarkusService(
+            "gateway",
+            application("api-gateway"),
+            0,
+            settings.jvmOptions(),
+            env,
+            dataDir.resolve("gateway.log"));
+    gateway.start();
+    return gateway;
   }
 
   /**
@@ -255,6 +282,9 @@ public final class JobStack implements AutoCloseable {
   public String logTails(int lines) {
     StringBuilder text = new StringBuilder();
     List<QuarkusService> services = new ArrayList<>();
+    if (gateway != null) {
+      services.add(gateway);
+    }
     services.add(orchestrator);
     services.addAll(workers);
     for (QuarkusService service : services) {
@@ -275,6 +305,9 @@ public final class JobStack implements AutoCloseable {
       shutdown.add(supervisor::close);
     }
     workers.forEach(w -> shutdown.add(w::kill));
+    if (gateway != null) {
+      shutdown.add(gateway::kill);
+    }
     shutdown.add(orchestrator::kill);
     shutdown.add(s3::stop);
     shutdown.add(kafka::stop);

@@ -9,6 +9,7 @@ import dev.vct.gateway.tenant.Caller;
 import dev.vct.gateway.translation.TranslationViews.TranslationPage;
 import dev.vct.gateway.translation.TranslationViews.TranslationSummary;
 import dev.vct.gateway.translation.TranslationViews.TranslationView;
+import dev.vct.gateway.translation.TranslationViews.WaitingForView;
 import dev.vct.storage.blob.BlobNotFoundException;
 import dev.vct.storage.blob.BlobStore;
 import dev.vct.storage.dispatch.DispatchQueue;
@@ -17,6 +18,7 @@ import dev.vct.storage.job.JobStatus;
 import dev.vct.storage.job.PageCursor;
 import dev.vct.storage.job.Stage;
 import dev.vct.storage.job.StageRun;
+import dev.vct.storage.job.StageRunStatus;
 import io.quarkus.hibernate.orm.panache.PanacheQuery;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.panache.common.Parameters;
@@ -190,10 +192,18 @@ public class TranslationResource {
     Job job = TranslationService.findForTenant(caller.tenantId(), jobId(id));
     List<StageRun> runs = StageRun.forJob(job.id);
     Map<Stage, DispatchQueue.Place> places = new EnumMap<>(Stage.class);
+    Map<Stage, WaitingForView> waiting = new EnumMap<>(Stage.class);
     for (StageRun run : runs) {
       DispatchQueue.place(job.tenantId, run).ifPresent(place -> places.put(run.stage, place));
+      if (run.status == StageRunStatus.WAITING && run.waitingFor != null) {
+        StageRun owner = StageRun.findById(run.waitingFor);
+        Job of = owner == null ? null : Job.findById(owner.jobId);
+        if (of != null) {
+          waiting.put(run.stage, WaitingForView.of(owner, of, job.tenantId));
+        }
+      }
     }
-    return TranslationView.of(job, runs, places);
+    return TranslationView.of(job, runs, places, waiting);
   }
 
   @GET

@@ -54,20 +54,51 @@ public final class TranslationViews {
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @Schema(
+      name = "WaitingFor",
+      description =
+          "The identical run (same input, model and inversion parameters) of another job that a"
+              + " waiting stage waits for: it takes that run's embedding when it succeeds, and"
+              + " runs itself when it fails or is cancelled")
+  public record WaitingForView(
+      @Schema(description = "The stage run this stage waits for") UUID stageRunId,
+      @Schema(
+              description =
+                  "Its job, when that job is one of the caller's tenant's (absent for another"
+                      + " tenant's job)")
+          UUID jobId,
+      @Schema(description = "That run's status: pending, queued, dispatched or running")
+          String status) {
+    /**
+     * What {@code waiting} of {@code tenant}'s job may see of {@code owner}, its job {@code of}.
+     */
+    public static WaitingForView of(StageRun owner, Job of, UUID tenant) {
+      return new WaitingForView(
+          owner.id, of.tenantId.equals(tenant) ? of.id : null, owner.status.code());
+    }
+  }
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   @Schema(name = "Stage")
   public record StageView(
       @Schema(example = "concept_inversion") String stage,
       @Schema(
               description =
-                  "pending, queued, dispatched, running, succeeded, failed, cancelled, skipped")
+                  "pending, waiting, queued, dispatched, running, succeeded, failed, cancelled,"
+                      + " skipped. waiting: an identical inversion of another job is in flight"
+                      + " (see waiting_for); this stage takes its output instead of running")
           String status,
       @Schema(
               description =
                   "While the stage waits for a worker (queued): its place in the dispatch queue")
           QueueView queue,
+      @Schema(description = "While the stage is waiting: the identical run it waits for")
+          WaitingForView waitingFor,
       @Schema(
               description =
-                  "Why a skipped stage did not run, e.g. the embedding was found in the cache")
+                  "Why a skipped stage did not run: its embedding was found in the cache, or"
+                      + " taken from the identical run it waited for")
           String skipReason,
       int attempt,
       @Schema(description = "This stage's progress, 0 to 1") double fraction,
@@ -76,11 +107,12 @@ public final class TranslationViews {
       Instant finishedAt,
       Long durationMs,
       ErrorView error) {
-    static StageView of(StageRun run, DispatchQueue.Place place) {
+    static StageView of(StageRun run, DispatchQueue.Place place, WaitingForView waitingFor) {
       return new StageView(
           run.stage.code(),
           run.status.code(),
           place == null ? null : new QueueView(place.position(), place.requestsAhead()),
+          run.status == StageRunStatus.WAITING ? waitingFor : null,
           run.skipReason,
           run.attempt,
           fraction(run),
@@ -125,14 +157,22 @@ public final class TranslationViews {
       Long durationMs,
       Links links) {
     static TranslationView of(Job job, List<StageRun> runs) {
-      return of(job, runs, Map.of());
+      return of(job, runs, Map.of(), Map.of());
     }
 
-    /** With the places of the job's queued stages in the dispatch queue. */
+    /**
+     * With the places of the job's queued stages in the dispatch queue, and what its waiting stages
+     * wait for.
+     */
     static TranslationView of(
-        Job job, List<StageRun> runs, Map<Stage, DispatchQueue.Place> places) {
+        Job job,
+        List<StageRun> runs,
+        Map<Stage, DispatchQueue.Place> places,
+        Map<Stage, WaitingForView> waiting) {
       List<StageView> stages =
-          runs.stream().map(run -> StageView.of(run, places.get(run.stage))).toList();
+          runs.stream()
+              .map(run -> StageView.of(run, places.get(run.stage), waiting.get(run.stage)))
+              .toList();
       double progress =
           job.status == JobStatus.SUCCEEDED
               ? 1

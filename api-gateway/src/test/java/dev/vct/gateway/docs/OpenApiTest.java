@@ -41,6 +41,11 @@ class OpenApiTest {
         doc.at("/components/schemas/TranslationRequest/properties/params/$ref").asText());
     assertTrue(
         doc.at("/paths/~1v1~1translations/post/requestBody/content").has("multipart/form-data"));
+    JsonNode stage = doc.at("/components/schemas/Stage/properties");
+    assertTrue(stage.at("/status/description").asText().contains("waiting"), stage.toString());
+    assertTrue(stage.get("waiting_for").toString().contains("WaitingFor"), stage.toString());
+    assertTrue(
+        doc.at("/components/schemas/WaitingFor/properties").has("stage_run_id"), doc.toString());
   }
 
   /** The document's knobs are the table's: names, types, bounds, defaults, steps and patterns. */

@@ -100,6 +100,24 @@ public class FakeOrchestrator {
             });
   }
 
+  /**
+   * Marks {@code stage} of {@code jobId} waiting for the same stage of {@code ownerJobId}, as the
+   * orchestrator does when an identical inversion is in flight (single flight).
+   */
+  public void waitFor(UUID jobId, Stage stage, UUID ownerJobId) {
+    QuarkusTransaction.requiringNew()
+        .run(
+            () -> {
+              Job job = Job.findById(jobId);
+              StageRun run = StageRun.find(jobId, stage).orElseThrow();
+              run.status = StageRunStatus.WAITING;
+              run.waitingFor = StageRun.find(ownerJobId, stage).orElseThrow().id;
+              log(
+                  JobEvent.StageChanged.of(
+                      jobId, job.tenantId, stage, StageRunStatus.WAITING, run.attempt));
+            });
+  }
+
   public void progress(UUID jobId, Stage stage, int step, int total) {
     QuarkusTransaction.requiringNew()
         .run(

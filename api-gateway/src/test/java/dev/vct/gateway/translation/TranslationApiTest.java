@@ -310,6 +310,49 @@ class TranslationApiTest {
   }
 
   @Test
+  void aWaitingStageShowsTheRunItWaitsForAndOnlyItsOwnTenantsJobId() {
+    Tenants.Created tenant = Tenants.create("waiting");
+    Tenants.Created other = Tenants.create("waiting-other");
+    UUID owner = id(Http.submission(32).post("/v1/translations", tenant.key()));
+    UUID sameTenant = id(Http.submission(33).post("/v1/translations", tenant.key()));
+    UUID otherTenant = id(Http.submission(34).post("/v1/translations", other.key()));
+    for (UUID job : List.of(owner, sameTenant, otherTenant)) {
+      orchestrator.start(job);
+    }
+    orchestrator.stage(owner, Stage.CONCEPT_INVERSION, StageRunStatus.RUNNING);
+    orchestrator.waitFor(sameTenant, Stage.CONCEPT_INVERSION, owner);
+    orchestrator.waitFor(otherTenant, Stage.CONCEPT_INVERSION, owner);
+    UUID ownersRun =
+        QuarkusTransaction.requiringNew()
+            .call(() -> StageRun.find(owner, Stage.CONCEPT_INVERSION).orElseThrow().id);
+
+    JsonNode mine = concept(Http.get("/v1/translations/" + sameTenant, tenant.key()));
+    assertEquals("waiting", mine.get("status").asText());
+    assertEquals(ownersRun.toString(), mine.at("/waiting_for/stage_run_id").asText());
+    assertEquals(owner.toString(), mine.at("/waiting_for/job_id").asText());
+    assertEquals("running", mine.at("/waiting_for/status").asText());
+    assertTrue(mine.path("queue").isMissingNode(), mine.toString());
+
+    JsonNode theirs = concept(Http.get("/v1/translations/" + otherTenant, other.key()));
+    assertEquals("waiting", theirs.get("status").asText());
+    assertEquals(ownersRun.toString(), theirs.at("/waiting_for/stage_run_id").asText());
+    assertTrue(theirs.at("/waiting_for/job_id").isMissingNode(), "another tenant's job id");
+
+    JsonNode ownersOwn = concept(Http.get("/v1/translations/" + owner, tenant.key()));
+    assertTrue(ownersOwn.path("waiting_for").isMissingNode(), ownersOwn.toString());
+  }
+
+  private static JsonNode concept(Http.Reply reply) {
+    assertEquals(200, reply.status(), reply.text());
+    for (JsonNode stage : reply.json().get("stages")) {
+      if (stage.get("stage").asText().equals(Stage.CONCEPT_INVERSION.code())) {
+        return stage;
+      }
+    }
+    return fail("no concept stage in " + reply.text());
+  }
+
+  @Test
   void oneTenantNeverSeesAnothersJobs() {
     Tenants.Created owner = Tenants.create("owner");
     Tenants.Created other = Tenants.create("other");

@@ -65,9 +65,12 @@ public class DispatchRound {
       }
       Job job = Job.findById(candidate.jobId());
       StageRun run = StageRun.findById(candidate.stageRunId());
-      if (job.status != JobStatus.RUNNING || run.status != StageRunStatus.QUEUED) {
+      if (run.status != StageRunStatus.QUEUED) {
         continue; // changed since the counts were read
       }
+      // A queued run is its running job's, or an inversion kept for the jobs waiting for it after
+      // its own job ended (single flight) that a draining worker gave back.
+      assert job.status == JobStatus.RUNNING || job.status.terminal();
       jobs.send(job, run);
       sent++;
       served = candidate.tenantId();

@@ -30,6 +30,7 @@ import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -94,6 +95,12 @@ public class JobService {
             .toList();
     Map<UUID, Job> jobs = lockJobs(jobIds);
     Map<UUID, Map<Stage, StageRun>> planned = runsOf(jobs.keySet());
+    // every key the batch may claim, in one order, before planIn takes them one job at a time
+    SingleFlight.lock(
+        jobs.values().stream()
+            .filter(job -> !planned.containsKey(job.id))
+            .flatMap(job -> cacheKeys(job).stream())
+            .toList());
     for (UUID jobId : jobIds) {
       Job job = jobs.get(jobId);
       if (job == null) {
@@ -149,11 +156,11 @@ public class JobService {
           type(event), event.jobId(), event.stageRunId());
       return;
     }
-    if (job.status.terminal()
+    if ((job.status.terminal() && !keptForWaiters(job, run))
         || !run.status.inFlight()
         || !run.isCurrent(event.stageRunId(), event.attempt())) {
       // A fenced-off attempt (its lease expired and the stage was re-dispatched), a finished
-      // stage or a finished job: the event changes nothing.
+      // stage or a finished job (unless other jobs wait for this run): the event changes nothing.
       metrics.staleEvent(run.stage);
       LOG.debugf(
           "stale %s for %s attempt %d (current attempt %d, %s)",
@@ -173,7 +180,7 @@ public class JobService {
       // a fresh attempt counts from zero again; a resumed one from its checkpoint
       run.progressStep = started.resumedFromStep();
       alive(run, now);
-      outbox.addJobEvent(stageChanged(job, run));
+      announce(job, run);
     } else if (event instanceof StageEvent.Progress progress) {
       alive(run, now);
       if (run.progressStep != null && progress.step() <= run.progressStep) {
@@ -183,6 +190,9 @@ public class JobService {
       run.progressStep = progress.step();
       run.progressTotal = progress.totalSteps();
       run.progressLoss = progress.loss();
+      if (job.status.terminal()) {
+        return; // kept for waiters: the ended job's log stays closed
+      }
       outbox.addJobEvent(
           JobEvent.Progress.of(
               job.id,
@@ -212,6 +222,11 @@ public class JobService {
     } else if (event instanceof StageEvent.Failed failed) {
       failed(job, run, failed, now);
     } else if (event instanceof StageEvent.Cancelled) {
+      if (keptForWaiters(job, run)) {
+        // its worker had heard of the job's end before the run was kept: the waiters take over
+        leaveFlight(run, StageRunStatus.CANCELLED, now);
+        return;
+      }
       // Workers stop a stage only on a cancel request, so the job is being cancelled.
       finishCancelled(job, now);
     }
@@ -295,7 +310,7 @@ public class JobService {
     StageRun run = StageRun.findById(stageRunId);
     StageRun.getEntityManager().refresh(run);
     Instant now = Clock.now();
-    if (job.status.terminal()
+    if ((job.status.terminal() && !keptForWaiters(job, run))
         || !run.status.inFlight()
         || run.attempt != attempt
         || run.leaseExpiresAt == null
@@ -305,7 +320,13 @@ public class JobService {
     LOG.infof(
         "lease of %s attempt %d of job %s expired (last heartbeat %s)",
         run.stage.code(), attempt, job.id, run.lastHeartbeatAt);
-    if (run.retryCount + 1 < maxAttempts(run.stage)) {
+    if (keptForWaiters(job, run)) {
+      // its job ended: the first waiter reruns it
+      run.errorCode = "stage_lease_expired";
+      run.errorMessage = run.stage.code() + " lost its worker after its job ended";
+      run.errorRetryable = true;
+      leaveFlight(run, StageRunStatus.FAILED, now);
+    } else if (run.retryCount + 1 < maxAttempts(run.stage)) {
       run.retryCount++;
       metrics.retry(run.stage, "lease_expired");
       enqueue(job, run);
@@ -323,7 +344,7 @@ public class JobService {
       run.finishedAt = now;
       run.leaseExpiresAt = null;
       dispatcher.wakeAfterCommit(); // a slot of the pool is free
-      outbox.addJobEvent(stageChanged(job, run));
+      announce(job, run);
       finishFailed(job, run.errorCode, run.errorMessage, now);
     }
   }
@@ -366,10 +387,27 @@ public class JobService {
     outbox.addJobEvent(
         JobEvent.StatusChanged.of(job.id, job.tenantId, JobStatus.QUEUED, JobStatus.RUNNING));
     Map<Stage, StageRun> runs = new EnumMap<>(Stage.class);
+    SingleFlight.lock(cacheKeys(job));
     for (Stage stage : Stage.values()) {
       StageRun run = StageRun.pending(job.id, stage);
       if (InversionKeys.cacheable(stage)) {
         InversionKeys keys = InversionKeys.of(job, stage);
+        run.cacheKey = keys.blobKey();
+        // The flight before the cache: a run that succeeds in between is seen by the one or the
+        // other (it catalogues its embedding in the transaction that ends its flight).
+        Optional<StageRun> owner = SingleFlight.owner(run.cacheKey, run.id);
+        if (owner.isPresent()) {
+          run.status = StageRunStatus.WAITING;
+          run.waitingFor = owner.get().id;
+          metrics.singleFlight(keys.kind(), "waited");
+          LOG.debugf(
+              "%s of job %s waits for the identical run %s of job %s",
+              stage.code(), job.id, owner.get().id, owner.get().jobId);
+          run.persist();
+          runs.put(stage, run);
+          announce(job, run);
+          continue;
+        }
         Optional<Embedding> cached =
             Embedding.lookup(keys.kind(), keys.inputSha256(), keys.modelId(), keys.paramHash());
         metrics.embeddingLookup(keys.kind(), cached.isPresent());
@@ -389,7 +427,7 @@ public class JobService {
       run.persist();
       runs.put(stage, run);
       if (run.status == StageRunStatus.SKIPPED) {
-        outbox.addJobEvent(stageChanged(job, run));
+        announce(job, run);
       }
     }
     advance(job, runs, now);
@@ -402,10 +440,14 @@ public class JobService {
       run.errorCode = "bad_stage_output";
       run.errorMessage = missing.get();
       run.errorRetryable = false;
+      if (keptForWaiters(job, run)) {
+        leaveFlight(run, StageRunStatus.FAILED, now);
+        return;
+      }
       run.status = StageRunStatus.FAILED;
       run.finishedAt = now;
       run.leaseExpiresAt = null;
-      outbox.addJobEvent(stageChanged(job, run));
+      announce(job, run);
       finishFailed(job, run.errorCode, run.errorMessage, now);
       return;
     }
@@ -417,12 +459,16 @@ public class JobService {
     Instant began = run.startedAt != null ? run.startedAt : run.dispatchedAt;
     metrics.stageSucceeded(run.stage, Duration.between(began, now));
     if (InversionKeys.cacheable(run.stage)) {
+      // also the output of the runs that wait for this one (single flight)
       catalogue(InversionKeys.of(job, run.stage), run.outputKey, event.metrics());
+    }
+    if (job.status.terminal()) {
+      return; // kept for waiters after its job ended: they take its output, the job stays ended
     }
     if (run.stage == Stage.SCORING) {
       job.scores = new Scores(event.metrics().get("lpips"), event.metrics().get("brisque"));
     }
-    outbox.addJobEvent(stageChanged(job, run));
+    announce(job, run);
     advance(job, runs, now);
   }
 
@@ -432,6 +478,11 @@ public class JobService {
     run.errorMessage = event.message();
     run.errorRetryable = event.retryable();
     run.leaseExpiresAt = null;
+    if (keptForWaiters(job, run)) {
+      // its job ended, so it has no retries of its own: the first waiter reruns it
+      leaveFlight(run, StageRunStatus.FAILED, now);
+      return;
+    }
     if (event.retryable() && run.retryCount + 1 < maxAttempts(run.stage)) {
       run.retryCount++;
       run.status = StageRunStatus.PENDING;
@@ -445,12 +496,12 @@ public class JobService {
           event.message(),
           run.retryCount,
           run.nextAttemptAt);
-      outbox.addJobEvent(stageChanged(job, run));
+      announce(job, run);
       return;
     }
     run.status = StageRunStatus.FAILED;
     run.finishedAt = now;
-    outbox.addJobEvent(stageChanged(job, run));
+    announce(job, run);
     finishFailed(job, event.code(), event.message(), now);
   }
 
@@ -481,7 +532,7 @@ public class JobService {
     run.queuedAt = Clock.now();
     run.nextAttemptAt = null;
     run.leaseExpiresAt = null;
-    outbox.addJobEvent(stageChanged(job, run));
+    announce(job, run);
     dispatcher.wakeAfterCommit();
   }
 
@@ -512,7 +563,7 @@ public class JobService {
             job.seed,
             now.plus(config.requestTtl()));
     outbox.add(Topics.forStage(run.stage), request);
-    outbox.addJobEvent(stageChanged(job, run));
+    announce(job, run);
   }
 
   private Map<BlobRole, String> inputs(Job job, Stage stage, Map<Stage, StageRun> runs) {
@@ -634,26 +685,182 @@ public class JobService {
 
   /**
    * Marks every unfinished stage run cancelled; when one may be running on a worker, broadcasts a
-   * cancel so that the worker stops it between two steps.
+   * cancel so that the worker stops it between two steps. An inversion on a worker that other jobs
+   * wait for (single flight) is not cancelled: it keeps running for them ({@link #keptForWaiters}),
+   * and then the job's other runs are stopped one attempt each rather than by a whole-job cancel.
    */
   private void stopOtherStages(Job job, Instant now) {
-    boolean inFlight = false;
+    List<StageRun> stopped = new ArrayList<>();
+    boolean kept = false;
     for (StageRun run : runsOf(job).values()) {
       if (run.status.terminal()) {
         continue;
       }
-      inFlight |= run.status.inFlight();
+      if (run.status.inFlight() && run.cacheKey != null && SingleFlight.hasWaiters(run)) {
+        kept = true;
+        LOG.infof(
+            "%s of job %s keeps running after its job ends: other jobs wait for it",
+            run.stage.code(), job.id);
+        continue;
+      }
+      if (run.status.inFlight()) {
+        stopped.add(run);
+      }
       run.status = StageRunStatus.CANCELLED;
       run.finishedAt = now;
       run.leaseExpiresAt = null;
       run.nextAttemptAt = null;
-      outbox.addJobEvent(stageChanged(job, run));
+      announce(job, run);
     }
-    if (inFlight) {
-      dispatcher.wakeAfterCommit(); // slots of the pools are free
+    if (stopped.isEmpty()) {
+      return;
+    }
+    dispatcher.wakeAfterCommit(); // slots of the pools are free
+    if (!kept) {
       outbox.add(
           Topics.JOB_CANCEL,
           CancelRequest.of(job.id, job.tenantId, "job " + job.id + " ended; stop its stages"));
+      return;
+    }
+    for (StageRun run : stopped) {
+      outbox.add(
+          Topics.JOB_CANCEL,
+          CancelRequest.ofAttempt(
+              new StageRunRef(job.id, run.id, run.stage, run.attempt),
+              job.tenantId,
+              "job " + job.id + " ended; stop its " + run.stage.code()));
+    }
+  }
+
+  /**
+   * Whether {@code run} goes on after its job ended: an inversion other jobs waited for when the
+   * job ended ({@link #stopOtherStages} leaves only those unfinished). Its events still count, but
+   * only for the flight: it has no retries of its own (the first waiter reruns it when it fails),
+   * and the ended job's log gets nothing more.
+   */
+  private static boolean keptForWaiters(Job job, StageRun run) {
+    return job.status.terminal() && !run.status.terminal();
+  }
+
+  /**
+   * Ends {@code run}, kept for waiters, without success: the first waiter takes the flight over.
+   */
+  private void leaveFlight(StageRun run, StageRunStatus status, Instant now) {
+    LOG.infof(
+        "%s %s, kept for the jobs waiting for it after its job %s ended (%s); the first of them"
+            + " takes it over",
+        run.stage.code(), status.code(), run.jobId, run.errorCode);
+    run.status = status;
+    run.finishedAt = now;
+    run.leaseExpiresAt = null;
+    run.nextAttemptAt = null;
+    dispatcher.wakeAfterCommit(); // a slot is free, and the waiters are resolved on the next pass
+  }
+
+  /**
+   * The waiting runs whose run left the flight, first waiter first: for the {@link Dispatcher},
+   * which resolves each with {@link #resolveWaiting}.
+   */
+  @Transactional
+  public List<UUID> unblockedWaiters(int limit) {
+    return SingleFlight.unblocked(limit);
+  }
+
+  /**
+   * Resolves a waiting stage run whose run left the flight. It takes that run's embedding when it
+   * succeeded (skipped, like a cache hit) and its job goes on. Otherwise, when another run holds
+   * the flight by now it waits for that one; when the run it waited for was already a rerun for
+   * waiters and failed, it fails with it; else the first waiter runs it (queued, with its own
+   * retries) and the others wait for that one.
+   */
+  @Transactional
+  public void resolveWaiting(UUID stageRunId) {
+    resolve(stageRunId);
+    outbox.flush();
+  }
+
+  private void resolve(UUID stageRunId) {
+    StageRun unlocked = StageRun.findById(stageRunId);
+    if (unlocked == null) {
+      return;
+    }
+    Job job = lockJob(unlocked.jobId).orElseThrow();
+    StageRun run = StageRun.findById(stageRunId);
+    StageRun.getEntityManager().refresh(run);
+    if (job.status != JobStatus.RUNNING || run.status != StageRunStatus.WAITING) {
+      return;
+    }
+    SingleFlight.lock(List.of(run.cacheKey));
+    Optional<StageRun> owner = SingleFlight.owner(run.cacheKey, run.id);
+    if (owner.isPresent()) {
+      run.waitingFor = owner.get().id; // another waiter took the flight over
+      return;
+    }
+    Instant now = Clock.now();
+    InversionKeys keys = InversionKeys.of(job, run.stage);
+    Optional<Embedding> shared =
+        Embedding.lookup(keys.kind(), keys.inputSha256(), keys.modelId(), keys.paramHash());
+    if (shared.isPresent()) {
+      run.status = StageRunStatus.SKIPPED;
+      run.outputKey = shared.get().blobKey;
+      run.skipReason =
+          "reused the "
+              + keys.kind().code()
+              + " embedding "
+              + shared.get().blobKey
+              + " of the identical "
+              + run.stage.code()
+              + " it waited for (stage run "
+              + run.waitingFor
+              + ")";
+      run.finishedAt = now;
+      metrics.singleFlight(keys.kind(), "shared");
+      announce(job, run);
+      advance(job, runsOf(job), now);
+      return;
+    }
+    StageRun previous = run.waitingFor == null ? null : StageRun.findById(run.waitingFor);
+    if (previous != null && previous.status == StageRunStatus.FAILED && previous.sharedRerun) {
+      run.status = StageRunStatus.FAILED;
+      run.finishedAt = now;
+      run.errorCode = previous.errorCode;
+      run.errorMessage =
+          "the identical "
+              + run.stage.code()
+              + " this stage waited for failed again after a rerun: "
+              + previous.errorMessage;
+      run.errorRetryable = previous.errorRetryable;
+      metrics.singleFlight(keys.kind(), "failed");
+      announce(job, run);
+      finishFailed(job, run.errorCode, run.errorMessage, now);
+      return;
+    }
+    if (SingleFlight.firstWaiter(run.cacheKey).filter(first -> first.id.equals(run.id)).isEmpty()) {
+      return; // the first waiter takes the flight over; this one then waits for it
+    }
+    run.sharedRerun =
+        previous != null && (previous.sharedRerun || previous.status == StageRunStatus.FAILED);
+    LOG.infof(
+        "%s of job %s runs itself: the identical run %s it waited for ended %s",
+        run.stage.code(),
+        job.id,
+        run.waitingFor,
+        previous == null ? "and is gone" : "as " + previous.status.code());
+    metrics.singleFlight(keys.kind(), "took_over");
+    enqueue(job, run);
+  }
+
+  /** The cache keys of {@code job}'s inversions. */
+  private static List<String> cacheKeys(Job job) {
+    return List.of(
+        InversionKeys.of(job, Stage.CONTENT_INVERSION).blobKey(),
+        InversionKeys.of(job, Stage.CONCEPT_INVERSION).blobKey());
+  }
+
+  /** Tells the job's log that {@code run} changed; nothing once the job ended (a kept run). */
+  private void announce(Job job, StageRun run) {
+    if (!job.status.terminal()) {
+      outbox.addJobEvent(stageChanged(job, run));
     }
   }
 

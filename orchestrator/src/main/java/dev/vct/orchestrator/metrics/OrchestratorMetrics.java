@@ -71,6 +71,19 @@ public class OrchestratorMetrics {
                 .increment());
   }
 
+  /**
+   * Single flight of an inversion: {@code waited} (an identical run was in flight), {@code shared}
+   * (a waiter took its output), {@code took_over} (a waiter runs it after it failed or was
+   * cancelled), {@code failed} (a waiter failed with a rerun that failed).
+   */
+  public void singleFlight(EmbeddingKind kind, String outcome) {
+    afterCommit(
+        () ->
+            registry
+                .counter("vct.single_flight", "kind", kind.code(), "outcome", outcome)
+                .increment());
+  }
+
   /** An event of a fenced-off attempt, a finished stage or a finished job: ignored. */
   public void staleEvent(Stage stage) {
     afterCommit(

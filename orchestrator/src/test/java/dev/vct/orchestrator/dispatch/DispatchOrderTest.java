@@ -75,7 +75,7 @@ class DispatchOrderTest {
               StageRun.getEntityManager()
                   .createNativeQuery(
                       "update stage_runs set status = 'cancelled' where status in"
-                          + " ('pending', 'queued', 'dispatched', 'running')")
+                          + " ('pending', 'waiting', 'queued', 'dispatched', 'running')")
                   .executeUpdate();
               StageRun.getEntityManager()
                   .createNativeQuery(

@@ -63,6 +63,27 @@ public class StageRun extends PanacheEntityBase {
   @Column(name = "checkpoint_step")
   public Integer checkpointStep;
 
+  /**
+   * An inversion's cache key (its embedding's content-addressed blob key); null for fusion and
+   * scoring. At most one run per key is in flight ({@link #IN_FLIGHT_FOR_KEY}); the others wait.
+   */
+  @Column(name = "cache_key", updatable = false)
+  public String cacheKey;
+
+  /**
+   * While {@link StageRunStatus#WAITING}: the identical run it waits for. Kept once it took that
+   * run's output, to say whose it is.
+   */
+  @Column(name = "waiting_for")
+  public UUID waitingFor;
+
+  /**
+   * This run reruns, for the runs that waited for it, an identical run that failed; when it fails
+   * too, they fail with it.
+   */
+  @Column(name = "shared_rerun", nullable = false)
+  public boolean sharedRerun;
+
   /** Why the stage did not run, when it is {@link StageRunStatus#SKIPPED}. */
   @Column(name = "skip_reason")
   public String skipReason;
@@ -106,6 +127,17 @@ public class StageRun extends PanacheEntityBase {
   @Version
   @Column(nullable = false)
   public long version;
+
+  /**
+   * The statuses in which a run holds its cache key's flight: from its planning, through queueing,
+   * its attempts and their retry back-offs, to its end (the partial unique index of V28).
+   */
+  public static final List<StageRunStatus> IN_FLIGHT_FOR_KEY =
+      List.of(
+          StageRunStatus.PENDING,
+          StageRunStatus.QUEUED,
+          StageRunStatus.DISPATCHED,
+          StageRunStatus.RUNNING);
 
   /** A new pending run of {@code stage} for {@code jobId}, not yet persisted. */
   public static StageRun pending(UUID jobId, Stage stage) {

@@ -10,6 +10,11 @@ public enum StageRunStatus implements CodedEnum {
   /** Waiting for its inputs or for its retry back-off to pass. */
   PENDING,
   /**
+   * Ready, but an identical run of another job (same cache key) is in flight: this one does not
+   * run, it waits for that one ({@link StageRun#waitingFor}) and takes its output (single flight).
+   */
+  WAITING,
+  /**
    * Ready, waiting for a free slot of its worker pool; the orchestrator's dispatcher sends it in
    * fair order (see dev.vct.storage.dispatch.FairOrder). Its attempt number is already the one its
    * request will carry.

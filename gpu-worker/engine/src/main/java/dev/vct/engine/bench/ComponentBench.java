@@ -8,6 +8,7 @@ import ai.djl.training.GradientCollector;
 import dev.vct.engine.model.EngineThreads;
 import dev.vct.engine.model.RandomWeights;
 import dev.vct.engine.model.Sd1Architecture;
+import dev.vct.engine.nn.SlicedAttentionProcessor;
 import dev.vct.engine.tensor.StateDict;
 import dev.vct.engine.text.ClipTextConfig;
 import dev.vct.engine.text.ClipTextModel;
@@ -32,6 +33,7 @@ public final class ComponentBench {
   private final int latentSize;
   private final int iterations;
   private final boolean backward;
+  private final long maxAttentionScores;
   private final PrintStream log;
 
   /**
@@ -40,6 +42,8 @@ public final class ComponentBench {
    * @param iterations timed iterations per phase, after one warm-up
    * @param backward whether to time the backward phases too (they need several times the memory of
    *     a forward pass at SD-1.5 size)
+   * @param maxAttentionScores the UNet's attention is sliced over the queries so that no call holds
+   *     more scores than this at once ({@link SlicedAttentionProcessor}), as the VCT stages run it
    */
   public ComponentBench(
       Sd1Architecture arch,
@@ -47,6 +51,7 @@ public final class ComponentBench {
       int latentSize,
       int iterations,
       boolean backward,
+      long maxAttentionScores,
       PrintStream log) {
     if (batch < 1 || latentSize < 8 || latentSize % 8 != 0 || iterations < 1) {
       throw new IllegalArgumentException(
@@ -62,6 +67,7 @@ public final class ComponentBench {
     this.latentSize = latentSize;
     this.iterations = iterations;
     this.backward = backward;
+    this.maxAttentionScores = maxAttentionScores;
     this.log = log;
   }
 
@@ -85,6 +91,7 @@ public final class ComponentBench {
       try (UNet2DConditionModel unet =
           UNet2DConditionModel.create(UNetConfig.fromJson(arch.unetConfig()), weights, manager)) {
         logLoad("unet", start);
+        unet.setAttentionProcessor(new SlicedAttentionProcessor(maxAttentionScores));
         Shape latents = new Shape(batch, Sd1Architecture.LATENT_CHANNELS, latentSize, latentSize);
         Shape context = new Shape(batch, Sd1Architecture.MAX_POSITIONS, arch.textHidden());
         List<Measurement> out = new ArrayList<>();

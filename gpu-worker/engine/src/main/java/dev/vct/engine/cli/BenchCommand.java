@@ -4,6 +4,7 @@ import dev.vct.engine.bench.ComponentBench;
 import dev.vct.engine.model.EngineThreads;
 import dev.vct.engine.model.Sd1Architecture;
 import dev.vct.engine.scoring.ScoringBenchmark;
+import dev.vct.engine.vct.VctModels;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -35,6 +36,7 @@ final class BenchCommand implements Command {
     return """
         usage: ./vct bench unet|text-encoder|vae [--size tiny|sd15] [--iters N] [--batch N]
                                                  [--latent N] [--no-backward]
+                                                 [--max-attention-scores N]
 
         Builds the network at the tiny (init-tiny) or the real SD-1.5 size with random weights
         and prints the median and minimum time of N iterations (after one warm-up) and the
@@ -50,6 +52,10 @@ final class BenchCommand implements Command {
           --latent N   latent side, 8 x smaller than the image (default 64 for sd15, 8 for tiny)
           --no-backward  time the forward phases only (backward at SD-1.5 size, batch 2,
                        needs well over 10 GB)
+          --max-attention-scores N
+                       the UNet's attention is sliced over the queries so that no call holds
+                       more than N scores (batch x heads x queries x keys) at once, as the VCT
+                       stages run it (default 134217728 = 2^27, the stages' own limit)
 
         """
         + ScoringBenchmark.USAGE
@@ -65,7 +71,11 @@ final class BenchCommand implements Command {
     if (!argv.isEmpty() && argv.get(0).equals("score")) {
       return ScoringBenchmark.run(argv.subList(1, argv.size()), out, System.getenv());
     }
-    Args args = Args.parse(argv, Set.of("size", "iters", "batch", "latent"), Set.of("no-backward"));
+    Args args =
+        Args.parse(
+            argv,
+            Set.of("size", "iters", "batch", "latent", "max-attention-scores"),
+            Set.of("no-backward"));
     if (args.help()) {
       out.print(usage());
       return 0;
@@ -80,23 +90,30 @@ final class BenchCommand implements Command {
     int latent = args.integer("latent", size.equals("sd15") ? 64 : 8);
     int batch = args.integer("batch", 2);
     int iters = args.integer("iters", 5);
+    long maxScores = args.longValue("max-attention-scores", VctModels.DEFAULT_MAX_ATTENTION_SCORES);
+    if (maxScores < 1) {
+      throw new UsageException(
+          "--max-attention-scores needs a positive number of scores, got " + maxScores);
+    }
     String input =
         target.equals("text-encoder")
             ? "prompts of " + Sd1Architecture.MAX_POSITIONS + " tokens"
             : "latents " + latent + "x" + latent;
     out.printf(
         Locale.ROOT,
-        "bench %s --size %s: batch %d, %s, %d iterations; %d cores (%s), java %s%n",
+        "bench %s --size %s: batch %d, %s, %d iterations, attention sliced at %d scores;"
+            + " %d cores (%s), java %s%n",
         target,
         size,
         batch,
         input,
         iters,
+        maxScores,
         Runtime.getRuntime().availableProcessors(),
         cpuModel(),
         System.getProperty("java.version"));
     ComponentBench bench =
-        new ComponentBench(arch, batch, latent, iters, !args.has("no-backward"), out);
+        new ComponentBench(arch, batch, latent, iters, !args.has("no-backward"), maxScores, out);
     EngineThreads.configure(bench.unetWorkload());
     printThreads(out);
     switch (target) {

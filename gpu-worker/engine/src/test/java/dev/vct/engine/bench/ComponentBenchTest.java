@@ -1,9 +1,11 @@
 package dev.vct.engine.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vct.engine.model.Sd1Architecture;
+import dev.vct.engine.vct.VctModels;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +24,7 @@ class ComponentBenchTest {
             8,
             2,
             true,
+            VctModels.DEFAULT_MAX_ATTENTION_SCORES,
             new PrintStream(log, true, StandardCharsets.UTF_8));
     List<Measurement> unet = bench.unet();
     List<Measurement> vae = bench.vae();
@@ -39,6 +42,36 @@ class ComponentBenchTest {
       assertTrue(m.peakBytes() > 50L << 20, "libtorch alone is more than 50 MB: " + m.line());
     }
     assertTrue(log.toString(StandardCharsets.UTF_8).contains("unet: built with random weights"));
+  }
+
+  @Test
+  void unetRunsWithItsAttentionSlicedAsTheStagesSliceIt() {
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    // 64 queries x 64 keys x 8 heads per call at 8x8 latents: a 4096-score limit cuts 8 slices
+    ComponentBench bench =
+        new ComponentBench(
+            Sd1Architecture.TINY,
+            1,
+            8,
+            1,
+            true,
+            4096,
+            new PrintStream(log, true, StandardCharsets.UTF_8));
+    List<Measurement> unet = bench.unet();
+    assertEquals(
+        List.of("forward", "forward+backward"), unet.stream().map(Measurement::phase).toList());
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            new ComponentBench(
+                    Sd1Architecture.TINY,
+                    1,
+                    8,
+                    1,
+                    false,
+                    0,
+                    new PrintStream(log, true, StandardCharsets.UTF_8))
+                .unet());
   }
 
   @Test

@@ -66,6 +66,11 @@ class VctCliTest {
     err.reset();
     assertEquals(2, run("init-tiny"));
     assertTrue(stderr().contains("expected one directory (DIR)"), stderr());
+
+    assertEquals(2, run("bench", "unet", "--max-attention-scores", "0"));
+    assertTrue(
+        stderr().contains("--max-attention-scores needs a positive number of scores, got 0"),
+        stderr());
   }
 
   @Test

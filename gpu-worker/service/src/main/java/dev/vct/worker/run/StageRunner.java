@@ -139,14 +139,40 @@ public class StageRunner {
   }
 
   /**
-   * Stops every stage of {@code jobId} running here (or waiting for its check). Requests of the job
-   * that start later are stopped by their check: the orchestrator records the job's end before it
-   * sends the cancel, and the gateway marks the row before it sends the client's.
+   * Stops every stage of {@code jobId} running here (or waiting for its check), except one whose
+   * stage run the database says goes on. That is an inversion other jobs wait for, which the
+   * orchestrator keeps running after its own job ended (single flight), or a run whose job's cancel
+   * the orchestrator has not applied yet (the client's cancel reaches the workers and the
+   * orchestrator at once): the orchestrator sends its own cancel once it has (a stop per attempt
+   * where it keeps another stage of the job), and the periodic check stops it as well. A stage run
+   * the database does not know, or a database that does not answer, stops as the message says.
+   * Requests of the job that start later are stopped by their check: the orchestrator records the
+   * job's end before it sends the cancel.
    */
   void cancelJob(UUID jobId, String why) {
     running.values().stream()
         .filter(r -> r.request.jobId().equals(jobId))
-        .forEach(r -> r.token.stop(StopReason.CANCELLED, "cancel message: " + why));
+        .forEach(
+            r -> {
+              String goesOn = goesOn(r.request);
+              if (goesOn != null) {
+                LOG.infof(
+                    "cancel of job %s: its %s goes on, the database says %s",
+                    jobId, r.request.stage().code(), goesOn);
+              } else {
+                r.token.stop(StopReason.CANCELLED, "cancel message: " + why);
+              }
+            });
+  }
+
+  /** Why the database says {@code request}'s attempt goes on; null when it does not say so. */
+  private String goesOn(StageRequest request) {
+    try {
+      AttemptCheck.Verdict verdict = attemptCheck.verdict(request.run());
+      return verdict.live() && verdict.known() ? verdict.reason() : null;
+    } catch (SQLException | RuntimeException e) {
+      return null;
+    }
   }
 
   /**

@@ -10,24 +10,35 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
  * A stage that stands in for the engine: {@code simulate.steps} steps of {@code simulate.step-ms}
  * each (request parameters, defaults 20 and 0; {@code simulate.<stage>.steps} and {@code
- * simulate.<stage>.step-ms}, e.g. {@code simulate.fusion.steps}, override them for one stage),
- * whose state is one number that every step changes, so a result depends on every step having run
- * exactly once, in order. It checkpoints and resumes through the worker's context like a real
- * inversion; a resumed run ends with the same number as an uninterrupted one. Its outputs hold that
- * number as text.
+ * simulate.<stage>.step-ms}, e.g. {@code simulate.fusion.steps}, override them for one stage;
+ * without them the worker's settings {@code vct.simulate.<stage>.steps} and so on, e.g. {@code
+ * VCT_SIMULATE_CONCEPT_INVERSION_STEP_MS}, give the job's values: a job sent through the gateway,
+ * which accepts only the real knobs, can carry none), whose state is one number that every step
+ * changes, so a result depends on every step having run exactly once, in order. It checkpoints and
+ * resumes through the worker's context like a real inversion; a resumed run ends with the same
+ * number as an uninterrupted one. Its outputs hold that number as text.
  */
 abstract class SimulatedStage implements StageExecutor {
 
   @Override
   public StageResult run(StageRequest request, StageContext context) {
     String own = "simulate." + request.stage().code() + ".";
-    int steps = intParameter(request, own + "steps", intParameter(request, "simulate.steps", 20));
+    int steps =
+        intParameter(
+            request,
+            own + "steps",
+            intParameter(request, "simulate.steps", setting(request, "steps", 20)));
     long stepMillis =
-        intParameter(request, own + "step-ms", intParameter(request, "simulate.step-ms", 0));
+        intParameter(
+            request,
+            own + "step-ms",
+            intParameter(request, "simulate.step-ms", setting(request, "step-ms", 0)));
     int step = 0;
     // Seeded like the engine: the same seed and stage give the same result in any stage run.
     long state = request.seed() * 31 + request.stage().ordinal();
@@ -66,6 +77,15 @@ abstract class SimulatedStage implements StageExecutor {
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
     z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
     return z ^ (z >>> 31);
+  }
+
+  /** The worker's {@code vct.simulate.<stage>.<name>}, else {@code vct.simulate.<name>}. */
+  private static int setting(StageRequest request, String name, int fallback) {
+    Config config = ConfigProvider.getConfig();
+    return config
+        .getOptionalValue("vct.simulate." + request.stage().code() + "." + name, Integer.class)
+        .or(() -> config.getOptionalValue("vct.simulate." + name, Integer.class))
+        .orElse(fallback);
   }
 
   private static int intParameter(StageRequest request, String name, int fallback) {

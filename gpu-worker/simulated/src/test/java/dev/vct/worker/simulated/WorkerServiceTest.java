@@ -183,6 +183,19 @@ class WorkerServiceTest {
   }
 
   @Test
+  void aJobsCancelLeavesItsRunThatTheDatabaseKeepsForOtherJobs() {
+    StageRequest kept = request(Stage.CONCEPT_INVERSION, UUID.randomUUID(), 1, 80, 50);
+    // Its job was cancelled, but other jobs wait for this concept inversion (single flight): the
+    // orchestrator kept its stage run running.
+    OrchestratorDatabase.record(kept.run(), "cancelled", "running");
+    send(Topics.forStage(kept.stage()), kept);
+    await(StageEvent.Progress.class, kept, Duration.ofSeconds(30));
+    send(Topics.JOB_CANCEL, CancelRequest.of(kept.jobId(), UUID.randomUUID(), "test"));
+    await(StageEvent.Succeeded.class, kept, Duration.ofSeconds(30));
+    assertEquals(0, count(StageEvent.Cancelled.class, kept), "not stopped by the job's cancel");
+  }
+
+  @Test
   void attemptCancelStopsOnlyThatAttemptWithACheckpointAndTheNextAttemptRunsAtOnce() {
     UUID job = UUID.randomUUID();
     UUID tenant = UUID.randomUUID();

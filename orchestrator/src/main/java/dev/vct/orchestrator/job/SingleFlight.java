@@ -1,0 +1,96 @@
+package dev.vct.orchestrator.job;
+
+import dev.vct.storage.blob.Sha256;
+import dev.vct.storage.job.StageRun;
+import dev.vct.storage.job.StageRunStatus;
+import jakarta.persistence.EntityManager;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Single flight of inversions: at most one stage run per cache key is in flight ({@link
+ * StageRun#IN_FLIGHT_FOR_KEY}); an identical run of another job waits for it and takes its output.
+ *
+ * <p>Who runs is decided under a transaction-scoped advisory lock per key ({@link #lock}), taken
+ * after the transaction's job row locks and before anything else that blocks: a transaction that
+ * holds a key's lock never waits for a job's row, and one that takes several keys takes them in one
+ * order, so nothing waits in a cycle. Leaving the flight (success, failure, cancel) takes no key
+ * lock: a run that started to wait just before its owner left is found by {@link #unblocked} and
+ * resolved in a transaction of its own.
+ */
+final class SingleFlight {
+  private SingleFlight() {}
+
+  /** The advisory locks' class (their first key), so they collide with no other use. */
+  private static final int LOCK_CLASS = 0x5646_4c54; // "VFLT"
+
+  /**
+   * Takes the advisory locks of {@code cacheKeys} until the transaction ends, in the order of their
+   * lock ids. Taking a key this transaction already holds again is harmless.
+   */
+  static void lock(Collection<String> cacheKeys) {
+    cacheKeys.stream()
+        .filter(Objects::nonNull)
+        .map(SingleFlight::lockId)
+        .distinct()
+        .sorted()
+        .forEach(
+            id ->
+                em().createNativeQuery("select 1 from pg_advisory_xact_lock(?1, ?2)")
+                    .setParameter(1, LOCK_CLASS)
+                    .setParameter(2, id)
+                    .getSingleResult());
+  }
+
+  /** The key's lock id: 32 bits of its SHA-256 (two keys sharing one only wait for each other). */
+  static int lockId(String cacheKey) {
+    return Integer.parseUnsignedInt(Sha256.hex(cacheKey).substring(0, 8), 16);
+  }
+
+  /** The run that holds {@code cacheKey}'s flight, other than {@code except}. */
+  static Optional<StageRun> owner(String cacheKey, UUID except) {
+    return StageRun.<StageRun>find(
+            "cacheKey = ?1 and status in ?2 and id <> ?3",
+            cacheKey,
+            StageRun.IN_FLIGHT_FOR_KEY,
+            except)
+        .firstResultOptional();
+  }
+
+  /** Whether any run waits for {@code owner}. */
+  static boolean hasWaiters(StageRun owner) {
+    return StageRun.count("waitingFor = ?1 and status = ?2", owner.id, StageRunStatus.WAITING) > 0;
+  }
+
+  /** The run that has waited longest for {@code cacheKey}'s flight (it takes it over first). */
+  static Optional<StageRun> firstWaiter(String cacheKey) {
+    return StageRun.<StageRun>find(
+            "cacheKey = ?1 and status = ?2 order by createdAt, id",
+            cacheKey,
+            StageRunStatus.WAITING)
+        .firstResultOptional();
+  }
+
+  /**
+   * Waiting runs whose run left the flight (it ended, or it was deleted), first waiter first, at
+   * most {@code limit}.
+   */
+  @SuppressWarnings("unchecked")
+  static List<UUID> unblocked(int limit) {
+    return em().createNativeQuery(
+            "select w.id from stage_runs w left join stage_runs o on o.id = w.waiting_for"
+                + " where w.status = 'waiting' and (o.id is null"
+                + " or o.status not in ('pending', 'queued', 'dispatched', 'running'))"
+                + " order by w.created_at, w.id limit ?1",
+            UUID.class)
+        .setParameter(1, limit)
+        .getResultList();
+  }
+
+  private static EntityManager em() {
+    return StageRun.getEntityManager();
+  }
+}
