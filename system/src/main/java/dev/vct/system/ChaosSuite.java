@@ -42,11 +42,14 @@ import java.util.function.Predicate;
  * jobs during a restart of the worker that runs them (frozen with SIGSTOP, the job cancelled, then
  * SIGKILLed: its uncommitted request comes back to the restarted worker), and cancels a few jobs
  * while the worker that ran them is down (SIGKILLed, the cancel recorded while its supervisor
- * starts it again). When every job has ended it checks, from PostgreSQL, the event topics and the
- * blob store, that no job was lost or ended twice, that every result equals what an uninterrupted
- * run computes and that no stage of a cancelled job started after the cancel was recorded, counts
- * the steps that checkpoints saved, and prints one summary line. Exit status 0 when every check
- * passed, 1 when one did not.
+ * starts it again), and submits groups of jobs with one reference image at once (single flight: one
+ * concept inversion for the group) and SIGKILLs the worker that runs their shared inversion. When
+ * every job has ended it checks, from PostgreSQL, the event topics and the blob store, that no job
+ * was lost or ended twice, that every result equals what an uninterrupted run computes, that no
+ * stage of a cancelled job started after the cancel was recorded and that each group's concept
+ * inversion succeeded at most once and gave every other job of the group its output, counts the
+ * steps that checkpoints saved, and prints one summary line. Exit status 0 when every check passed,
+ * 1 when one did not.
  */
 public final class ChaosSuite {
 
@@ -132,6 +135,7 @@ public final class ChaosSuite {
   private int downCancels;
   private final Map<Integer, List<UUID>> sharedReferenceGroups = new TreeMap<>();
   private int sharedRunKills;
+  private final Set<Integer> sharedRunsHit = new HashSet<>();
   private final Map<String, Instant> lastKilled = new HashMap<>();
   private int workerKills;
   private int killsMidStage;
@@ -384,6 +388,11 @@ public final class ChaosSuite {
    * waiting up to 20 s for one to be busy; else one that was not killed in the last 20 s.
    */
   private void killWorker() {
+    Optional<StageEvent.Started> shared = sharedRunToKill();
+    if (shared.isPresent()) {
+      killSharedRun(shared.get());
+      return;
+    }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     Map<String, Set<String>> busy = busyWorkers();
     while (busy.isEmpty() && System.nanoTime() < deadline) {
@@ -512,32 +521,54 @@ public final class ChaosSuite {
       members.add(job);
     }
     sharedReferenceGroups.put(group, members);
-    Predicate<StageEvent.Started> shared =
-        s -> s.stage() == Stage.CONCEPT_INVERSION && members.contains(s.jobId());
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    List<StageEvent.Started> running = runningStages(shared);
+    Optional<StageEvent.Started> running = sharedRunToKill();
     while (running.isEmpty() && System.nanoTime() < deadline) {
       sleep(Duration.ofMillis(100));
-      running = runningStages(shared);
+      running = sharedRunToKill();
     }
     if (running.isEmpty()) {
       log(
           "shared-reference group %d (%d jobs) submitted; its concept inversion did not start"
-              + " within 20 s, no worker killed",
+              + " within 20 s: the next planned worker kill that finds it running hits it",
           group, members.size());
       return;
     }
-    StageEvent.Started stage = running.get(0);
+    killSharedRun(running.get());
+  }
+
+  /**
+   * A running concept inversion of a shared-reference group whose shared run no kill hit yet
+   * (planned worker kills take it before any other busy worker).
+   */
+  private Optional<StageEvent.Started> sharedRunToKill() {
+    return runningStages(s -> s.stage() == Stage.CONCEPT_INVERSION && groupOf(s.jobId()) >= 0)
+        .stream()
+        .filter(s -> !sharedRunsHit.contains(groupOf(s.jobId())))
+        .findFirst();
+  }
+
+  private int groupOf(UUID job) {
+    return sharedReferenceGroups.entrySet().stream()
+        .filter(e -> e.getValue().contains(job))
+        .mapToInt(Map.Entry::getKey)
+        .findFirst()
+        .orElse(-1);
+  }
+
+  private void killSharedRun(StageEvent.Started stage) {
+    int group = groupOf(stage.jobId());
     QuarkusService worker = stack.worker(stage.workerId());
     worker.kill();
     lastKilled.put(worker.name(), Instant.now());
     workerKills++;
     killsMidStage++;
     sharedRunKills++;
+    sharedRunsHit.add(group);
     log(
-        "shared-reference group %d (%d jobs) submitted; %s killed (SIGKILL) while running its"
-            + " concept inversion (stage run %s of job %s)",
-        group, members.size(), worker.name(), stage.stageRunId(), stage.jobId());
+        "%s killed (SIGKILL) while running the shared concept inversion of shared-reference group"
+            + " %d (stage run %s of job %s)",
+        worker.name(), group, stage.stageRunId(), stage.jobId());
   }
 
   private boolean cancelRecorded(UUID job) {
