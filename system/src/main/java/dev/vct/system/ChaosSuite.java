@@ -39,11 +39,13 @@ import java.util.function.Predicate;
  * drawn from {@code --seed}, SIGKILLs busy workers, kills (SIGKILL) and stops (SIGTERM) the
  * orchestrator and the Kafka broker, restarts PostgreSQL, cancels a few jobs, and cancels a few
  * jobs during a restart of the worker that runs them (frozen with SIGSTOP, the job cancelled, then
- * SIGKILLed: its uncommitted request comes back to the restarted worker). When every job has ended
- * it checks, from PostgreSQL, the event topics and the blob store, that no job was lost or ended
- * twice, that every result equals what an uninterrupted run computes and that no stage of a
- * cancelled job started after the cancel was recorded, counts the steps that checkpoints saved, and
- * prints one summary line. Exit status 0 when every check passed, 1 when one did not.
+ * SIGKILLed: its uncommitted request comes back to the restarted worker), and cancels a few jobs
+ * while the worker that ran them is down (SIGKILLed, the cancel recorded while its supervisor
+ * starts it again). When every job has ended it checks, from PostgreSQL, the event topics and the
+ * blob store, that no job was lost or ended twice, that every result equals what an uninterrupted
+ * run computes and that no stage of a cancelled job started after the cancel was recorded, counts
+ * the steps that checkpoints saved, and prints one summary line. Exit status 0 when every check
+ * passed, 1 when one did not.
  */
 public final class ChaosSuite {
 
@@ -51,7 +53,7 @@ public final class ChaosSuite {
       """
       usage: ./vct chaos [--jobs N] [--worker-kills N] [--orchestrator-restarts N]
                          [--broker-restarts N] [--postgres-restarts N] [--cancels N]
-                         [--restart-cancels N] [--seed N]
+                         [--restart-cancels N] [--down-cancels N] [--seed N]
                          [--workers-per-pool N] [--step-ms N] [--submit-interval-ms N]
                          [--timeout-seconds N] [--data-dir DIR]
 
@@ -64,6 +66,8 @@ public final class ChaosSuite {
         --cancels N               jobs cancelled while they run (default 3)
         --restart-cancels N       jobs cancelled while the worker running one of their stages is
                                   frozen, which is then SIGKILLed and restarted (default 2)
+        --down-cancels N          jobs cancelled right after the worker running one of their
+                                  stages was SIGKILLed, while it restarts (default 2)
         --seed N                  the schedule of failures and the jobs' seeds (default: random,
                                   printed; the same seed repeats the same schedule)
         --workers-per-pool N      simulated workers in each of the pools inversion, fusion and
@@ -95,6 +99,7 @@ public final class ChaosSuite {
     SUBMIT,
     CANCEL,
     CANCEL_DURING_RESTART,
+    CANCEL_WHILE_DOWN,
     KILL_WORKER,
     KILL_ORCHESTRATOR,
     STOP_ORCHESTRATOR,
@@ -117,6 +122,7 @@ public final class ChaosSuite {
   private final Map<UUID, Long> seeds = new HashMap<>();
   private final Set<UUID> cancelled = new HashSet<>();
   private int restartCancels;
+  private int downCancels;
   private final Map<String, Instant> lastKilled = new HashMap<>();
   private int workerKills;
   private int killsMidStage;
@@ -238,6 +244,9 @@ public final class ChaosSuite {
     for (int i = 0; i < options.restartCancels(); i++) {
       plan.add(new Action(between(random, from, submitting), Kind.CANCEL_DURING_RESTART, -1));
     }
+    for (int i = 0; i < options.downCancels(); i++) {
+      plan.add(new Action(between(random, from, submitting), Kind.CANCEL_WHILE_DOWN, -1));
+    }
     for (int i = 0; i < Math.min(options.cancels(), options.jobs()); i++) {
       long at = between(random, submitting / 3, submitting);
       // A job submitted by then (at most a few seconds before, so it is still running).
@@ -277,7 +286,7 @@ public final class ChaosSuite {
     out.printf(
         Locale.ROOT,
         "chaos: %s jobs=%d succeeded=%d failed=%d cancelled=%d worker-kills=%d (mid-stage %d)"
-            + " restart-cancels=%d orchestrator-restarts=%d broker-restarts=%d postgres-restarts=%d resumes=%d"
+            + " restart-cancels=%d down-cancels=%d orchestrator-restarts=%d broker-restarts=%d postgres-restarts=%d resumes=%d"
             + " steps-saved=%d of %d (redone %d) duration=%ds seed=%d%n",
         verdict,
         jobs.size(),
@@ -287,6 +296,7 @@ public final class ChaosSuite {
         workerKills,
         killsMidStage,
         restartCancels,
+        downCancels,
         orchestratorRestarts,
         brokerRestarts,
         postgresRestarts,
@@ -315,6 +325,7 @@ public final class ChaosSuite {
         }
       }
       case CANCEL_DURING_RESTART -> cancelDuringRestart();
+      case CANCEL_WHILE_DOWN -> cancelWhileDown();
       case KILL_WORKER -> killWorker();
       case KILL_ORCHESTRATOR -> {
         stack.orchestrator().kill();
@@ -424,6 +435,43 @@ public final class ChaosSuite {
         worker.name(), stage.stage().code(), stage.jobId());
   }
 
+  /**
+   * Cancels a job while the worker that runs one of its stages is down: SIGKILLs a worker that runs
+   * a stage of a job not cancelled yet (waiting up to 20 s for one), then cancels that job at once,
+   * while the worker's supervisor is still starting it again (its back-off and boot take seconds).
+   * The stage's request was never committed, so the restarted worker (or another of its pool) reads
+   * it again after the cancel was recorded and must skip it; the run must leave flight, so the
+   * pool's slot goes to other work. {@link Check} finds any stage of a cancelled job that started
+   * after the cancel was recorded, and any run of a cancelled job still queued or in flight.
+   */
+  private void cancelWhileDown() {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    List<StageEvent.Started> running = runningStages(s -> !cancelled.contains(s.jobId()));
+    while (running.isEmpty() && System.nanoTime() < deadline) {
+      sleep(Duration.ofMillis(250));
+      running = runningStages(s -> !cancelled.contains(s.jobId()));
+    }
+    if (running.isEmpty()) {
+      log("no running stage of a live job to cancel while its worker is down");
+      return;
+    }
+    StageEvent.Started stage = running.get(random.nextInt(running.size()));
+    QuarkusService worker = stack.worker(stage.workerId());
+    worker.kill();
+    lastKilled.put(worker.name(), Instant.now());
+    cancelled.add(stage.jobId());
+    client.cancel(stage.jobId());
+    long recorded = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (!cancelRecorded(stage.jobId()) && System.nanoTime() < recorded) {
+      sleep(Duration.ofMillis(100));
+    }
+    downCancels++;
+    log(
+        "%s killed (SIGKILL) while running %s of job %s, the job cancelled while it restarts"
+            + " (cancel recorded: %s)",
+        worker.name(), stage.stage().code(), stage.jobId(), cancelRecorded(stage.jobId()));
+  }
+
   private boolean cancelRecorded(UUID job) {
     try {
       return client.job(job).terminal();
@@ -522,6 +570,7 @@ public final class ChaosSuite {
       checkCompletions(log);
       checkResults(log);
       checkCancelledWorkStopped(log);
+      checkCancelledRunsLeftFlight();
       countSavedSteps(log);
     }
 
@@ -556,6 +605,27 @@ public final class ChaosSuite {
                       ? "started on " + s.workerId()
                       : "reported step " + ((StageEvent.Progress) e).step(),
                   after.toMillis()));
+        }
+      }
+    }
+
+    /**
+     * No stage run of a cancelled job is still queued or in flight: with the dispatch queue, such a
+     * run would hold a slot of its pool (or wait for one) for good.
+     */
+    private void checkCancelledRunsLeftFlight() {
+      for (UUID job : jobs) {
+        JobRow row = rows.get(job);
+        if (row == null || !row.status().equals("cancelled")) {
+          continue;
+        }
+        for (JobClient.StageRunRow run : client.stageRuns(job)) {
+          if (Set.of("queued", "dispatched", "running").contains(run.status())) {
+            violations.add(
+                String.format(
+                    "%s of cancelled job %s is still %s (attempt %d)",
+                    run.stage(), job, run.status(), run.attempt()));
+          }
         }
       }
     }
@@ -799,6 +869,7 @@ public final class ChaosSuite {
       int postgresRestarts,
       int cancels,
       int restartCancels,
+      int downCancels,
       long seed,
       int workersPerPool,
       int stepMillis,
@@ -820,6 +891,7 @@ public final class ChaosSuite {
               "--postgres-restarts",
               "--cancels",
               "--restart-cancels",
+              "--down-cancels",
               "--seed",
               "--workers-per-pool",
               "--step-ms",
@@ -851,6 +923,7 @@ public final class ChaosSuite {
           (int) whole(values, "--postgres-restarts", 1, 0),
           (int) whole(values, "--cancels", 3, 0),
           (int) whole(values, "--restart-cancels", 2, 0),
+          (int) whole(values, "--down-cancels", 2, 0),
           seed,
           (int) whole(values, "--workers-per-pool", 2, 1),
           (int) whole(values, "--step-ms", 150, 1),

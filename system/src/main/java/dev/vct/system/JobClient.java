@@ -234,6 +234,55 @@ public final class JobClient implements AutoCloseable {
         });
   }
 
+  /** When a stage run's last attempt was queued, dispatched, started and finished. */
+  public record StageTimes(
+      UUID id,
+      UUID jobId,
+      String stage,
+      Instant queuedAt,
+      Instant dispatchedAt,
+      Instant startedAt,
+      Instant finishedAt) {}
+
+  /** The stage runs of {@code jobs} with their times. */
+  public List<StageTimes> stageTimes(Collection<UUID> jobs) {
+    return query(
+        "select id, job_id, stage, queued_at, dispatched_at, started_at, finished_at"
+            + " from stage_runs where job_id = any (?)",
+        jobs,
+        rs -> {
+          List<StageTimes> rows = new ArrayList<>();
+          while (rs.next()) {
+            rows.add(
+                new StageTimes(
+                    rs.getObject(1, UUID.class),
+                    rs.getObject(2, UUID.class),
+                    rs.getString(3),
+                    instant(rs.getTimestamp(4)),
+                    instant(rs.getTimestamp(5)),
+                    instant(rs.getTimestamp(6)),
+                    instant(rs.getTimestamp(7))));
+          }
+          return rows;
+        });
+  }
+
+  /** The worker pools as the dispatcher last recorded them: stage to (pool, slots). */
+  public Map<String, Map.Entry<String, Integer>> dispatchPools() {
+    try (Connection c = connect();
+        PreparedStatement statement =
+            c.prepareStatement("select stage, pool, slots from stage_dispatch");
+        ResultSet rs = statement.executeQuery()) {
+      Map<String, Map.Entry<String, Integer>> pools = new HashMap<>();
+      while (rs.next()) {
+        pools.put(rs.getString(1), Map.entry(rs.getString(2), rs.getInt(3)));
+      }
+      return pools;
+    } catch (SQLException e) {
+      throw new IllegalStateException("query failed: " + e.getMessage(), e);
+    }
+  }
+
   public StageRunRow stageRun(UUID job, String stage) {
     return stageRuns(job).stream()
         .filter(r -> r.stage().equals(stage))

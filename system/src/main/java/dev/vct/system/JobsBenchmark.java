@@ -72,6 +72,7 @@ public final class JobsBenchmark {
   private final EventLog events;
   private final PrintStream out;
   private final CpuMeter cpu;
+  private final DispatchMeter dispatch;
 
   private JobsBenchmark(JobStack stack, PrintStream out) {
     this.stack = stack;
@@ -91,6 +92,7 @@ public final class JobsBenchmark {
     }
     this.events = new EventLog(stack.kafka().bootstrapServers(), topics);
     this.out = out;
+    this.dispatch = new DispatchMeter(stack.orchestrator().url());
   }
 
   public static void main(String[] args) throws Exception {
@@ -141,6 +143,7 @@ public final class JobsBenchmark {
       Step warmup = step(warmupRate, Duration.ofSeconds(options.warmupSeconds()));
       out.println("  " + warmup.summary());
       out.println(warmup.cpu().describe(warmup.submitted().size()));
+      out.print(warmup.dispatch());
     }
     out.printf("measured: %d s at %.0f jobs/s%n", options.seconds(), options.rate());
     FlightRecordings recordings = FlightRecordings.start(options.jfrDir(), jvmProcesses());
@@ -157,6 +160,7 @@ public final class JobsBenchmark {
         Step attempt = step(rate, Duration.ofSeconds(15));
         out.println("  " + attempt.summary());
         out.println(attempt.cpu().describe(attempt.submitted().size()));
+        out.print(attempt.dispatch());
         if (!attempt.keptUp()) {
           break;
         }
@@ -184,6 +188,8 @@ public final class JobsBenchmark {
     Map<UUID, Instant> submitted = new ConcurrentHashMap<>();
     ExecutorService submitters = Executors.newFixedThreadPool(4);
     Map<String, Double> cpuBefore = cpu != null ? cpu.sample() : Map.of();
+    Map<String, Double> roundsBefore = dispatch.sample();
+    Instant began = Instant.now();
     double machineBefore = CpuMeter.machineBusySeconds();
     long start = System.nanoTime();
     for (int i = 0; i < count; i++) {
@@ -201,16 +207,36 @@ public final class JobsBenchmark {
     awaitTermination(submitters);
     Instant lastSubmission = Instant.now();
     double achievedRate = count / ((System.nanoTime() - start) / 1e9);
-    Map<UUID, JobRow> done =
-        client.awaitTerminal(submitted.keySet(), Duration.ofSeconds(60).plus(length));
+    Map<UUID, JobRow> done;
+    try {
+      done = client.awaitTerminal(submitted.keySet(), Duration.ofSeconds(60).plus(length));
+    } catch (IllegalStateException e) {
+      // fell behind: measure what finished, and say how many did not
+      done = new HashMap<>(client.jobs(submitted.keySet()));
+      done.values().removeIf(row -> !row.terminal());
+    }
     double seconds = (System.nanoTime() - start) / 1e9;
     Cpu used =
         new Cpu(
             seconds,
             difference(cpu != null ? cpu.sample() : Map.of(), cpuBefore),
             CpuMeter.machineBusySeconds() - machineBefore);
+    Map<String, Double> roundsAfter = dispatch.sample();
+    List<JobClient.StageTimes> runs = client.stageTimes(submitted.keySet());
+    Map<UUID, Instant> queued = new HashMap<>();
+    runs.stream().filter(r -> r.queuedAt() != null).forEach(r -> queued.put(r.id(), r.queuedAt()));
+    String dispatched =
+        dispatch.describe(
+            roundsBefore, roundsAfter, runs, client.dispatchPools(), began, Instant.now());
     return new Step(
-        rate, achievedRate, submitted, done, lastSubmission, timelines(done, submitted), used);
+        rate,
+        achievedRate,
+        submitted,
+        done,
+        lastSubmission,
+        timelines(done, submitted, queued),
+        used,
+        dispatched);
   }
 
   private static Map<String, Double> difference(
@@ -225,7 +251,8 @@ public final class JobsBenchmark {
    * from the stage requests on the stage topics (dispatched: the orchestrator's transaction;
    * relayed: the record's create time) and the workers' reports.
    */
-  private Map<UUID, Timeline> timelines(Map<UUID, JobRow> jobs, Map<UUID, Instant> submitted) {
+  private Map<UUID, Timeline> timelines(
+      Map<UUID, JobRow> jobs, Map<UUID, Instant> submitted, Map<UUID, Instant> queued) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     Map<UUID, Timeline> timelines = new HashMap<>();
     while (timelines.size() < jobs.size() && System.nanoTime() < deadline) {
@@ -252,7 +279,13 @@ public final class JobsBenchmark {
             if (r != null && started.containsKey(key)) {
               hops.computeIfAbsent(r.jobId(), j -> new EnumMap<>(Stage.class))
                   .put(
-                      r.stage(), new Hop(r.occurredAt(), relayed.get(key), started.get(key), done));
+                      r.stage(),
+                      new Hop(
+                          queued.getOrDefault(r.stageRunId(), r.occurredAt()),
+                          r.occurredAt(),
+                          relayed.get(key),
+                          started.get(key),
+                          done));
             }
           });
       hops.forEach(
@@ -270,8 +303,12 @@ public final class JobsBenchmark {
     return stageRun + "/" + attempt;
   }
 
-  /** One stage's run: dispatched by the orchestrator, relayed to Kafka, started, succeeded. */
-  private record Hop(Instant dispatched, Instant relayed, Instant started, Instant succeeded) {}
+  /**
+   * One stage's run: queued by the orchestrator, dispatched (a slot of its pool was free), relayed
+   * to Kafka, started, succeeded.
+   */
+  private record Hop(
+      Instant queued, Instant dispatched, Instant relayed, Instant started, Instant succeeded) {}
 
   /**
    * A job's time along its critical path, in milliseconds: planning (submission to the inversions'
@@ -279,7 +316,7 @@ public final class JobsBenchmark {
    * and the orchestrator's reaction (a stage's success to the next dispatch or the job's end).
    */
   private record Timeline(
-      long endToEnd, long plan, long relay, long pickup, long stages, long react) {
+      long endToEnd, long plan, long queued, long relay, long pickup, long stages, long react) {
 
     static Timeline of(Instant submitted, Map<Stage, Hop> hops, Instant finished) {
       Hop content = hops.get(Stage.CONTENT_INVERSION);
@@ -290,8 +327,10 @@ public final class JobsBenchmark {
       long pickup = 0;
       long stages = 0;
       long react = 0;
+      long queued = 0;
       for (int i = 0; i < path.size(); i++) {
         Hop hop = path.get(i);
+        queued += millis(hop.queued(), hop.dispatched());
         relay += millis(hop.dispatched(), hop.relayed());
         pickup += millis(hop.relayed(), hop.started());
         stages += millis(hop.started(), hop.succeeded());
@@ -301,6 +340,7 @@ public final class JobsBenchmark {
       return new Timeline(
           millis(submitted, finished),
           millis(submitted, inversion.dispatched()),
+          queued,
           relay,
           pickup,
           stages,
@@ -352,7 +392,8 @@ public final class JobsBenchmark {
       Map<UUID, JobRow> done,
       Instant lastSubmission,
       Map<UUID, Timeline> timelines,
-      Cpu cpu) {
+      Cpu cpu,
+      String dispatch) {
 
     List<Long> values(ToLongFunction<Timeline> part) {
       List<Long> values = new ArrayList<>();
@@ -368,8 +409,9 @@ public final class JobsBenchmark {
     /** Every job succeeded, and the last finished within 2 s of the last submission. */
     boolean keptUp() {
       Instant lastFinish =
-          done.values().stream().map(JobRow::finishedAt).max(Instant::compareTo).orElseThrow();
-      return succeeded() == submitted.size()
+          done.values().stream().map(JobRow::finishedAt).max(Instant::compareTo).orElse(null);
+      return lastFinish != null
+          && succeeded() == submitted.size()
           && achievedRate >= rate * 0.95
           && Duration.between(lastSubmission, lastFinish).compareTo(Duration.ofSeconds(2)) <= 0;
     }
@@ -379,11 +421,12 @@ public final class JobsBenchmark {
       List<Long> endToEnd = values(Timeline::endToEnd);
       return String.format(
           Locale.ROOT,
-          "%d jobs submitted at %.1f/s, %d succeeded; overhead p50 %d ms, p99 %d ms;"
+          "%d jobs submitted at %.1f/s, %d succeeded, %d unfinished; overhead p50 %d ms, p99 %d ms;"
               + " end-to-end p50 %d ms, p99 %d ms; %s",
           submitted.size(),
           achievedRate,
           succeeded(),
+          submitted.size() - done.size(),
           percentile(overhead, 50),
           percentile(overhead, 99),
           percentile(endToEnd, 50),
@@ -400,8 +443,10 @@ public final class JobsBenchmark {
       rows.put("  outbox relay (3 hops)", values(Timeline::relay));
       rows.put("  worker pickup (3 hops)", values(Timeline::pickup));
       rows.put("  orchestrator reaction (3)", values(Timeline::react));
+      rows.put("  queued for a slot (3, within 2 above)", values(Timeline::queued));
       StringBuilder text = new StringBuilder();
       text.append(cpu.describe(submitted.size())).append('\n');
+      text.append(dispatch);
       text.append(
           String.format(
               Locale.ROOT, "  %-32s %7s %7s %7s %7s%n", "ms per job", "p50", "p90", "p99", "max"));

@@ -49,7 +49,10 @@ class CancelledWorkIT {
               "VCT_ORCHESTRATOR_PLAN_GRACE", "2s",
               "VCT_ORCHESTRATOR_RETRY_BASE", "200ms",
               "VCT_ORCHESTRATOR_RETRY_CAP", "1s",
-              "VCT_ORCHESTRATOR_STAGE_TOPIC_PARTITIONS", "1"),
+              "VCT_ORCHESTRATOR_STAGE_TOPIC_PARTITIONS", "1",
+              // one slot per worker thread: the next job's request waits in the orchestrator's
+              // queue, not behind the running one in the topic
+              "VCT_ORCHESTRATOR_DISPATCH_REQUESTS_PER_THREAD", "1"),
           Map.of(
               "VCT_WORKER_STAGES", "concept-inversion,fusion,scoring",
               "VCT_WORKER_HEARTBEAT_INTERVAL", "500ms",

@@ -47,7 +47,9 @@ class ChaosSuitePlanTest {
             "--cancels",
             "4",
             "--restart-cancels",
-            "3");
+            "3",
+            "--down-cancels",
+            "2");
     List<Action> plan = ChaosSuite.plan(options, new Random(7));
     Map<Kind, Long> counts =
         plan.stream().collect(Collectors.groupingBy(Action::kind, Collectors.counting()));
@@ -60,6 +62,7 @@ class ChaosSuitePlanTest {
     assertEquals(1L, counts.get(Kind.KILL_POSTGRES));
     assertEquals(4L, counts.get(Kind.CANCEL));
     assertEquals(3L, counts.get(Kind.CANCEL_DURING_RESTART));
+    assertEquals(2L, counts.get(Kind.CANCEL_WHILE_DOWN));
     for (int i = 1; i < plan.size(); i++) {
       assertTrue(plan.get(i - 1).atMillis() <= plan.get(i).atMillis(), "in time order");
     }

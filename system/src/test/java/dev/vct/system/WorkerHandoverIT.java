@@ -44,12 +44,26 @@ class WorkerHandoverIT {
 
   private static final String CONCEPT = Stage.CONCEPT_INVERSION.code();
 
-  /** Short lease, frequent sweeps and heartbeats; a checkpoint every 20 steps (0.8 s). */
+  /**
+   * The lease: long enough that a handover (the old owner stops at a rebalance, the joining worker,
+   * still warming up, reads the request and reports) completes within it on a loaded machine (a 4 s
+   * lease ran out there at a load of 20 on 2 cores), far below production's 60 s.
+   */
+  private static final Duration LEASE = Duration.ofSeconds(15);
+
+  /**
+   * Kafka's session timeout of the workers: longer than the lease, so a frozen worker keeps its
+   * partitions until its lease ran out and the stage's next attempt was queued (its first attempt's
+   * request is then superseded when another worker reads it).
+   */
+  private static final Duration SESSION = LEASE.plusSeconds(5);
+
+  /** Frequent sweeps and heartbeats; a checkpoint every 20 steps (0.8 s). */
   private static final JobStack.Settings SETTINGS =
       new JobStack.Settings(
           1,
           Map.of(
-              "VCT_ORCHESTRATOR_LEASE", "4s",
+              "VCT_ORCHESTRATOR_LEASE", LEASE.toSeconds() + "s",
               "VCT_ORCHESTRATOR_SWEEP_INTERVAL", "200ms",
               "VCT_ORCHESTRATOR_PLAN_GRACE", "2s",
               "VCT_ORCHESTRATOR_RETRY_BASE", "200ms",
@@ -60,7 +74,7 @@ class WorkerHandoverIT {
               "VCT_WORKER_HEARTBEAT_INTERVAL", "500ms",
               "VCT_WORKER_CHECKPOINT_EVERY_STEPS", "20",
               "VCT_WORKER_KAFKA_POLL_TIMEOUT", "100ms",
-              "VCT_WORKER_KAFKA_SESSION_TIMEOUT", "6s",
+              "VCT_WORKER_KAFKA_SESSION_TIMEOUT", SESSION.toSeconds() + "s",
               "VCT_WORKER_KAFKA_TOPIC_PARTITIONS", Integer.toString(PARTITIONS),
               "VCT_WORKER_DRAIN_TIMEOUT", "5s"),
           List.of(
@@ -75,19 +89,20 @@ class WorkerHandoverIT {
           "VCT_WORKER_STAGES", "concept-inversion",
           "VCT_WORKER_GROUP_ID", "vct-workers-concept");
 
-  /** Quick stages but a concept inversion of 600 steps of 40 ms (24 s). */
-  private static final Map<String, Object> PARAMETERS =
-      Map.of(
-          "simulate.steps",
-          3,
-          "simulate.step-ms",
-          10,
-          "simulate." + CONCEPT + ".steps",
-          600,
-          "simulate." + CONCEPT + ".step-ms",
-          40);
+  /** One step of the simulated concept inversion. */
+  private static final Duration STEP = Duration.ofMillis(40);
 
   private JobStack stack;
+
+  /**
+   * Quick stages but a concept inversion of at least 600 steps of 40 ms (24 s), and longer when
+   * starting a worker took long (a loaded machine): the stage must still run when the second worker
+   * has started and joined the group, three times as long as the first took to start.
+   */
+  private Map<String, Object> parameters;
+
+  /** How long one such concept inversion runs uninterrupted; the waits below scale with it. */
+  private Duration stageLength;
 
   /** The concept embedding of an uninterrupted run with seed 7, from the first test. */
   private String uninterruptedConcept;
@@ -102,7 +117,25 @@ class WorkerHandoverIT {
     // Runs both partitions' stages at once, so whichever partition moves away is busy.
     Map<String, String> first = new HashMap<>(CONCEPT_POOL);
     first.put("VCT_WORKER_CONCURRENCY", "2");
+    long begin = System.nanoTime();
     stack.addWorker("inversion-1", first);
+    Duration workerStart = Duration.ofNanos(System.nanoTime() - begin);
+    Duration stage = workerStart.multipliedBy(3).plusSeconds(10);
+    long steps = Math.max(600, stage.toMillis() / STEP.toMillis());
+    stageLength = STEP.multipliedBy(steps);
+    System.out.printf(
+        "WorkerHandoverIT: a worker started in %d ms; concept inversions of %d steps%n",
+        workerStart.toMillis(), steps);
+    parameters =
+        Map.of(
+            "simulate.steps",
+            3,
+            "simulate.step-ms",
+            10,
+            "simulate." + CONCEPT + ".steps",
+            steps,
+            "simulate." + CONCEPT + ".step-ms",
+            STEP.toMillis());
     client = new JobClient(stack);
     stageEvents = new EventLog(stack.kafka().bootstrapServers(), List.of(Topics.STAGE_EVENTS));
   }
@@ -138,10 +171,10 @@ class WorkerHandoverIT {
         stageEvents.await(
             StageEvent.Started.class,
             e -> e.stage() == Stage.CONCEPT_INVERSION && e.workerId().equals("inversion-2"),
-            Duration.ofSeconds(60));
+            stageLength.plusSeconds(30));
     UUID moved = takenOver.jobId();
     UUID stayed = moved.equals(onFirst) ? onSecond : onFirst;
-    Map<UUID, JobRow> done = awaitTerminal(List.of(onFirst, onSecond), Duration.ofSeconds(120));
+    Map<UUID, JobRow> done = awaitTerminal(List.of(onFirst, onSecond), stageLength.plusSeconds(90));
     assertEquals("succeeded", done.get(moved).status(), () -> describe(done.get(moved)));
     assertEquals("succeeded", done.get(stayed).status(), () -> describe(done.get(stayed)));
 
@@ -203,14 +236,15 @@ class WorkerHandoverIT {
     Map<UUID, JobRow> done;
     signal(frozen, "STOP");
     try {
-      // No heartbeat for 4 s: attempt 2; once Kafka drops the frozen worker (6 s), the other
-      // worker of the pool reads the partition and runs attempt 2 from the last checkpoint.
+      // No heartbeat for the lease: attempt 2; once Kafka drops the frozen worker (the session
+      // timeout, later), the other worker of the pool reads the partition, skips attempt 1's
+      // request as superseded and runs attempt 2 from the last checkpoint.
       next =
           stageEvents.await(
               StageEvent.Started.class,
               e -> e.stageRunId().equals(saved.stageRunId()) && e.attempt() >= 2,
-              Duration.ofSeconds(90));
-      done = awaitTerminal(List.of(job), Duration.ofSeconds(90));
+              LEASE.plus(SESSION).plusSeconds(60));
+      done = awaitTerminal(List.of(job), stageLength.plusSeconds(60));
     } finally {
       signal(frozen, "CONT");
     }
@@ -274,7 +308,7 @@ class WorkerHandoverIT {
     do {
       job = UUID.randomUUID();
     } while (partitionOf(job) != partition);
-    client.insertJob(job, PARAMETERS, seed);
+    client.insertJob(job, parameters, seed);
     client.announce(job);
     return job;
   }

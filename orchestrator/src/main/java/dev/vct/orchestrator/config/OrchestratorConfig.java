@@ -86,10 +86,12 @@ public interface OrchestratorConfig {
     /**
      * Requests in flight per stage thread of a pool's live workers. Live workers are the members of
      * the pool's consumer group that hold partitions; each says its threads ({@code
-     * vct.worker.concurrency}) in its Kafka client id, and a member that does not counts as one.
-     * Above 1, a request waits ready behind each running one (see deploy/k8s: autoscaling on lag).
+     * vct.worker.concurrency}) in its Kafka client id, and a member that does not counts as one. At
+     * 2 (the default), a request waits ready behind each running one, so a worker thread that
+     * finishes starts its next stage without waiting for the orchestrator to hear of it and send
+     * one; the fair order then applies one request later. 1 makes the order strict.
      */
-    @WithDefault("1")
+    @WithDefault("2")
     int requestsPerThread();
 
     /**

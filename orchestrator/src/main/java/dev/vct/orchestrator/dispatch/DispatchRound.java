@@ -1,11 +1,13 @@
 package dev.vct.orchestrator.dispatch;
 
 import dev.vct.orchestrator.job.JobService;
+import dev.vct.orchestrator.metrics.OrchestratorMetrics;
 import dev.vct.orchestrator.outbox.Outbox;
 import dev.vct.storage.dispatch.DispatchQueue;
 import dev.vct.storage.dispatch.FairOrder;
 import dev.vct.storage.job.Job;
 import dev.vct.storage.job.JobStatus;
+import dev.vct.storage.job.Stage;
 import dev.vct.storage.job.StageRun;
 import dev.vct.storage.job.StageRunStatus;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,6 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
@@ -30,6 +33,13 @@ import org.jboss.logging.Logger;
  * FairOrder}, and send them ({@link JobService#send}), each under its job's row lock. A job that
  * another transaction holds is skipped (SKIP LOCKED): the dispatcher never waits for a job while it
  * holds a pool, and that transaction wakes it again when it commits.
+ *
+ * <p>A round first reads the pool's counts without locking anything: when the pool has no free slot
+ * or nothing waits, it ends there, read-only (no row lock, so no commit to flush to disk), as most
+ * rounds do, since the dispatcher looks at every pool each time it is woken. That is safe because
+ * whatever frees a slot or queues a run wakes the dispatcher after it commits, so a later round
+ * sees it. The round looks first only while the pool's rows hold the pool and slots it has now, as
+ * this replica last read them under the lock; otherwise it locks and records them first.
  */
 @ApplicationScoped
 public class DispatchRound {
@@ -38,19 +48,39 @@ public class DispatchRound {
   @Inject EntityManager em;
   @Inject JobService jobs;
   @Inject Outbox outbox;
+  @Inject OrchestratorMetrics metrics;
 
-  /** Sends up to the pool's free slots' worth of its queued runs; returns how many it sent. */
+  /** Per pool (its name and stages), the slots its rows held when this replica last locked them. */
+  private final Map<String, Integer> recorded = new ConcurrentHashMap<>();
+
+  /**
+   * What a round did: how many requests it sent, and whether it left nothing that another round
+   * could send now (the pool had no free slot or nothing waiting, or it sent every run it picked).
+   */
+  public record Result(int sent, boolean settled) {
+    static final Result NOTHING_TO_SEND = new Result(0, true);
+  }
+
+  /** Sends up to the pool's free slots' worth of its queued runs. */
   @Transactional
-  public int dispatch(WorkerPools.Pool pool, int slots) {
+  public Result dispatch(WorkerPools.Pool pool, int slots) {
     List<String> stages = DispatchQueue.codes(pool.stages());
+    if (Integer.valueOf(slots).equals(recorded.get(pool.name() + stages))) {
+      DispatchQueue.Counts looked = DispatchQueue.countsUpTo(pool.stages(), slots);
+      if (nothingToSend(looked, slots)) {
+        metrics.dispatchRound(pool.name(), idleOrFull(looked), false, 0);
+        return Result.NOTHING_TO_SEND;
+      }
+    }
     UUID lastServed = lockPool(pool, stages, slots);
-    DispatchQueue.Counts counts = DispatchQueue.counts(pool.stages());
+    DispatchQueue.Counts counts = DispatchQueue.countsUpTo(pool.stages(), slots);
     int free = slots - counts.totalInFlight();
-    if (free <= 0 || counts.waiting().isEmpty()) {
-      return 0;
+    if (nothingToSend(counts, slots)) {
+      metrics.dispatchRound(pool.name(), idleOrFull(counts), true, 0);
+      return Result.NOTHING_TO_SEND;
     }
     List<UUID> order = FairOrder.next(counts.inFlight(), counts.waiting(), lastServed, free);
-    Map<UUID, ArrayDeque<Candidate>> candidates = candidates(stages, order);
+    Map<UUID, ArrayDeque<Candidate>> candidates = candidates(pool.stages(), order);
     List<Candidate> chosen =
         order.stream()
             .map(tenant -> candidates.getOrDefault(tenant, new ArrayDeque<>()).poll())
@@ -83,7 +113,17 @@ public class DispatchRound {
       LOG.debugf("sent %d of %d waiting %s requests", sent, chosen.size(), pool.name());
     }
     outbox.flush();
-    return sent;
+    metrics.dispatchRound(pool.name(), sent > 0 ? "sent" : "skipped", true, sent);
+    // FairOrder picks fewer than the free slots only when fewer runs wait
+    return new Result(sent, sent == order.size());
+  }
+
+  private static boolean nothingToSend(DispatchQueue.Counts counts, int slots) {
+    return counts.totalInFlight() >= slots || counts.waiting().isEmpty();
+  }
+
+  private static String idleOrFull(DispatchQueue.Counts counts) {
+    return counts.waiting().isEmpty() ? "idle" : "full";
   }
 
   private record Candidate(UUID stageRunId, UUID jobId, UUID tenantId) {}
@@ -113,6 +153,9 @@ public class DispatchRound {
           .setParameter(2, slots)
           .setParameter(3, stages)
           .executeUpdate();
+    } else {
+      recorded.put(
+          pool.name() + stages, slots); // committed as it is: the next rounds may look first
     }
     // the first stage's row speaks for the pool (a pool that just grew takes one turn from it)
     return rows.stream()
@@ -123,29 +166,23 @@ public class DispatchRound {
         .orElse(null);
   }
 
-  /** Per tenant in {@code order}, its first queued runs, as many as {@code order} picks it. */
-  private Map<UUID, ArrayDeque<Candidate>> candidates(List<String> stages, List<UUID> order) {
+  /**
+   * Per tenant in {@code order}, its first queued runs, as many as {@code order} picks it, read
+   * from the queued runs' index in the tenant's order ({@link DispatchQueue#firstWaiting}).
+   */
+  private static Map<UUID, ArrayDeque<Candidate>> candidates(List<Stage> stages, List<UUID> order) {
     Map<UUID, Long> picks =
         order.stream().collect(Collectors.groupingBy(tenant -> tenant, Collectors.counting()));
-    long most = picks.values().stream().mapToLong(Long::longValue).max().orElse(0);
-    @SuppressWarnings("unchecked")
-    List<Object[]> rows =
-        em.createNativeQuery(
-                "select id, job_id, tenant_id from (select r.id, r.job_id, j.tenant_id,"
-                    + " row_number() over (partition by j.tenant_id order by "
-                    + DispatchQueue.TENANT_ORDER
-                    + ") as n from stage_runs r join jobs j on j.id = r.job_id"
-                    + " where r.status = 'queued' and r.stage in (?1) and j.tenant_id in (?2)) c"
-                    + " where n <= ?3 order by tenant_id, n")
-            .setParameter(1, stages)
-            .setParameter(2, List.copyOf(picks.keySet()))
-            .setParameter(3, most)
-            .getResultList();
     Map<UUID, ArrayDeque<Candidate>> byTenant = new HashMap<>();
-    for (Object[] row : rows) {
-      Candidate candidate = new Candidate((UUID) row[0], (UUID) row[1], (UUID) row[2]);
-      byTenant.computeIfAbsent(candidate.tenantId(), t -> new ArrayDeque<>()).add(candidate);
-    }
+    picks.forEach(
+        (tenant, count) -> {
+          ArrayDeque<Candidate> queue = new ArrayDeque<>();
+          for (DispatchQueue.Waiting run :
+              DispatchQueue.firstWaiting(stages, tenant, count.intValue())) {
+            queue.add(new Candidate(run.stageRunId(), run.jobId(), tenant));
+          }
+          byTenant.put(tenant, queue);
+        });
     return byTenant;
   }
 

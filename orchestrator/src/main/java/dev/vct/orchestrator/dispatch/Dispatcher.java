@@ -2,27 +2,35 @@ package dev.vct.orchestrator.dispatch;
 
 import dev.vct.orchestrator.config.OrchestratorConfig;
 import dev.vct.orchestrator.job.JobService;
+import dev.vct.storage.job.Stage;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
 import jakarta.transaction.Status;
 import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * Sends queued stage runs to the workers, pool by pool, whenever a slot may have come free: woken
- * after a transaction of this replica queued a run or took one out of flight, and every {@code
- * vct.orchestrator.dispatch.interval} for what other replicas did. Each pass first resolves the
- * stage runs that waited for an identical run which has left the flight (single flight), then goes
- * over the pools; each pass over a pool is a {@link DispatchRound}; replicas take turns on a pool
- * through its rows' locks.
+ * Sends queued stage runs to the workers, pool by pool, whenever a slot may have come free. The
+ * transactions that apply workers' reports and plan submitted jobs send first, before they commit
+ * ({@link #dispatchNow}): a stage's success and its job's next request are one transaction, so the
+ * next request leaves without a second commit or a thread hop. This thread does what those left
+ * (runs of jobs that another transaction held, slots that a sweep, a cancel or another replica
+ * freed): woken after a transaction of this replica queued a run or took one out of flight, and
+ * every {@code vct.orchestrator.dispatch.interval} for what other replicas did. Each pass first
+ * resolves the stage runs that waited for an identical run which has left the flight (single
+ * flight), then goes over the pools; each pass over a pool is a {@link DispatchRound}; replicas and
+ * transactions take turns on a pool through its rows' locks.
  */
 @ApplicationScoped
 public class Dispatcher {
@@ -37,6 +45,7 @@ public class Dispatcher {
   @Inject DispatchRound round;
   @Inject JobService jobs;
   @Inject TransactionSynchronizationRegistry transactions;
+  @Inject EntityManager em;
 
   private final Semaphore signal = new Semaphore(0);
   private volatile boolean stopping;
@@ -56,12 +65,34 @@ public class Dispatcher {
     }
   }
 
-  /** Wakes the dispatcher once the caller's transaction commits (not if it rolls back). */
+  /**
+   * The caller's transaction queued a run of {@code stage} or took one out of flight: wakes the
+   * dispatcher once it commits (not if it rolls back), and {@link #dispatchNow} in it serves the
+   * stage's pool.
+   */
+  public void wakeAfterCommit(Stage stage) {
+    Changes changes = changes();
+    changes.stages.add(stage);
+    changes.settled = false;
+  }
+
+  /**
+   * The dispatcher thread has work besides the pools once the caller's transaction commits (runs
+   * that waited for one that left the flight, single flight): wakes it then, whatever the
+   * transaction's own rounds did.
+   */
   public void wakeAfterCommit() {
-    if (transactions.getResource(WAKE) != null) {
-      return;
+    changes().always = true;
+  }
+
+  /** The caller's transaction's changes, registered to wake the thread at its commit. */
+  private Changes changes() {
+    Changes changes = (Changes) transactions.getResource(WAKE);
+    if (changes != null) {
+      return changes;
     }
-    transactions.putResource(WAKE, Boolean.TRUE);
+    Changes fresh = new Changes(EnumSet.noneOf(Stage.class));
+    transactions.putResource(WAKE, fresh);
     transactions.registerInterposedSynchronization(
         new Synchronization() {
           @Override
@@ -69,11 +100,50 @@ public class Dispatcher {
 
           @Override
           public void afterCompletion(int status) {
-            if (status == Status.STATUS_COMMITTED) {
+            if (status == Status.STATUS_COMMITTED && (fresh.always || !fresh.settled)) {
               wake();
             }
           }
         });
+    return fresh;
+  }
+
+  /**
+   * What a transaction changed for the dispatcher: the stages whose runs it queued or took out of
+   * flight, and whether its own rounds left nothing for the dispatcher thread to do there.
+   */
+  private static final class Changes {
+    final Set<Stage> stages;
+    boolean settled;
+    boolean always;
+
+    Changes(Set<Stage> stages) {
+      this.stages = stages;
+    }
+  }
+
+  /**
+   * In the caller's transaction, one {@link DispatchRound} over each pool whose stages it queued or
+   * took out of flight, in pool order (so two transactions lock pools in the same order): the runs
+   * it made sendable leave in its own commit. The caller holds its jobs' rows, which the round may
+   * send; runs of jobs that other transactions hold are left to the dispatcher thread, which the
+   * commit wakes. When every round filled its pool's free slots or its queue (nothing left that the
+   * thread could send), the commit does not wake the thread: under load, a wake-up per reporting
+   * transaction made it count full pools dozens of times a second.
+   */
+  public void dispatchNow() {
+    Changes changes = (Changes) transactions.getResource(WAKE);
+    if (changes == null || changes.stages.isEmpty()) {
+      return;
+    }
+    em.flush(); // the round's queries read the runs this transaction queued or finished
+    boolean settled = true;
+    for (WorkerPools.Pool pool : pools.pools()) {
+      if (pool.stages().stream().anyMatch(changes.stages::contains)) {
+        settled &= round.dispatch(pool, pools.slots(pool)).settled();
+      }
+    }
+    changes.settled = settled;
   }
 
   private void wake() {
@@ -125,8 +195,12 @@ public class Dispatcher {
           return;
         }
         try {
-          // again while it sends: a round skips the runs whose job another transaction holds
-          while (!stopping && round.dispatch(pool, pools.slots(pool)) > 0) {}
+          // again while it sends and leaves some: it skips the runs whose job another
+          // transaction holds
+          DispatchRound.Result result;
+          do {
+            result = round.dispatch(pool, pools.slots(pool));
+          } while (!stopping && result.sent() > 0 && !result.settled());
         } catch (RuntimeException e) {
           if (!stopping) {
             LOG.warnf(e, "cannot dispatch to the %s pool now; trying again shortly", pool.name());

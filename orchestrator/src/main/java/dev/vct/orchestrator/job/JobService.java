@@ -109,6 +109,7 @@ public class JobService {
         planIn(job);
       }
     }
+    dispatcher.dispatchNow();
     outbox.flush();
   }
 
@@ -141,6 +142,7 @@ public class JobService {
     for (StageEvent event : toApply) {
       apply(event, jobs.get(event.jobId()), runs.getOrDefault(event.jobId(), Map.of()));
     }
+    dispatcher.dispatchNow();
     outbox.flush();
   }
 
@@ -343,7 +345,7 @@ public class JobService {
       run.errorRetryable = true;
       run.finishedAt = now;
       run.leaseExpiresAt = null;
-      dispatcher.wakeAfterCommit(); // a slot of the pool is free
+      leftFlight(run);
       announce(job, run);
       finishFailed(job, run.errorCode, run.errorMessage, now);
     }
@@ -447,12 +449,13 @@ public class JobService {
       run.status = StageRunStatus.FAILED;
       run.finishedAt = now;
       run.leaseExpiresAt = null;
+      leftFlight(run);
       announce(job, run);
       finishFailed(job, run.errorCode, run.errorMessage, now);
       return;
     }
     run.status = StageRunStatus.SUCCEEDED;
-    dispatcher.wakeAfterCommit(); // a slot of the pool is free
+    leftFlight(run);
     run.finishedAt = now;
     run.leaseExpiresAt = null;
     run.outputKey = mainOutput(run.stage, event);
@@ -473,7 +476,7 @@ public class JobService {
   }
 
   private void failed(Job job, StageRun run, StageEvent.Failed event, Instant now) {
-    dispatcher.wakeAfterCommit(); // a slot of the pool is free
+    leftFlight(run);
     run.errorCode = event.code();
     run.errorMessage = event.message();
     run.errorRetryable = event.retryable();
@@ -533,7 +536,7 @@ public class JobService {
     run.nextAttemptAt = null;
     run.leaseExpiresAt = null;
     announce(job, run);
-    dispatcher.wakeAfterCommit();
+    dispatcher.wakeAfterCommit(run.stage);
   }
 
   /**
@@ -549,7 +552,9 @@ public class JobService {
     Instant now = Clock.now();
     run.status = StageRunStatus.DISPATCHED;
     run.dispatchedAt = now;
-    run.queuedAt = null;
+    if (run.queuedAt != null) { // kept: the dispatched attempt waited from queued_at to now
+      metrics.stageDispatched(run.stage, Duration.between(run.queuedAt, now));
+    }
     // The lease starts when a worker reports; a request may wait in its topic behind long stages.
     run.leaseExpiresAt = null;
     StageRequest request =
@@ -715,7 +720,7 @@ public class JobService {
     if (stopped.isEmpty()) {
       return;
     }
-    dispatcher.wakeAfterCommit(); // slots of the pools are free
+    stopped.forEach(this::leftFlight);
     if (!kept) {
       outbox.add(
           Topics.JOB_CANCEL,
@@ -754,7 +759,20 @@ public class JobService {
     run.finishedAt = now;
     run.leaseExpiresAt = null;
     run.nextAttemptAt = null;
-    dispatcher.wakeAfterCommit(); // a slot is free, and the waiters are resolved on the next pass
+    dispatcher.wakeAfterCommit(run.stage); // a slot is free
+    dispatcher.wakeAfterCommit(); // the waiters are resolved on the dispatcher thread's next pass
+  }
+
+  /**
+   * {@code run} left flight: a slot of its pool is free (the transaction's own dispatch round, or
+   * the dispatcher thread, fills it), and the runs waiting for it (single flight) are resolved on
+   * the dispatcher thread's next pass.
+   */
+  private void leftFlight(StageRun run) {
+    dispatcher.wakeAfterCommit(run.stage);
+    if (run.cacheKey != null && SingleFlight.hasWaiters(run)) {
+      dispatcher.wakeAfterCommit();
+    }
   }
 
   /**

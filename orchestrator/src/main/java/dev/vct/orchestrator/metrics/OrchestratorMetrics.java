@@ -58,6 +58,47 @@ public class OrchestratorMetrics {
                 .increment());
   }
 
+  /**
+   * From a stage attempt's {@code queued} to its dispatch: how long it waited for a slot of its
+   * pool (and for the dispatcher's round).
+   */
+  public void stageDispatched(Stage stage, Duration queued) {
+    afterCommit(
+        () ->
+            Timer.builder("vct.stage.queued")
+                .description("Time a stage attempt waited queued before its request was sent")
+                .tag("stage", stage.code())
+                .publishPercentileHistogram()
+                .register(registry)
+                .record(queued));
+  }
+
+  /**
+   * One dispatch round over {@code pool}: {@code outcome} is {@code idle} (nothing waited), {@code
+   * full} (runs waited and no slot was free), {@code sent} (it sent {@code sent} requests) or
+   * {@code skipped} (free slots and waiting runs, but their jobs were held by other transactions or
+   * had changed); {@code locked} whether it took the pool's row locks (a round that only looked is
+   * read-only).
+   */
+  public void dispatchRound(String pool, String outcome, boolean locked, int sent) {
+    afterCommit(
+        () -> {
+          registry
+              .counter(
+                  "vct.dispatch.rounds",
+                  "pool",
+                  pool,
+                  "outcome",
+                  outcome,
+                  "locked",
+                  Boolean.toString(locked))
+              .increment();
+          if (sent > 0) {
+            registry.counter("vct.dispatch.sent", "pool", pool).increment(sent);
+          }
+        });
+  }
+
   /** A worker gave a stage back (it drains) and the stage was re-dispatched at once. */
   public void released(Stage stage) {
     afterCommit(() -> registry.counter("vct.stage.released", "stage", stage.code()).increment());

@@ -54,6 +54,7 @@ class DispatchOrderTest {
     public Map<String, String> getConfigOverrides() {
       return Map.of(
           "vct.orchestrator.dispatch.threads", "1",
+          "vct.orchestrator.dispatch.requests-per-thread", "1",
           "vct.orchestrator.dispatch.min-slots", "1",
           "vct.orchestrator.dispatch.pool-refresh", "200ms");
     }
@@ -90,6 +91,11 @@ class DispatchOrderTest {
   @AfterEach
   void tearDown() {
     worker.close();
+    // Gone from the pools before the next test's worker joins: else the next setUp may see this
+    // worker's pool, and the stages meanwhile become pools of their own with a slot each.
+    await(
+        () -> pools.pools().size() == Stage.values().length,
+        "the closed worker's group no longer makes one pool of every stage");
   }
 
   @Test

@@ -19,8 +19,70 @@ import java.util.UUID;
 public final class DispatchQueue {
   private DispatchQueue() {}
 
-  /** A tenant's waiting runs, first to go first: the job's priority, then its age. */
-  public static final String TENANT_ORDER = "j.priority desc, j.created_at, r.job_id, r.stage";
+  /**
+   * A tenant's waiting runs of one stage, first to go first: the job's priority, then its age.
+   * Stage runs carry their job's tenant, priority and creation time (copied when they are
+   * inserted), and the queued ones are indexed per stage and tenant in this order, so a tenant's
+   * first few are read without a sort. Across the stages of a pool, {@link #FIRST} merges them.
+   */
+  public static final String TENANT_ORDER = "job_priority desc, job_created_at, job_id";
+
+  /** A waiting run as the dispatcher orders a tenant's runs across the stages of a pool. */
+  public record Waiting(
+      UUID stageRunId, UUID jobId, int jobPriority, java.time.Instant jobCreatedAt, Stage stage) {}
+
+  /**
+   * A tenant's order across stages: higher priority, older job, lower job id (as PostgreSQL orders
+   * uuids: their bytes, as {@link UUID#toString} writes them), then the stage's code (as {@link
+   * #place} counts).
+   */
+  public static final java.util.Comparator<Waiting> FIRST =
+      java.util.Comparator.comparingInt((Waiting w) -> -w.jobPriority())
+          .thenComparing(Waiting::jobCreatedAt)
+          .thenComparing(w -> w.jobId().toString())
+          .thenComparing(w -> w.stage().code());
+
+  /**
+   * The first {@code count} runs {@code tenant} has waiting on the pool of {@code stages}, first to
+   * go first: per stage the first {@code count} from the index, merged.
+   */
+  public static List<Waiting> firstWaiting(List<Stage> stages, UUID tenant, int count) {
+    List<Waiting> all = new java.util.ArrayList<>();
+    for (Stage stage : stages) {
+      @SuppressWarnings("unchecked")
+      List<Object[]> rows =
+          em().createNativeQuery(
+                  "select id, job_id, job_priority, job_created_at from stage_runs"
+                      + " where status = 'queued' and stage = ?1 and tenant_id = ?2 order by "
+                      + TENANT_ORDER
+                      + " limit ?3")
+              .setParameter(1, stage.code())
+              .setParameter(2, tenant)
+              .setParameter(3, count)
+              .getResultList();
+      for (Object[] row : rows) {
+        all.add(
+            new Waiting(
+                (UUID) row[0],
+                (UUID) row[1],
+                ((Number) row[2]).intValue(),
+                instant(row[3]),
+                stage));
+      }
+    }
+    all.sort(FIRST);
+    return all.size() > count ? List.copyOf(all.subList(0, count)) : all;
+  }
+
+  private static java.time.Instant instant(Object value) {
+    if (value instanceof java.time.Instant instant) {
+      return instant;
+    }
+    if (value instanceof java.time.OffsetDateTime offset) {
+      return offset.toInstant();
+    }
+    return ((java.sql.Timestamp) value).toInstant();
+  }
 
   /** Where a queued stage run waits: 1 for next, and how many requests go before it. */
   public record Place(int position, long requestsAhead) {}
@@ -56,15 +118,18 @@ public final class DispatchQueue {
     return last.isEmpty() ? null : last.get(0);
   }
 
-  /** Per tenant, the pool's runs in flight and waiting. */
+  /**
+   * Per tenant, the pool's runs in flight and waiting: from the stage runs' own columns and their
+   * partial indexes, without reading jobs.
+   */
   public static Counts counts(List<Stage> stages) {
     @SuppressWarnings("unchecked")
     List<Object[]> rows =
         em().createNativeQuery(
-                "select j.tenant_id, r.status = 'queued', count(*) from stage_runs r"
-                    + " join jobs j on j.id = r.job_id"
-                    + " where r.stage in (?1) and r.status in ('queued', 'dispatched', 'running')"
-                    + " group by 1, 2")
+                "select tenant_id, false, count(*) from stage_runs"
+                    + " where stage in (?1) and status in ('dispatched', 'running') group by 1"
+                    + " union all select tenant_id, true, count(*) from stage_runs"
+                    + " where stage in (?1) and status = 'queued' group by 1")
             .setParameter(1, codes(stages))
             .getResultList();
     Map<UUID, Integer> inFlight = new HashMap<>();
@@ -73,6 +138,49 @@ public final class DispatchQueue {
       UUID tenant = (UUID) row[0];
       int count = ((Number) row[2]).intValue();
       (Boolean.TRUE.equals(row[1]) ? waiting : inFlight).put(tenant, count);
+    }
+    return new Counts(inFlight, waiting);
+  }
+
+  /**
+   * Per tenant, the pool's runs in flight, and its runs waiting counted up to {@code cap}: all that
+   * {@link FairOrder} needs to hand out {@code cap} free slots. Reads what is in flight (at most
+   * the pool's slots) and, per stage, skips through the queued runs' index from one waiting tenant
+   * to the next, counting at most {@code cap} of each: the cost depends on the tenants waiting, not
+   * on the length of the queue.
+   */
+  public static Counts countsUpTo(List<Stage> stages, int cap) {
+    Map<UUID, Integer> inFlight = new HashMap<>();
+    @SuppressWarnings("unchecked")
+    List<Object[]> flying =
+        em().createNativeQuery(
+                "select tenant_id, count(*) from stage_runs"
+                    + " where stage in (?1) and status in ('dispatched', 'running') group by 1")
+            .setParameter(1, codes(stages))
+            .getResultList();
+    for (Object[] row : flying) {
+      inFlight.put((UUID) row[0], ((Number) row[1]).intValue());
+    }
+    Map<UUID, Integer> waiting = new HashMap<>();
+    for (Stage stage : stages) {
+      @SuppressWarnings("unchecked")
+      List<Object[]> rows =
+          em().createNativeQuery(
+                  "with recursive t(tenant_id) as ("
+                      + " (select tenant_id from stage_runs where status = 'queued' and stage = ?1"
+                      + " order by tenant_id limit 1)"
+                      + " union all select (select s.tenant_id from stage_runs s"
+                      + " where s.status = 'queued' and s.stage = ?1 and s.tenant_id > t.tenant_id"
+                      + " order by s.tenant_id limit 1) from t where t.tenant_id is not null)"
+                      + " select t.tenant_id, (select count(*) from (select 1 from stage_runs s"
+                      + " where s.status = 'queued' and s.stage = ?1 and s.tenant_id = t.tenant_id"
+                      + " limit ?2) c) from t where t.tenant_id is not null")
+              .setParameter(1, stage.code())
+              .setParameter(2, cap)
+              .getResultList();
+      for (Object[] row : rows) {
+        waiting.merge((UUID) row[0], ((Number) row[1]).intValue(), Integer::sum);
+      }
     }
     return new Counts(inFlight, waiting);
   }

@@ -111,7 +111,10 @@ public class StageRun extends PanacheEntityBase {
   @Column(name = "created_at", nullable = false, updatable = false)
   public Instant createdAt;
 
-  /** When the current attempt joined the dispatch queue; null when it is not queued. */
+  /**
+   * When the current attempt joined the dispatch queue; kept once it is dispatched ({@code
+   * dispatched_at} minus this is how long it waited for a slot); null before the first attempt.
+   */
   @Column(name = "queued_at")
   public Instant queuedAt;
 

@@ -361,6 +361,30 @@ class PersistenceTest {
   }
 
   @Test
+  void aStageRunCarriesItsJobsTenantPriorityAndCreationTimeForTheDispatchQueue() {
+    UUID tenant = newTenant();
+    Job job = newJob(tenant);
+    job.priority = 7;
+    persistJob(job);
+    StageRun run = StageRun.pending(job.id, Stage.FUSION);
+    txRun(run::persist);
+    Object[] copied =
+        tx(
+            () ->
+                (Object[])
+                    StageRun.getEntityManager()
+                        .createNativeQuery(
+                            "select r.tenant_id, r.job_priority, r.job_created_at = j.created_at"
+                                + " from stage_runs r join jobs j on j.id = r.job_id"
+                                + " where r.id = ?1")
+                        .setParameter(1, run.id)
+                        .getSingleResult());
+    assertEquals(tenant, copied[0]);
+    assertEquals(7, ((Number) copied[1]).intValue());
+    assertEquals(Boolean.TRUE, copied[2]);
+  }
+
+  @Test
   void stageRunRoundTripsEveryColumn() {
     UUID job = persistJob(newJob(newTenant()));
     StageRun run = StageRun.pending(job, Stage.CONTENT_INVERSION);

@@ -26,6 +26,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -137,6 +140,85 @@ class UNet2DConditionModelTest {
       assertTrue(
           Arrays.stream(toDoubles(gradients[0])).anyMatch(g -> g != 0),
           "the gradient reaches the context");
+    }
+  }
+
+  /**
+   * The worker runs stages on several threads against one loaded model: concurrent calls of the
+   * same UNet, its TorchScript function compiled by whichever call comes first, give each caller
+   * exactly what it gets alone. Caller 0 backpropagates (DJL allows one gradient collector per
+   * process, so only one caller does), the others predict only, as fusion does beside an inversion.
+   */
+  @Test
+  void concurrentCallsOfOneModelGiveEachCallerItsOwnResult() throws Exception {
+    int callers = 4;
+    try (NDManager m = NDManager.newBaseManager();
+        UNet2DConditionModel fresh =
+            UNet2DConditionModel.load(
+                TinyUNets.write(tmp.resolve("concurrent"), TinyUNets.CONFIG, 5), m)) {
+      float[][] samples = new float[callers][];
+      float[][] contexts = new float[callers][];
+      for (int i = 0; i < callers; i++) {
+        samples[i] = sample(m, 1 + i % 2).toFloatArray();
+        contexts[i] = context(m, 1 + i % 2).toFloatArray();
+      }
+      ExecutorService pool = Executors.newFixedThreadPool(callers);
+      try {
+        List<Future<float[][]>> first = new ArrayList<>();
+        for (int i = 0; i < callers; i++) {
+          int k = i;
+          first.add(pool.submit(() -> predictAndGradient(fresh, m, samples[k], contexts[k], k)));
+        }
+        for (int i = 0; i < callers; i++) {
+          float[][] alone = predictAndGradient(fresh, m, samples[i], contexts[i], i);
+          float[][] concurrent = first.get(i).get();
+          assertArrayEquals(alone[0], concurrent[0], "prediction of caller " + i);
+          assertArrayEquals(alone[1], concurrent[1], "gradient of caller " + i);
+          if (i == 0) {
+            assertTrue(Arrays.stream(toDoubles(alone[1])).anyMatch(g -> g != 0), "a gradient");
+          }
+          List<Future<float[][]>> again = new ArrayList<>();
+          for (int r = 0; r < 3; r++) {
+            int k = i;
+            again.add(pool.submit(() -> predictAndGradient(fresh, m, samples[k], contexts[k], k)));
+          }
+          for (Future<float[][]> f : again) {
+            assertArrayEquals(alone[0], f.get()[0], "prediction of caller " + i);
+            assertArrayEquals(alone[1], f.get()[1], "gradient of caller " + i);
+          }
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  /**
+   * One scripted pass of {@code unet}; for caller 0 also the gradient of mean(out²) at the context
+   * (empty for the others).
+   */
+  private static float[][] predictAndGradient(
+      UNet2DConditionModel unet, NDManager parent, float[] sample, float[] context, int caller) {
+    int batch = sample.length / (4 * 8 * 8);
+    try (NDManager m = parent.newSubManager()) {
+      NDArray x = m.create(sample, new Shape(batch, 4, 8, 8));
+      NDArray c = m.create(context, new Shape(batch, 7, 16));
+      long t = 100 + 250 * caller;
+      if (caller != 0) {
+        return new float[][] {
+          unet.forward(x, t, c, AttentionContext.SINGLE_PASS).toFloatArray(), new float[0]
+        };
+      }
+      c.setRequiresGradient(true);
+      float[] out;
+      synchronized (UNet2DConditionModelTest.class) {
+        try (GradientCollector gc = m.getEngine().newGradientCollector()) {
+          NDArray prediction = unet.forward(x, t, c, AttentionContext.SINGLE_PASS);
+          out = prediction.toFloatArray();
+          gc.backward(prediction.square().mean());
+        }
+      }
+      return new float[][] {out, c.getGradient().toFloatArray()};
     }
   }
 
