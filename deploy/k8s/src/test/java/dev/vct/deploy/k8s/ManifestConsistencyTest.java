@@ -2,8 +2,10 @@ package dev.vct.deploy.k8s;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.vct.engine.vct.ConceptInversionParams;
 import dev.vct.storage.event.Topics;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -22,6 +24,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -704,6 +707,71 @@ class ManifestConsistencyTest {
       }
     }
     assertNoProblems(set, problems);
+  }
+
+  /**
+   * A worker that runs concept inversion has the memory for its concept batch at the default
+   * resolution (512 px) on SD-1.5: one micro-step's UNet pass with backward peaks at 8.9 GiB, two
+   * at 13.5 GiB (docs/bench-memory.md), so about 4.6 GiB per micro-step more. Unset,
+   * VCT_CONCEPT_BATCH is the worker's own default by the resolution.
+   */
+  @ParameterizedTest
+  @MethodSource("folders")
+  void conceptInversionWorkersHaveTheMemoryForTheirConceptBatch(String folder) {
+    ManifestSet set = set(folder);
+    List<String> problems = new ArrayList<>();
+    int workers = 0;
+    for (VctContainer c : workers(set)) {
+      String stages = c.service().effective("vct.worker.stages", c.env()).orElse("");
+      if (!stages.isBlank() && !List.of(stages.split(",")).contains("concept-inversion")) {
+        continue;
+      }
+      workers++;
+      int batch =
+          c.service()
+              .effective("vct.concept.batch", c.env())
+              .map(Integer::parseInt)
+              .orElse(ConceptInversionParams.defaults().defaultBatch());
+      double needed = 8.9 + 4.6 * (batch - 1);
+      String limit = c.container().path("resources").path("limits").path("memory").asText("");
+      if (gibibytes(limit) < needed) {
+        problems.add(
+            String.format(
+                Locale.ROOT,
+                "%s: concept batch %d at 512 px needs about %.1f GiB, memory limit '%s'",
+                c.describe(),
+                batch,
+                needed,
+                limit));
+      }
+    }
+    assertTrue(workers > 0, folder + ": no worker runs concept inversion");
+    assertNoProblems(set, problems);
+  }
+
+  /**
+   * The CPU worker image preloads the tcmalloc it installs (libtorch's large temporaries,
+   * docs/bench-memory.md), at the path its build links.
+   */
+  @Test
+  void theWorkerImagePreloadsTheTcmallocItInstalls() {
+    String dockerfile = "gpu-worker/service/src/main/docker/Dockerfile.jvm";
+    String preload = dockerfileEnv(dockerfile, "LD_PRELOAD");
+    String text = Repo.read(Repo.ROOT.resolve(dockerfile));
+    assertTrue(preload.endsWith("/libtcmalloc_minimal.so.4"), preload);
+    assertTrue(text.contains("libtcmalloc-minimal4"), dockerfile + " installs no tcmalloc");
+    assertTrue(text.contains("ln -s ") && text.contains(" " + preload + " "), "links " + preload);
+  }
+
+  /** A Kubernetes memory quantity in GiB ("12Gi", "512Mi"; 0 when absent or in another unit). */
+  private static double gibibytes(String quantity) {
+    if (quantity.endsWith("Gi")) {
+      return Double.parseDouble(quantity.substring(0, quantity.length() - 2));
+    }
+    if (quantity.endsWith("Mi")) {
+      return Double.parseDouble(quantity.substring(0, quantity.length() - 2)) / 1024;
+    }
+    return 0;
   }
 
   @ParameterizedTest

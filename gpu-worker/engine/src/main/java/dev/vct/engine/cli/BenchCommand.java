@@ -55,7 +55,7 @@ final class BenchCommand implements Command {
           --max-attention-scores N
                        the UNet's attention is sliced over the queries so that no call holds
                        more than N scores (batch x heads x queries x keys) at once, as the VCT
-                       stages run it (default 134217728 = 2^27, the stages' own limit)
+                       stages run it (default 33554432 = 2^25, the stages' own limit)
 
         """
         + ScoringBenchmark.USAGE

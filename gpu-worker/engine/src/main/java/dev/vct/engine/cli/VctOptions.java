@@ -29,8 +29,9 @@ final class VctOptions {
           --steps N           DDIM steps of content inversion and fusion (default 50)
           --concept-steps N   concept-inversion optimizer steps, 4 micro-steps each (default 500)
           --concept-batch N   micro-steps per UNet pass of concept inversion: the 4 of a step run
-                              in chunks of N (default 4, one pass per step; fewer use less memory,
-                              same result within float rounding)
+                              in chunks of N (default by the resolution: 4, one pass per step,
+                              up to 256 px, 1 at 512 px; fewer use less memory, same result
+                              within float rounding)
           --inner-steps N     content-embedding Adam steps per timestep at most (default 50)
           --tokens K          vectors of the concept placeholder (default 3)
           --init-word W       word whose embedding starts the concept vectors (default girl)
@@ -62,9 +63,12 @@ final class VctOptions {
         .withSeed(args.longValue("seed", d.seed()));
   }
 
-  /** Micro-steps per UNet pass of concept inversion (default: the whole accumulation window). */
+  /**
+   * Micro-steps per UNet pass of concept inversion (default: {@link
+   * ConceptInversionParams#defaultBatch()}, by the resolution).
+   */
   int conceptBatch(ConceptInversionParams concept) {
-    int batch = args.integer("concept-batch", concept.gradientAccumulation());
+    int batch = args.integer("concept-batch", concept.defaultBatch());
     if (batch < 1) {
       throw new UsageException("option '--concept-batch' needs a number >= 1, got " + batch);
     }

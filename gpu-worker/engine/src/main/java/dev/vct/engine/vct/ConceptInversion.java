@@ -96,7 +96,7 @@ public final class ConceptInversion implements ResumableStage<ConceptEmbedding> 
     this.rows = rows;
     this.adam = adam;
     this.completedSteps = completedSteps;
-    this.batchSize = params.gradientAccumulation();
+    this.batchSize = params.defaultBatch();
   }
 
   /** Starts from the initializer word's embeddings, drawing from the params' seed. */
@@ -274,10 +274,11 @@ public final class ConceptInversion implements ResumableStage<ConceptEmbedding> 
 
   /**
    * Runs each accumulation window in chunks of at most {@code conceptBatch} micro-steps, one UNet
-   * pass per chunk (default: the whole window in one pass). The mathematics do not change, only the
-   * memory a pass needs (activations kept for backward grow with the batch): gradients are summed
-   * over the chunks as over the micro-steps, and results agree within float rounding across batch
-   * sizes. A run is bit-identical to another (and to its resumed self) at the same batch size.
+   * pass per chunk (default: {@link ConceptInversionParams#defaultBatch()}, the whole window up to
+   * 256 px). The mathematics do not change, only the memory a pass needs (activations kept for
+   * backward grow with the batch): gradients are summed over the chunks as over the micro-steps,
+   * and results agree within float rounding across batch sizes. A run is bit-identical to another
+   * (and to its resumed self) at the same batch size.
    *
    * @return this
    */

@@ -100,6 +100,30 @@ public record ConceptInversionParams(
     return steps * gradientAccumulation;
   }
 
+  /**
+   * Latent tokens (batch x latent height x width) a concept-inversion UNet pass holds by default:
+   * one 512 px micro-step's, 64 x 64. Backward keeps every activation of the pass, in proportion to
+   * the tokens (resnets, feed-forwards) and to the batch x tokens^2 (the self-attention maps), so
+   * under this bound a pass never needs more than one micro-step at 512 px (docs/bench-memory.md:
+   * 3.6 GiB on the tiny model, 8.9 GiB at SD-1.5 size).
+   */
+  public static final int DEFAULT_BATCH_LATENT_TOKENS = 64 * 64;
+
+  /**
+   * Micro-steps per UNet pass unless the caller sets a batch: the whole accumulation window while
+   * batch x latent tokens stays within {@link #DEFAULT_BATCH_LATENT_TOKENS} (all 4 up to 256 px, 32
+   * x 32 latents), fewer above, 1 at 512 px. It depends on the params alone, so a resumed run gets
+   * the batch of the run it resumes.
+   */
+  public int defaultBatch() {
+    int side = resolution / VAE_DOWNSCALE;
+    int batch = DEFAULT_BATCH_LATENT_TOKENS / (side * side);
+    return Math.max(1, Math.min(batch, gradientAccumulation));
+  }
+
+  /** Pixels per latent cell along each side (SD's VAE). */
+  private static final int VAE_DOWNSCALE = 8;
+
   public ConceptInversionParams withSteps(int steps) {
     return new ConceptInversionParams(
         steps,

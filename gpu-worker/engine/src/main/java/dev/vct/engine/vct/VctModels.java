@@ -33,10 +33,12 @@ public final class VctModels implements AutoCloseable {
 
   /**
    * Attention computes at most this many scores at once (batch x heads x queries x keys); larger
-   * calls are sliced over the queries. 2^27 floats = 512 MiB: a 64x64 self-attention at batch 1 (8
-   * x 4096 x 4096 = 2^27) runs unsliced; batch 4 and training runs slice.
+   * calls are sliced over the queries. 2^25 floats = 128 MiB: a 64x64 self-attention (512 px; 8 x
+   * 4096 x 4096 = 2^27 scores per sample) runs in slices of 1024 queries at batch 1, which cuts the
+   * forward's scores and softmax and backward's temporaries to a quarter (docs/bench-memory.md); 64
+   * px calls (8x8 latents) never slice.
    */
-  public static final long DEFAULT_MAX_ATTENTION_SCORES = 1L << 27;
+  public static final long DEFAULT_MAX_ATTENTION_SCORES = 1L << 25;
 
   private final StableDiffusionModel sd;
   private final AttentionProcessor plainAttention;

@@ -65,7 +65,7 @@ class ConceptInversionTest {
     ConceptInversionParams params = TinyVct.conceptParams();
     float[] initial = ConceptInversion.start(models, params, REFERENCE).rows();
     ConceptInversion whole = ConceptInversion.start(models, params, REFERENCE);
-    assertEquals(params.gradientAccumulation(), whole.batchSize(), "default: the whole window");
+    assertEquals(params.gradientAccumulation(), whole.batchSize(), "default at 64 px: the window");
     List<Double> wholeLosses = new ArrayList<>();
     whole.run((step, total, loss) -> wholeLosses.add(loss), Cancellation.NEVER);
     float[] expected = whole.result().rows();
@@ -87,6 +87,42 @@ class ConceptInversionTest {
     assertThrows(
         IllegalArgumentException.class,
         () -> ConceptInversion.start(models, params, REFERENCE).batchSize(0));
+  }
+
+  /**
+   * The default batch keeps batch x latent tokens within one 512 px micro-step's 64 x 64: the whole
+   * window of 4 up to 256 px, fewer above, 1 at 512 px and beyond; never above the accumulation.
+   */
+  @Test
+  void defaultConceptBatchFollowsTheResolution() {
+    ConceptInversionParams params = ConceptInversionParams.defaults();
+    int[][] expected = {
+      {32, 4}, {64, 4}, {256, 4}, {264, 3}, {320, 2}, {384, 1}, {512, 1}, {1024, 1}
+    };
+    for (int[] row : expected) {
+      assertEquals(row[1], params.withResolution(row[0]).defaultBatch(), row[0] + " px");
+    }
+    ConceptInversionParams two =
+        new ConceptInversionParams(
+            params.steps(),
+            2,
+            params.tokens(),
+            params.initializerWord(),
+            params.placeholder(),
+            params.learningRate(),
+            params.scaleLearningRate(),
+            params.beta1(),
+            params.beta2(),
+            params.adamEpsilon(),
+            params.weightDecay(),
+            params.useL1(),
+            params.l1Weight(),
+            params.flipProbability(),
+            256,
+            params.seed());
+    assertEquals(2, two.defaultBatch(), "capped by an accumulation of 2");
+    ConceptInversionParams tiny = TinyVct.conceptParams();
+    assertEquals(tiny.defaultBatch(), ConceptInversion.start(models, tiny, REFERENCE).batchSize());
   }
 
   private static double maxAbsDifference(float[] a, float[] b) {

@@ -40,14 +40,18 @@ public class ConceptInversionExecutor extends VctStageExecutor {
     super.warmUp();
   }
 
-  /** The configured batch, or the whole accumulation window; refuses a batch below 1. */
+  /**
+   * The configured batch, or the default for the job's resolution ({@link
+   * ConceptInversionParams#defaultBatch()}); refuses a batch below 1.
+   */
   int conceptBatch(ConceptInversionParams params) {
-    int batch = config.batch().orElse(params.gradientAccumulation());
+    int batch = config.batch().orElse(params.defaultBatch());
     if (batch < 1) {
       throw new IllegalStateException(
           "VCT_CONCEPT_BATCH (vct.concept.batch) must be a number of micro-steps >= 1, got "
               + batch
-              + "; unset it to run each concept-inversion step in one UNet pass");
+              + "; unset it for the default by the job's resolution (the whole step in one UNet"
+              + " pass up to 256 px)");
     }
     return batch;
   }

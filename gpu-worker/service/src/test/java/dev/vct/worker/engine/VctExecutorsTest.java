@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vct.engine.model.TinyModelWriter;
 import dev.vct.engine.vct.ConceptEmbedding;
+import dev.vct.engine.vct.ConceptInversionParams;
 import dev.vct.engine.vct.VctImages;
 import dev.vct.inputs.image.ImageFiles;
 import dev.vct.inputs.image.RgbImage;
@@ -103,9 +104,14 @@ class VctExecutorsTest {
 
   @Test
   void conceptBatchFromTheConfigurationChunksTheWindowToTheSameEmbedding() throws Exception {
+    ConceptInversionParams recipe = ConceptInversionParams.defaults();
+    assertEquals(4, concept.conceptBatch(recipe.withResolution(64)), "unset: the window at 64 px");
+    assertEquals(1, concept.conceptBatch(recipe.withResolution(512)), "unset: 1 at 512 px");
     concept.run(request(Stage.CONCEPT_INVERSION), context());
     float[] whole = conceptRows();
     try {
+      concept.config = () -> OptionalInt.of(2);
+      assertEquals(2, concept.conceptBatch(recipe.withResolution(512)), "set: overrides");
       concept.config = () -> OptionalInt.of(1);
       concept.warmUp();
       concept.run(request(Stage.CONCEPT_INVERSION), context());
