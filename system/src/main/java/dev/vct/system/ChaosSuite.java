@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
@@ -41,11 +42,14 @@ import java.util.function.Predicate;
  * jobs during a restart of the worker that runs them (frozen with SIGSTOP, the job cancelled, then
  * SIGKILLed: its uncommitted request comes back to the restarted worker), and cancels a few jobs
  * while the worker that ran them is down (SIGKILLed, the cancel recorded while its supervisor
- * starts it again). When every job has ended it checks, from PostgreSQL, the event topics and the
- * blob store, that no job was lost or ended twice, that every result equals what an uninterrupted
- * run computes and that no stage of a cancelled job started after the cancel was recorded, counts
- * the steps that checkpoints saved, and prints one summary line. Exit status 0 when every check
- * passed, 1 when one did not.
+ * starts it again), and submits groups of jobs with one reference image at once (single flight: one
+ * concept inversion for the group) and SIGKILLs the worker that runs their shared inversion. When
+ * every job has ended it checks, from PostgreSQL, the event topics and the blob store, that no job
+ * was lost or ended twice, that every result equals what an uninterrupted run computes, that no
+ * stage of a cancelled job started after the cancel was recorded and that each group's concept
+ * inversion succeeded at most once and gave every other job of the group its output, counts the
+ * steps that checkpoints saved, and prints one summary line. Exit status 0 when every check passed,
+ * 1 when one did not.
  */
 public final class ChaosSuite {
 
@@ -53,7 +57,8 @@ public final class ChaosSuite {
       """
       usage: ./vct chaos [--jobs N] [--worker-kills N] [--orchestrator-restarts N]
                          [--broker-restarts N] [--postgres-restarts N] [--cancels N]
-                         [--restart-cancels N] [--down-cancels N] [--seed N]
+                         [--restart-cancels N] [--down-cancels N]
+                         [--shared-reference-groups N] [--shared-reference-jobs N] [--seed N]
                          [--workers-per-pool N] [--step-ms N] [--submit-interval-ms N]
                          [--timeout-seconds N] [--data-dir DIR]
 
@@ -68,6 +73,10 @@ public final class ChaosSuite {
                                   frozen, which is then SIGKILLed and restarted (default 2)
         --down-cancels N          jobs cancelled right after the worker running one of their
                                   stages was SIGKILLed, while it restarts (default 2)
+        --shared-reference-groups N groups of jobs with one reference image, each submitted at
+                                  once; the worker that runs the group's one concept inversion
+                                  is SIGKILLed (default 2)
+        --shared-reference-jobs N jobs in each such group (default 4)
         --seed N                  the schedule of failures and the jobs' seeds (default: random,
                                   printed; the same seed repeats the same schedule)
         --workers-per-pool N      simulated workers in each of the pools inversion, fusion and
@@ -97,6 +106,7 @@ public final class ChaosSuite {
   /** One thing the suite does at a planned time after the start. */
   enum Kind {
     SUBMIT,
+    SUBMIT_SHARED_REFERENCE,
     CANCEL,
     CANCEL_DURING_RESTART,
     CANCEL_WHILE_DOWN,
@@ -123,6 +133,9 @@ public final class ChaosSuite {
   private final Set<UUID> cancelled = new HashSet<>();
   private int restartCancels;
   private int downCancels;
+  private final Map<Integer, List<UUID>> sharedReferenceGroups = new TreeMap<>();
+  private int sharedRunKills;
+  private final Set<Integer> sharedRunsHit = new HashSet<>();
   private final Map<String, Instant> lastKilled = new HashMap<>();
   private int workerKills;
   private int killsMidStage;
@@ -247,6 +260,9 @@ public final class ChaosSuite {
     for (int i = 0; i < options.downCancels(); i++) {
       plan.add(new Action(between(random, from, submitting), Kind.CANCEL_WHILE_DOWN, -1));
     }
+    for (int i = 0; i < options.sharedReferenceGroups(); i++) {
+      plan.add(new Action(between(random, from, submitting), Kind.SUBMIT_SHARED_REFERENCE, i));
+    }
     for (int i = 0; i < Math.min(options.cancels(), options.jobs()); i++) {
       long at = between(random, submitting / 3, submitting);
       // A job submitted by then (at most a few seconds before, so it is still running).
@@ -286,7 +302,9 @@ public final class ChaosSuite {
     out.printf(
         Locale.ROOT,
         "chaos: %s jobs=%d succeeded=%d failed=%d cancelled=%d worker-kills=%d (mid-stage %d)"
-            + " restart-cancels=%d down-cancels=%d orchestrator-restarts=%d broker-restarts=%d postgres-restarts=%d resumes=%d"
+            + " restart-cancels=%d down-cancels=%d shared-reference=%d groups of %d (owner-kills %d,"
+            + " concept-runs %d, shared %d) orchestrator-restarts=%d broker-restarts=%d"
+            + " postgres-restarts=%d resumes=%d"
             + " steps-saved=%d of %d (redone %d) duration=%ds seed=%d%n",
         verdict,
         jobs.size(),
@@ -297,6 +315,11 @@ public final class ChaosSuite {
         killsMidStage,
         restartCancels,
         downCancels,
+        sharedReferenceGroups.size(),
+        options.sharedReferenceJobs(),
+        sharedRunKills,
+        check.sharedConceptRuns,
+        check.sharedOutputs,
         orchestratorRestarts,
         brokerRestarts,
         postgresRestarts,
@@ -324,6 +347,7 @@ public final class ChaosSuite {
           log("cancelled job %s", job);
         }
       }
+      case SUBMIT_SHARED_REFERENCE -> submitSharedReference(action.job());
       case CANCEL_DURING_RESTART -> cancelDuringRestart();
       case CANCEL_WHILE_DOWN -> cancelWhileDown();
       case KILL_WORKER -> killWorker();
@@ -364,6 +388,11 @@ public final class ChaosSuite {
    * waiting up to 20 s for one to be busy; else one that was not killed in the last 20 s.
    */
   private void killWorker() {
+    Optional<StageEvent.Started> shared = sharedRunToKill();
+    if (shared.isPresent()) {
+      killSharedRun(shared.get());
+      return;
+    }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     Map<String, Set<String>> busy = busyWorkers();
     while (busy.isEmpty() && System.nanoTime() < deadline) {
@@ -472,6 +501,76 @@ public final class ChaosSuite {
         worker.name(), stage.stage().code(), stage.jobId(), cancelRecorded(stage.jobId()));
   }
 
+  /**
+   * Single flight under worker kills: submits {@code --shared-reference-jobs} jobs with one
+   * reference image (their concept inversions share one cache key) back to back, so that all are
+   * planned while the first one's inversion is in flight and the others wait for it; then SIGKILLs
+   * the worker running that inversion as soon as it starts (waiting up to 20 s), so the shared run
+   * must move to another worker and resume while the others wait. {@link Check} finds a group whose
+   * concept inversion succeeded more than once or ran more often than single flight allows, and a
+   * waiter that did not take the shared output.
+   */
+  private void submitSharedReference(int group) {
+    String reference = "chaos-" + options.seed() + "-group-" + group;
+    List<UUID> members = new ArrayList<>();
+    for (int i = 0; i < options.sharedReferenceJobs(); i++) {
+      long seed = random.nextInt(1_000_000);
+      UUID job = client.submit(parameters(), seed, reference);
+      jobs.add(job);
+      seeds.put(job, seed);
+      members.add(job);
+    }
+    sharedReferenceGroups.put(group, members);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    Optional<StageEvent.Started> running = sharedRunToKill();
+    while (running.isEmpty() && System.nanoTime() < deadline) {
+      sleep(Duration.ofMillis(100));
+      running = sharedRunToKill();
+    }
+    if (running.isEmpty()) {
+      log(
+          "shared-reference group %d (%d jobs) submitted; its concept inversion did not start"
+              + " within 20 s: the next planned worker kill that finds it running hits it",
+          group, members.size());
+      return;
+    }
+    killSharedRun(running.get());
+  }
+
+  /**
+   * A running concept inversion of a shared-reference group whose shared run no kill hit yet
+   * (planned worker kills take it before any other busy worker).
+   */
+  private Optional<StageEvent.Started> sharedRunToKill() {
+    return runningStages(s -> s.stage() == Stage.CONCEPT_INVERSION && groupOf(s.jobId()) >= 0)
+        .stream()
+        .filter(s -> !sharedRunsHit.contains(groupOf(s.jobId())))
+        .findFirst();
+  }
+
+  private int groupOf(UUID job) {
+    return sharedReferenceGroups.entrySet().stream()
+        .filter(e -> e.getValue().contains(job))
+        .mapToInt(Map.Entry::getKey)
+        .findFirst()
+        .orElse(-1);
+  }
+
+  private void killSharedRun(StageEvent.Started stage) {
+    int group = groupOf(stage.jobId());
+    QuarkusService worker = stack.worker(stage.workerId());
+    worker.kill();
+    lastKilled.put(worker.name(), Instant.now());
+    workerKills++;
+    killsMidStage++;
+    sharedRunKills++;
+    sharedRunsHit.add(group);
+    log(
+        "%s killed (SIGKILL) while running the shared concept inversion of shared-reference group"
+            + " %d (stage run %s of job %s)",
+        worker.name(), group, stage.stageRunId(), stage.jobId());
+  }
+
   private boolean cancelRecorded(UUID job) {
     try {
       return client.job(job).terminal();
@@ -554,6 +653,11 @@ public final class ChaosSuite {
     int resumes;
     long stepsSaved;
     long stepsAtRisk;
+    int sharedConceptRuns;
+    int sharedOutputs;
+
+    /** Stage runs that other jobs waited for: kept for them when their own job was cancelled. */
+    private final Set<UUID> waitedFor = new HashSet<>();
 
     Check(Map<UUID, JobRow> rows, List<String> violations) {
       this.rows = rows;
@@ -566,6 +670,7 @@ public final class ChaosSuite {
 
     void run() {
       List<EventLog.Received> log = drainEvents();
+      checkSharedReferenceGroups(log);
       checkJobs();
       checkCompletions(log);
       checkResults(log);
@@ -588,8 +693,11 @@ public final class ChaosSuite {
           continue;
         }
         JobRow row = rows.get(e.jobId());
-        if (row == null || !row.status().equals("cancelled") || row.finishedAt() == null) {
-          continue;
+        if (row == null
+            || !row.status().equals("cancelled")
+            || row.finishedAt() == null
+            || waitedFor.contains(e.stageRunId())) {
+          continue; // a run others waited for is kept for them (docs/dispatch.md, single flight)
         }
         Duration after = Duration.between(row.finishedAt(), e.occurredAt());
         Duration margin = e instanceof StageEvent.Started ? START_MARGIN : STEP_MARGIN;
@@ -628,6 +736,94 @@ public final class ChaosSuite {
           }
         }
       }
+    }
+
+    /**
+     * Per group of jobs with one reference: one concept inversion per job, all with one cache key;
+     * at most one of them succeeded; every succeeded job's concept inversion either is that one or
+     * was skipped with its output; and the group's runs that started on a worker are at most the
+     * one owner plus what single flight allows besides: the one rerun after a failure ({@code
+     * shared_rerun}) and the runs of jobs cancelled before their run could be shared.
+     */
+    private void checkSharedReferenceGroups(List<EventLog.Received> log) {
+      Map<UUID, Set<UUID>> startedRuns = new HashMap<>();
+      for (EventLog.Received received : log) {
+        if (received.event() instanceof StageEvent.Started s
+            && s.stage() == Stage.CONCEPT_INVERSION) {
+          startedRuns.computeIfAbsent(s.jobId(), j -> new HashSet<>()).add(s.stageRunId());
+        }
+      }
+      sharedReferenceGroups.forEach(
+          (group, members) -> {
+            List<JobClient.KeyedRunRow> runs = client.conceptRuns(members);
+            runs.stream()
+                .map(JobClient.KeyedRunRow::waitingFor)
+                .filter(Objects::nonNull)
+                .forEach(waitedFor::add);
+            String name = "shared-reference group " + group;
+            if (runs.size() != members.size()) {
+              violations.add(
+                  name
+                      + ": "
+                      + runs.size()
+                      + " concept inversions for "
+                      + members.size()
+                      + " jobs");
+              return;
+            }
+            Set<String> keys = new HashSet<>();
+            runs.forEach(r -> keys.add(String.valueOf(r.cacheKey())));
+            if (keys.size() != 1 || keys.contains("null")) {
+              violations.add(name + ": concept inversions with cache keys " + keys + ", not one");
+            }
+            List<JobClient.KeyedRunRow> succeeded =
+                runs.stream().filter(r -> r.status().equals("succeeded")).toList();
+            if (succeeded.size() > 1) {
+              violations.add(
+                  name
+                      + ": the one concept inversion succeeded "
+                      + succeeded.size()
+                      + " times: "
+                      + succeeded.stream().map(JobClient.KeyedRunRow::id).toList());
+            }
+            String shared = succeeded.isEmpty() ? null : succeeded.get(0).outputKey();
+            for (JobClient.KeyedRunRow run : runs) {
+              JobRow row = rows.get(run.jobId());
+              if (row == null || !row.status().equals("succeeded")) {
+                continue;
+              }
+              if (run.status().equals("skipped")) {
+                if (shared == null || !shared.equals(run.outputKey())) {
+                  violations.add(
+                      String.format(
+                          "%s: job %s skipped its concept inversion with %s, not the shared"
+                              + " output %s",
+                          name, run.jobId(), run.outputKey(), shared));
+                } else {
+                  sharedOutputs++;
+                }
+              } else if (!run.status().equals("succeeded")) {
+                violations.add(
+                    String.format(
+                        "%s: succeeded job %s has its concept inversion %s",
+                        name, run.jobId(), run.status()));
+              }
+            }
+            long ran =
+                members.stream().mapToLong(j -> startedRuns.getOrDefault(j, Set.of()).size()).sum();
+            long allowed =
+                1
+                    + runs.stream().filter(JobClient.KeyedRunRow::sharedRerun).count()
+                    + runs.stream().filter(r -> r.status().equals("cancelled")).count();
+            sharedConceptRuns += (int) ran;
+            if (ran > allowed) {
+              violations.add(
+                  String.format(
+                      "%s: %d concept inversions started on workers, single flight allows %d"
+                          + " (runs: %s)",
+                      name, ran, allowed, runs));
+            }
+          });
     }
 
     /** Every submitted job has its row, ended, and only cancelled jobs are cancelled. */
@@ -870,6 +1066,8 @@ public final class ChaosSuite {
       int cancels,
       int restartCancels,
       int downCancels,
+      int sharedReferenceGroups,
+      int sharedReferenceJobs,
       long seed,
       int workersPerPool,
       int stepMillis,
@@ -892,6 +1090,8 @@ public final class ChaosSuite {
               "--cancels",
               "--restart-cancels",
               "--down-cancels",
+              "--shared-reference-groups",
+              "--shared-reference-jobs",
               "--seed",
               "--workers-per-pool",
               "--step-ms",
@@ -924,6 +1124,8 @@ public final class ChaosSuite {
           (int) whole(values, "--cancels", 3, 0),
           (int) whole(values, "--restart-cancels", 2, 0),
           (int) whole(values, "--down-cancels", 2, 0),
+          (int) whole(values, "--shared-reference-groups", 2, 0),
+          (int) whole(values, "--shared-reference-jobs", 4, 2),
           seed,
           (int) whole(values, "--workers-per-pool", 2, 1),
           (int) whole(values, "--step-ms", 150, 1),

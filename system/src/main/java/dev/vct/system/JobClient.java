@@ -110,8 +110,25 @@ public final class JobClient implements AutoCloseable {
     return job;
   }
 
+  /**
+   * Creates a queued job whose reference image is {@code reference} (its hash stands for the
+   * image's bytes: jobs with the same reference and parameters share their concept inversion's
+   * cache key, so they share its flight) and a fresh source, and sends its submission.
+   */
+  public UUID submit(Map<String, Object> parameters, long seed, String reference) {
+    UUID job = UUID.randomUUID();
+    insertJob(job, parameters, seed, Sha256.hex("shared-reference/" + reference));
+    announce(job);
+    return job;
+  }
+
   /** Creates the job's row only (a gateway that crashed before sending the submission). */
   public void insertJob(UUID job, Map<String, Object> parameters, long seed) {
+    insertJob(job, parameters, seed, Sha256.hex(job + "/reference"));
+  }
+
+  private void insertJob(
+      UUID job, Map<String, Object> parameters, long seed, String referenceSha256) {
     String json;
     try {
       json = EventJson.mapper().writeValueAsString(parameters);
@@ -130,7 +147,7 @@ public final class JobClient implements AutoCloseable {
         "inputs/" + job + "/source.png",
         Sha256.hex(job + "/source"),
         "inputs/" + job + "/reference.png",
-        Sha256.hex(job + "/reference"));
+        referenceSha256);
   }
 
   /** Sends the job's submission and waits until the broker has it. */
@@ -229,6 +246,42 @@ public final class JobClient implements AutoCloseable {
                     rs.getString(4),
                     (Integer) rs.getObject(5),
                     rs.getString(6)));
+          }
+          return rows;
+        });
+  }
+
+  /** One inversion's stage run with what single flight recorded on it. */
+  public record KeyedRunRow(
+      UUID id,
+      UUID jobId,
+      String cacheKey,
+      int attempt,
+      String status,
+      String outputKey,
+      UUID waitingFor,
+      boolean sharedRerun) {}
+
+  /** The concept inversions of {@code jobs}, with their cache keys and whom they waited for. */
+  public List<KeyedRunRow> conceptRuns(Collection<UUID> jobs) {
+    return query(
+        "select id, job_id, cache_key, attempt, status, output_key, waiting_for, shared_rerun"
+            + " from stage_runs where job_id = any (?) and stage = 'concept_inversion'"
+            + " order by created_at, id",
+        jobs,
+        rs -> {
+          List<KeyedRunRow> rows = new ArrayList<>();
+          while (rs.next()) {
+            rows.add(
+                new KeyedRunRow(
+                    rs.getObject(1, UUID.class),
+                    rs.getObject(2, UUID.class),
+                    rs.getString(3),
+                    rs.getInt(4),
+                    rs.getString(5),
+                    rs.getString(6),
+                    rs.getObject(7, UUID.class),
+                    rs.getBoolean(8)));
           }
           return rows;
         });

@@ -49,7 +49,11 @@ class ChaosSuitePlanTest {
             "--restart-cancels",
             "3",
             "--down-cancels",
-            "2");
+            "2",
+            "--shared-reference-groups",
+            "3",
+            "--shared-reference-jobs",
+            "5");
     List<Action> plan = ChaosSuite.plan(options, new Random(7));
     Map<Kind, Long> counts =
         plan.stream().collect(Collectors.groupingBy(Action::kind, Collectors.counting()));
@@ -63,6 +67,8 @@ class ChaosSuitePlanTest {
     assertEquals(4L, counts.get(Kind.CANCEL));
     assertEquals(3L, counts.get(Kind.CANCEL_DURING_RESTART));
     assertEquals(2L, counts.get(Kind.CANCEL_WHILE_DOWN));
+    assertEquals(3L, counts.get(Kind.SUBMIT_SHARED_REFERENCE));
+    assertEquals(5, options.sharedReferenceJobs());
     for (int i = 1; i < plan.size(); i++) {
       assertTrue(plan.get(i - 1).atMillis() <= plan.get(i).atMillis(), "in time order");
     }
@@ -83,12 +89,40 @@ class ChaosSuitePlanTest {
   }
 
   @Test
+  void sharedReferenceGroupsAreSubmittedWhileTheOtherJobsAreAndTheChaosRuns() {
+    Options defaults = options();
+    assertEquals(2, defaults.sharedReferenceGroups());
+    assertEquals(4, defaults.sharedReferenceJobs());
+    Options options = options("--jobs", "40", "--shared-reference-groups", "6");
+    List<Action> plan = ChaosSuite.plan(options, new Random(11));
+    List<Action> groups =
+        plan.stream().filter(a -> a.kind() == Kind.SUBMIT_SHARED_REFERENCE).toList();
+    assertEquals(
+        List.of(0, 1, 2, 3, 4, 5),
+        groups.stream().map(Action::job).sorted().toList(),
+        "one action per group, each group once");
+    long submitting = 40L * options.submitIntervalMillis();
+    for (Action group : groups) {
+      assertTrue(
+          group.atMillis() >= 5_000 && group.atMillis() <= submitting,
+          "group submitted while the kills run, among the other submissions: " + group);
+    }
+    assertEquals(
+        0,
+        ChaosSuite.plan(options("--shared-reference-groups", "0"), new Random(11)).stream()
+            .filter(a -> a.kind() == Kind.SUBMIT_SHARED_REFERENCE)
+            .count());
+  }
+
+  @Test
   void optionsSayWhatIsWrong() {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> options("--jobs", "many"));
     assertEquals("--jobs must be a whole number, not 'many'", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> options("--worker-kills", "-1"));
     assertEquals("--worker-kills must be at least 0, not -1", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> options("--shared-reference-jobs", "1"));
+    assertEquals("--shared-reference-jobs must be at least 2, not 1", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> options("--kill-everything"));
     assertEquals("unknown option '--kill-everything'", e.getMessage());
   }
