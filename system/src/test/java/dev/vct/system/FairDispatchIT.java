@@ -104,8 +104,15 @@ class FairDispatchIT {
       assertTrue(
           aheadOfB.size() <= 2,
           "B's job finished after " + aheadOfB.size() + " of A's jobs: " + finished);
-      // A's own jobs still go in the order A submitted them (same priority)
-      assertEquals(jobsOfA, finished.stream().filter(jobsOfA::contains).toList());
+      // A's own jobs leave the queue in the order A submitted them (same priority). The
+      // orchestrator
+      // takes submissions in on several threads, so the first of A's jobs it plans finds the pool's
+      // slots free and is sent at once, whichever it is (docs/dispatch.md, The order); every job
+      // that waited queued after it finishes in submission order.
+      List<UUID> finishedOfA = finished.stream().filter(jobsOfA::contains).toList();
+      List<UUID> queuedOfA = new ArrayList<>(jobsOfA);
+      queuedOfA.remove(finishedOfA.get(0));
+      assertEquals(queuedOfA, finishedOfA.subList(1, finishedOfA.size()), () -> "" + finished);
     }
   }
 }
