@@ -6,6 +6,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Writes one TorchScript function body, statement by statement, for a model to run as a single
@@ -17,10 +18,26 @@ public final class ScriptWriter {
   /** The name of the weight-list parameter. */
   public static final String WEIGHTS = "w";
 
+  private final ScriptedAttention attention;
   private final StringBuilder body = new StringBuilder();
   private final List<NDArray> weights = new ArrayList<>();
   private final Map<NDArray, Integer> indices = new IdentityHashMap<>();
   private int variables;
+
+  /** A writer whose attention layers compute plain attention. */
+  public ScriptWriter() {
+    this(ScriptedAttention.PLAIN);
+  }
+
+  /** A writer whose attention layers compute as {@code attention} writes them. */
+  public ScriptWriter(ScriptedAttention attention) {
+    this.attention = Objects.requireNonNull(attention, "attention");
+  }
+
+  /** How attention layers compute in this script. */
+  public ScriptedAttention attention() {
+    return attention;
+  }
 
   /** The script expression for {@code array}: its slot in the weight list (one per array). */
   public String weight(NDArray array) {

@@ -6,8 +6,16 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import dev.vct.engine.nn.AttentionCall;
+import dev.vct.engine.nn.AttentionContext;
 import dev.vct.engine.nn.AttentionProcessor;
+import dev.vct.engine.nn.DefaultAttentionProcessor;
+import dev.vct.engine.nn.ScriptWriter;
+import dev.vct.engine.nn.ScriptableAttentionProcessor;
+import dev.vct.engine.nn.ScriptedAttention;
+import dev.vct.engine.nn.ScriptedAttentionCall;
+import dev.vct.engine.nn.SlicedAttentionProcessor;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * VCT's attention control during fusion (prompt-to-prompt's AttentionReweight wrapping
@@ -23,8 +31,14 @@ import java.util.Arrays;
  * </ul>
  *
  * Every other call computes plain attention (sliced where memory needs it).
+ *
+ * <p>The UNet runs a step with the injection as one TorchScript call ({@link #scripted}): the
+ * script writes the same operators as {@link #attend}, with the step's cross-attention tables as
+ * inputs of the call and the self-attention layers chosen by their query count inside the script.
+ * {@link #attend} stays the reference (and runs where the script cannot: with an observer, which is
+ * told of each layer's edit, or where plain attention would slice).
  */
-final class AttentionInjection implements AttentionProcessor {
+final class AttentionInjection implements ScriptableAttentionProcessor {
 
   /** Told about every edit (for tests and tracing). */
   interface Observer {
@@ -99,6 +113,151 @@ final class AttentionInjection implements AttentionProcessor {
       observer.edited(call.path(), step, cross);
     }
     return call.weightedValues(edited.reshape(BATCH * heads, call.queries(), call.keys()));
+  }
+
+  /**
+   * The script of a model call at {@code context}'s step: plain attention where the step edits
+   * nothing, else the edits of {@link #attend} (the script's key names which of them the step
+   * makes). Null, so that the call runs in Java, with an observer, where the batch is not fusion's
+   * or where plain attention would slice.
+   */
+  @Override
+  public ScriptedAttention scripted(AttentionContext context, long batch, long scoreElements) {
+    boolean unsliced =
+        plain == DefaultAttentionProcessor.INSTANCE
+            || (plain instanceof SlicedAttentionProcessor sliced
+                && sliced.slicesNothing(scoreElements));
+    if (observer != null || !unsliced) {
+      return null;
+    }
+    int step = context.step();
+    boolean cross = editsCross(step);
+    boolean self = step < selfSteps;
+    if (!cross && !self) {
+      return ScriptedAttention.PLAIN;
+    }
+    return batch == BATCH ? new Script(step, cross, self) : null;
+  }
+
+  /** The injection of one step in a script; see {@link #attend} for the operators. */
+  private final class Script implements ScriptedAttention {
+    private static final List<String> TABLES =
+        List.of(
+            "injection_mapper",
+            "injection_alphas",
+            "injection_one_minus_alphas",
+            "injection_equalizer",
+            "injection_alpha_t",
+            "injection_one_minus_alpha_t");
+    private final int step;
+    private final boolean cross;
+    private final boolean self;
+
+    Script(int step, boolean cross, boolean self) {
+      this.step = step;
+      this.cross = cross;
+      this.self = self;
+    }
+
+    @Override
+    public String key() {
+      return "vct-injection cross=" + cross + " self<=" + (self ? selfMaxQueries : -1);
+    }
+
+    @Override
+    public List<String> inputs() {
+      return cross ? TABLES : List.of();
+    }
+
+    @Override
+    public List<NDArray> arguments(NDManager manager) {
+      if (!cross) {
+        return List.of();
+      }
+      StepTables t = tables;
+      if (t == null || t.step != step) {
+        t = new StepTables(step, manager);
+      }
+      return List.of(t.mapper, t.alphas, t.oneMinusAlphas, t.equalizer, t.alphaT, t.oneMinusAlphaT);
+    }
+
+    @Override
+    public String attend(ScriptWriter s, ScriptedAttentionCall call) {
+      if (call.cross() ? !cross : !self) {
+        return ScriptedAttention.PLAIN.attend(s, call);
+      }
+      String probabilities = call.probabilities(s);
+      String rows =
+          s.let(
+              probabilities
+                  + ".reshape(["
+                  + BATCH
+                  + ", "
+                  + call.heads()
+                  + ", "
+                  + call.queries()
+                  + ", "
+                  + call.keys()
+                  + "])");
+      String flat =
+          ".reshape([" + BATCH * call.heads() + ", " + call.queries() + ", " + call.keys() + "])";
+      String base = rows + "[" + BASE + "]";
+      if (call.cross()) {
+        String own = rows + "[" + EDITED + "]";
+        String gathered = s.let("torch.index_select(" + base + ", 2, injection_mapper)");
+        String refined =
+            s.let(
+                "torch.add(torch.mul("
+                    + gathered
+                    + ", injection_alphas), torch.mul("
+                    + own
+                    + ", injection_one_minus_alphas))");
+        String reweighted = s.let("torch.mul(" + refined + ", injection_equalizer)");
+        String replaced =
+            s.let(
+                "torch.add(torch.mul("
+                    + reweighted
+                    + ", injection_alpha_t), torch.mul(injection_one_minus_alpha_t, "
+                    + own
+                    + "))");
+        String edited =
+            s.let(
+                "torch.cat(["
+                    + rows
+                    + "[:"
+                    + EDITED
+                    + "], "
+                    + replaced
+                    + ".unsqueeze(0)], 0)"
+                    + flat);
+        return call.weightedValues(s, edited);
+      }
+      // self-attention: only layers with at most selfMaxQueries queries, decided in the script
+      return s.let(
+          "torch.bmm(torch.cat(["
+              + rows
+              + "[:"
+              + EDITED
+              + "], "
+              + rows
+              + "["
+              + BASE
+              + ":"
+              + EDITED
+              + "]], 0)"
+              + flat
+              + ", "
+              + call.value()
+              + ") if "
+              + call.queries()
+              + " <= "
+              + selfMaxQueries
+              + " else torch.bmm("
+              + probabilities
+              + ", "
+              + call.value()
+              + ")");
+    }
   }
 
   /**
