@@ -2,6 +2,7 @@ package dev.vct.engine.nn;
 
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -22,6 +23,7 @@ public final class ScriptWriter {
   private final StringBuilder body = new StringBuilder();
   private final List<NDArray> weights = new ArrayList<>();
   private final Map<NDArray, Integer> indices = new IdentityHashMap<>();
+  private final Map<String, String> shared = new HashMap<>();
   private int variables;
 
   /** A writer whose attention layers compute plain attention. */
@@ -55,6 +57,20 @@ public final class ScriptWriter {
   public String let(String expression) {
     String name = "v" + variables++;
     body.append("    ").append(name).append(" = ").append(expression).append('\n');
+    return name;
+  }
+
+  /**
+   * {@link #let} once per script: the variable of the first {@code expression} written this way,
+   * for values every layer reads (an input converted to an int, say). The body is straight-line
+   * code, so the first binding is in scope for the rest of it.
+   */
+  public String shared(String expression) {
+    String name = shared.get(expression);
+    if (name == null) {
+      name = let(expression);
+      shared.put(expression, name);
+    }
     return name;
   }
 
