@@ -204,14 +204,7 @@ class SingleFlightTest {
     awaitWaitingFor(all.get(2), rerunRun.id);
     worker.succeed(rerun);
     for (UUID job : all.subList(1, 3)) {
-      worker.succeed(worker.next(job, CONTENT_INVERSION));
-      StageRequest fusion = worker.next(job, FUSION);
-      assertEquals(
-          rerun.outputKeys().get(BlobRole.CONCEPT_EMBEDDING),
-          fusion.inputKeys().get(BlobRole.CONCEPT_EMBEDDING));
-      worker.succeed(fusion);
-      worker.succeed(worker.next(job, SCORING));
-      assertEquals(JobStatus.SUCCEEDED, awaitJob(job, j -> j.status.terminal()).status);
+      finishTakingConcept(job, rerun.outputKeys().get(BlobRole.CONCEPT_EMBEDDING));
     }
     assertEquals(StageRunStatus.SKIPPED, run(all.get(2), CONCEPT_INVERSION).status);
     assertEquals(2, conceptRequests(all), "the failed run and one rerun");
@@ -274,14 +267,7 @@ class SingleFlightTest {
     assertEquals(StageRunStatus.WAITING, run(waiter, CONCEPT_INVERSION).status);
     worker.send(worker.succeeded(shared));
 
-    worker.succeed(worker.next(waiter, CONTENT_INVERSION));
-    StageRequest fusion = worker.next(waiter, FUSION);
-    assertEquals(
-        shared.outputKeys().get(BlobRole.CONCEPT_EMBEDDING),
-        fusion.inputKeys().get(BlobRole.CONCEPT_EMBEDDING));
-    worker.succeed(fusion);
-    worker.succeed(worker.next(waiter, SCORING));
-    assertEquals(JobStatus.SUCCEEDED, awaitJob(waiter, j -> j.status.terminal()).status);
+    finishTakingConcept(waiter, shared.outputKeys().get(BlobRole.CONCEPT_EMBEDDING));
     StageRun ownersConcept = run(owner, CONCEPT_INVERSION);
     assertEquals(StageRunStatus.SUCCEEDED, ownersConcept.status);
     assertEquals(JobStatus.CANCELLED, awaitJob(owner, j -> true).status, "still cancelled");
@@ -326,6 +312,19 @@ class SingleFlightTest {
     assertEquals(StageRunStatus.RUNNING, run(all.get(0), CONCEPT_INVERSION).status);
     assertEquals(JobStatus.RUNNING, awaitJob(all.get(0), j -> true).status);
     cancelAll(all);
+  }
+
+  /**
+   * Runs the job's content inversion, fusion and scoring to success; its fusion must take {@code
+   * conceptEmbedding}.
+   */
+  private void finishTakingConcept(UUID job, String conceptEmbedding) {
+    worker.succeed(worker.next(job, CONTENT_INVERSION));
+    StageRequest fusion = worker.next(job, FUSION);
+    assertEquals(conceptEmbedding, fusion.inputKeys().get(BlobRole.CONCEPT_EMBEDDING));
+    worker.succeed(fusion);
+    worker.succeed(worker.next(job, SCORING));
+    assertEquals(JobStatus.SUCCEEDED, awaitJob(job, j -> j.status.terminal()).status);
   }
 
   /** Submits {@code n} jobs with one reference and fresh sources, all at once (one batch). */
