@@ -62,8 +62,8 @@ public final class UNet2DConditionModel implements AutoCloseable {
   private final NDArray one;
   private final Map<String, Attention> attentions;
   private final long maxHeads;
-  // the whole network as one native call, one per attention script (ScriptedAttention.key),
-  // each made on first use
+  // the whole network as one native call, one per attention script (ScriptedAttention.key): the
+  // plain one made at load, others on first use
   private final Map<String, TorchScriptFunction> scripts = new HashMap<>();
 
   private UNet2DConditionModel(UNetConfig config, NDManager manager, WeightSource w) {
@@ -219,6 +219,8 @@ public final class UNet2DConditionModel implements AutoCloseable {
       CheckpointWeights source = new CheckpointWeights(weights, own);
       UNet2DConditionModel model = new UNet2DConditionModel(config, own, source);
       source.verify();
+      // compiled (or taken from the process's cache) with the weights, not in a call
+      model.script(ScriptedAttention.PLAIN);
       return model;
     } catch (RuntimeException e) {
       own.close();
