@@ -24,7 +24,7 @@ final class StatementStats {
           "pg_stat_statements.track", "all",
           "pg_stat_statements.max", "2000");
 
-  private static final int TOP = 15;
+  private static final int TOP = 25;
 
   private final PostgresServer postgres;
 
@@ -64,8 +64,8 @@ final class StatementStats {
         text.append(
             String.format(
                 Locale.ROOT,
-                "  sql (top level): %.1f statements, %.2f ms execution per job; the top %d"
-                    + " (nested ones of functions and triggers included):%n",
+                "  sql (top level): %.1f statements, %.2f ms execution (lock waits included) per job;"
+                    + " the %d most called (nested ones of functions and triggers too):%n",
                 total.getDouble(1) / jobs,
                 total.getDouble(2) / jobs,
                 TOP));
@@ -74,7 +74,7 @@ final class StatementStats {
           c.prepareStatement(
               "select calls, total_exec_time, total_plan_time, rows, toplevel, query"
                   + " from pg_stat_statements s join pg_database d on d.oid = s.dbid"
-                  + " where d.datname = ? order by total_exec_time desc limit ?")) {
+                  + " where d.datname = ? order by calls desc, total_exec_time desc limit ?")) {
         top.setString(1, PostgresServer.DATABASE);
         top.setInt(2, TOP);
         try (ResultSet rs = top.executeQuery()) {
