@@ -433,26 +433,17 @@ public final class ChaosSuite {
    * started after the cancel was recorded.
    */
   private void cancelDuringRestart() {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    List<StageEvent.Started> running = runningStages(s -> !cancelled.contains(s.jobId()));
-    while (running.isEmpty() && System.nanoTime() < deadline) {
-      sleep(Duration.ofMillis(250));
-      running = runningStages(s -> !cancelled.contains(s.jobId()));
-    }
-    if (running.isEmpty()) {
+    Optional<StageEvent.Started> live = liveRunningStage();
+    if (live.isEmpty()) {
       log("no running stage of a live job to cancel during a restart");
       return;
     }
-    StageEvent.Started stage = running.get(random.nextInt(running.size()));
+    StageEvent.Started stage = live.get();
     QuarkusService worker = stack.worker(stage.workerId());
     signal(worker, "STOP");
     cancelled.add(stage.jobId());
     try {
-      client.cancel(stage.jobId());
-      long recorded = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-      while (!cancelRecorded(stage.jobId()) && System.nanoTime() < recorded) {
-        sleep(Duration.ofMillis(100));
-      }
+      cancelAndAwaitRecord(stage.jobId());
     } finally {
       worker.kill();
     }
@@ -474,31 +465,47 @@ public final class ChaosSuite {
    * after the cancel was recorded, and any run of a cancelled job still queued or in flight.
    */
   private void cancelWhileDown() {
+    Optional<StageEvent.Started> live = liveRunningStage();
+    if (live.isEmpty()) {
+      log("no running stage of a live job to cancel while its worker is down");
+      return;
+    }
+    StageEvent.Started stage = live.get();
+    QuarkusService worker = stack.worker(stage.workerId());
+    worker.kill();
+    lastKilled.put(worker.name(), Instant.now());
+    cancelled.add(stage.jobId());
+    cancelAndAwaitRecord(stage.jobId());
+    downCancels++;
+    log(
+        "%s killed (SIGKILL) while running %s of job %s, the job cancelled while it restarts"
+            + " (cancel recorded: %s)",
+        worker.name(), stage.stage().code(), stage.jobId(), cancelRecorded(stage.jobId()));
+  }
+
+  /**
+   * A stage running for a job not cancelled yet, picked at random, waiting up to 20 s for one;
+   * empty when none ran by then.
+   */
+  private Optional<StageEvent.Started> liveRunningStage() {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     List<StageEvent.Started> running = runningStages(s -> !cancelled.contains(s.jobId()));
     while (running.isEmpty() && System.nanoTime() < deadline) {
       sleep(Duration.ofMillis(250));
       running = runningStages(s -> !cancelled.contains(s.jobId()));
     }
-    if (running.isEmpty()) {
-      log("no running stage of a live job to cancel while its worker is down");
-      return;
-    }
-    StageEvent.Started stage = running.get(random.nextInt(running.size()));
-    QuarkusService worker = stack.worker(stage.workerId());
-    worker.kill();
-    lastKilled.put(worker.name(), Instant.now());
-    cancelled.add(stage.jobId());
-    client.cancel(stage.jobId());
-    long recorded = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (!cancelRecorded(stage.jobId()) && System.nanoTime() < recorded) {
+    return running.isEmpty()
+        ? Optional.empty()
+        : Optional.of(running.get(random.nextInt(running.size())));
+  }
+
+  /** Cancels {@code job} through the API and waits up to 15 s until PostgreSQL has recorded it. */
+  private void cancelAndAwaitRecord(UUID job) {
+    client.cancel(job);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (!cancelRecorded(job) && System.nanoTime() < deadline) {
       sleep(Duration.ofMillis(100));
     }
-    downCancels++;
-    log(
-        "%s killed (SIGKILL) while running %s of job %s, the job cancelled while it restarts"
-            + " (cancel recorded: %s)",
-        worker.name(), stage.stage().code(), stage.jobId(), cancelRecorded(stage.jobId()));
   }
 
   /**

@@ -3,7 +3,6 @@ package dev.vct.system;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vct.local.KafkaBroker;
 import dev.vct.storage.job.Stage;
 import dev.vct.system.JobClient.JobRow;
 import java.nio.file.Files;
@@ -26,29 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class FairDispatchIT {
 
-  private static final JobStack.Settings SETTINGS =
-      new JobStack.Settings(
-          1,
-          Map.of(
-              "VCT_ORCHESTRATOR_LEASE", "10s",
-              "VCT_ORCHESTRATOR_SWEEP_INTERVAL", "200ms",
-              "VCT_ORCHESTRATOR_DISPATCH_POOL_REFRESH", "500ms"),
-          Map.of(
-              "VCT_WORKER_HEARTBEAT_INTERVAL", "1s",
-              "VCT_WORKER_KAFKA_POLL_TIMEOUT", "100ms",
-              "VCT_WORKER_KAFKA_SESSION_TIMEOUT", "6s",
-              "VCT_WORKER_DRAIN_TIMEOUT", "5s"),
-          List.of(
-              "-Xmx384m",
-              "-XX:+UseSerialGC",
-              "-XX:TieredStopAtLevel=1",
-              "-Djava.awt.headless=true"),
-          Map.of(
-              "inversion", "content-inversion,concept-inversion",
-              "fusion", "fusion",
-              "scoring", "scoring"),
-          false,
-          KafkaBroker.Tuning.QUICK_START);
+  private static final JobStack.Settings SETTINGS = PoolStack.settings(Map.of());
 
   /** About 2.4 s of inversions per job (two of 40 steps of 30 ms), quick fusion and scoring. */
   private static final Map<String, Object> LONGER =

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
-import dev.vct.local.KafkaBroker;
 import dev.vct.local.QuarkusService;
 import dev.vct.storage.event.EventJson;
 import dev.vct.storage.job.Stage;
@@ -51,33 +50,13 @@ class SingleFlightIT {
   private static final String CONCEPT = Stage.CONCEPT_INVERSION.code();
 
   private static final JobStack.Settings SETTINGS =
-      new JobStack.Settings(
-          1,
+      PoolStack.settings(
+          // jobs through the gateway carry only real knobs: the workers set the pace
           Map.of(
-              "VCT_ORCHESTRATOR_LEASE", "10s",
-              "VCT_ORCHESTRATOR_SWEEP_INTERVAL", "200ms",
-              "VCT_ORCHESTRATOR_DISPATCH_POOL_REFRESH", "500ms"),
-          Map.of(
-              "VCT_WORKER_HEARTBEAT_INTERVAL", "1s",
-              "VCT_WORKER_KAFKA_POLL_TIMEOUT", "100ms",
-              "VCT_WORKER_KAFKA_SESSION_TIMEOUT", "6s",
-              "VCT_WORKER_DRAIN_TIMEOUT", "5s",
-              // jobs through the gateway carry only real knobs: the workers set the pace
               "VCT_SIMULATE_STEPS", "3",
               "VCT_SIMULATE_STEP_MS", "10",
               "VCT_SIMULATE_CONCEPT_INVERSION_STEPS", "120",
-              "VCT_SIMULATE_CONCEPT_INVERSION_STEP_MS", "50"),
-          List.of(
-              "-Xmx384m",
-              "-XX:+UseSerialGC",
-              "-XX:TieredStopAtLevel=1",
-              "-Djava.awt.headless=true"),
-          Map.of(
-              "inversion", "content-inversion,concept-inversion",
-              "fusion", "fusion",
-              "scoring", "scoring"),
-          false,
-          KafkaBroker.Tuning.QUICK_START);
+              "VCT_SIMULATE_CONCEPT_INVERSION_STEP_MS", "50"));
 
   private static final String ADMIN_KEY = "vct_single-flight-admin-" + UUID.randomUUID();
 

@@ -312,13 +312,12 @@ public class JobService {
   }
 
   private void expireLease(UUID stageRunId, int attempt) {
-    StageRun unlocked = StageRun.findById(stageRunId);
-    if (unlocked == null) {
+    LockedRun locked = lockedRun(stageRunId);
+    if (locked == null) {
       return;
     }
-    Job job = lockJob(unlocked.jobId).orElseThrow();
-    StageRun run = StageRun.findById(stageRunId);
-    StageRun.getEntityManager().refresh(run);
+    Job job = locked.job();
+    StageRun run = locked.run();
     Instant now = Clock.now();
     if ((job.status.terminal() && !keptForWaiters(job, run))
         || !run.status.inFlight()
@@ -367,13 +366,12 @@ public class JobService {
   }
 
   private void retryIfDue(UUID stageRunId) {
-    StageRun unlocked = StageRun.findById(stageRunId);
-    if (unlocked == null) {
+    LockedRun locked = lockedRun(stageRunId);
+    if (locked == null) {
       return;
     }
-    Job job = lockJob(unlocked.jobId).orElseThrow();
-    StageRun run = StageRun.findById(stageRunId);
-    StageRun.getEntityManager().refresh(run);
+    Job job = locked.job();
+    StageRun run = locked.run();
     if (job.status == JobStatus.RUNNING
         && run.status == StageRunStatus.PENDING
         && run.nextAttemptAt != null
@@ -812,13 +810,12 @@ public class JobService {
   }
 
   private void resolve(UUID stageRunId) {
-    StageRun unlocked = StageRun.findById(stageRunId);
-    if (unlocked == null) {
+    LockedRun locked = lockedRun(stageRunId);
+    if (locked == null) {
       return;
     }
-    Job job = lockJob(unlocked.jobId).orElseThrow();
-    StageRun run = StageRun.findById(stageRunId);
-    StageRun.getEntityManager().refresh(run);
+    Job job = locked.job();
+    StageRun run = locked.run();
     if (job.status != JobStatus.RUNNING || run.status != StageRunStatus.WAITING) {
       return;
     }
@@ -920,6 +917,24 @@ public class JobService {
 
   private static Optional<Job> lockJob(UUID jobId) {
     return Optional.ofNullable(Job.findById(jobId, LockModeType.PESSIMISTIC_WRITE));
+  }
+
+  /** A stage run read again after its job's row was locked, with that job. */
+  private record LockedRun(Job job, StageRun run) {}
+
+  /**
+   * Locks the job of a stage run, then refreshes the run so that it shows what the transaction that
+   * held the lock last wrote; null when there is no such run.
+   */
+  private static LockedRun lockedRun(UUID stageRunId) {
+    StageRun unlocked = StageRun.findById(stageRunId);
+    if (unlocked == null) {
+      return null;
+    }
+    Job job = lockJob(unlocked.jobId).orElseThrow();
+    StageRun run = StageRun.findById(stageRunId);
+    StageRun.getEntityManager().refresh(run);
+    return new LockedRun(job, run);
   }
 
   /** Locks the jobs' rows in id order (so concurrent transactions never deadlock); by id. */

@@ -1,5 +1,11 @@
 package dev.vct.orchestrator.job;
 
+import static dev.vct.orchestrator.job.JobFixture.assertEventLogIsGapFreeWithOneCompletion;
+import static dev.vct.orchestrator.job.JobFixture.awaitJob;
+import static dev.vct.orchestrator.job.JobFixture.randomSha;
+import static dev.vct.orchestrator.job.JobFixture.run;
+import static dev.vct.orchestrator.job.JobFixture.runs;
+import static dev.vct.orchestrator.job.JobFixture.sleep;
 import static dev.vct.storage.job.Stage.CONCEPT_INVERSION;
 import static dev.vct.storage.job.Stage.CONTENT_INVERSION;
 import static dev.vct.storage.job.Stage.FUSION;
@@ -8,28 +14,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.vct.local.test.KafkaTestResource;
 import dev.vct.local.test.PostgresTestResource;
 import dev.vct.local.test.S3TestResource;
-import dev.vct.storage.blob.Sha256;
 import dev.vct.storage.event.BlobRole;
 import dev.vct.storage.event.CancelRequest;
 import dev.vct.storage.event.EventDecodingException;
-import dev.vct.storage.event.EventJson;
-import dev.vct.storage.event.JobEvent;
-import dev.vct.storage.event.JobSubmitted;
 import dev.vct.storage.event.StageEvent;
 import dev.vct.storage.event.StageRequest;
 import dev.vct.storage.event.Topics;
 import dev.vct.storage.job.Job;
-import dev.vct.storage.job.JobEventEntry;
 import dev.vct.storage.job.JobStatus;
 import dev.vct.storage.job.Stage;
 import dev.vct.storage.job.StageRun;
 import dev.vct.storage.job.StageRunStatus;
-import dev.vct.storage.tenant.Tenant;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -41,7 +40,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.config.Config;
@@ -65,30 +63,23 @@ class JobLifecycleTest {
   @ConfigProperty(name = "kafka.bootstrap.servers")
   String bootstrapServers;
 
+  private JobFixture fixture;
   private FakeWorker worker;
-  private UUID tenant;
 
   @BeforeEach
   void setUp() {
-    worker = new FakeWorker(bootstrapServers);
-    tenant =
-        QuarkusTransaction.requiringNew()
-            .call(
-                () -> {
-                  Tenant t = Tenant.create("tenant-" + UUID.randomUUID(), 100, 1000);
-                  t.persist();
-                  return t.id;
-                });
+    fixture = new JobFixture(bootstrapServers);
+    worker = fixture.worker;
   }
 
   @AfterEach
   void tearDown() {
-    worker.close();
+    fixture.close();
   }
 
   @Test
   void jobGoesThroughAllFourStagesToSucceeded() {
-    UUID job = submit(newJob(randomSha(), randomSha()));
+    UUID job = fixture.submit(fixture.newJob(randomSha(), randomSha()));
     StageRequest content = worker.next(job, CONTENT_INVERSION);
     StageRequest concept = worker.next(job, CONCEPT_INVERSION);
     assertEquals(1, content.attempt());
@@ -113,10 +104,10 @@ class JobLifecycleTest {
   @Test
   void secondJobWithTheSameReferenceSkipsConceptInversion() {
     String reference = randomSha();
-    UUID first = submit(newJob(randomSha(), reference));
+    UUID first = fixture.submit(fixture.newJob(randomSha(), reference));
     runToSuccess(first);
 
-    UUID second = submit(newJob(randomSha(), reference));
+    UUID second = fixture.submit(fixture.newJob(randomSha(), reference));
     worker.succeed(worker.next(second, CONTENT_INVERSION));
     StageRequest fusion = worker.next(second, FUSION);
     StageRun concept = run(second, CONCEPT_INVERSION);
@@ -138,13 +129,14 @@ class JobLifecycleTest {
   @Test
   void otherFusionAndContentKnobsStillReuseTheCachedConcept() {
     String reference = randomSha();
-    UUID first = submit(newJob(randomSha(), reference, Map.of("guidance_scale", 7.5)));
+    UUID first =
+        fixture.submit(fixture.newJob(randomSha(), reference, Map.of("guidance_scale", 7.5)));
     runToSuccess(first);
 
     String source = randomSha();
     UUID second =
-        submit(
-            newJob(
+        fixture.submit(
+            fixture.newJob(
                 source,
                 reference,
                 Map.of(
@@ -165,10 +157,12 @@ class JobLifecycleTest {
   @Test
   void anotherConceptKnobRunsConceptInversionAgain() {
     String reference = randomSha();
-    UUID first = submit(newJob(randomSha(), reference, Map.of("concept_steps", 500)));
+    UUID first =
+        fixture.submit(fixture.newJob(randomSha(), reference, Map.of("concept_steps", 500)));
     runToSuccess(first);
 
-    UUID second = submit(newJob(randomSha(), reference, Map.of("concept_steps", 100)));
+    UUID second =
+        fixture.submit(fixture.newJob(randomSha(), reference, Map.of("concept_steps", 100)));
     StageRequest concept = worker.next(second, CONCEPT_INVERSION);
     assertEquals(1, concept.attempt());
     assertNotEquals(
@@ -180,7 +174,7 @@ class JobLifecycleTest {
 
   @Test
   void expiredLeaseIsRedispatchedAndTheStaleAttemptsLateCompletionChangesNothing() {
-    UUID job = submit(newJob(randomSha(), randomSha()));
+    UUID job = fixture.submit(fixture.newJob(randomSha(), randomSha()));
     StageRequest first = worker.next(job, CONTENT_INVERSION);
     worker.started(first);
     // No heartbeat: the 2 s lease runs out and the sweeper dispatches attempt 2.
@@ -204,7 +198,7 @@ class JobLifecycleTest {
 
   @Test
   void supersededAttemptThatStillReportsIsToldToStopOnceAndTheJobGoesOn() {
-    UUID job = submit(newJob(randomSha(), randomSha()));
+    UUID job = fixture.submit(fixture.newJob(randomSha(), randomSha()));
     StageRequest first = worker.next(job, CONTENT_INVERSION);
     worker.started(first);
     // No heartbeat: the 2 s lease runs out and the sweeper dispatches attempt 2.
@@ -221,7 +215,7 @@ class JobLifecycleTest {
     CancelRequest stop = stops.get(0);
     assertEquals(first.stageRunId(), stop.stageRunId());
     assertEquals(1, stop.attempt());
-    assertEquals(tenant, stop.tenantId());
+    assertEquals(fixture.tenant, stop.tenantId());
     StageRun content = run(job, CONTENT_INVERSION);
     assertEquals(2, content.attempt);
     assertEquals(JobStatus.RUNNING, awaitJob(job, j -> true).status, "the job goes on");
@@ -238,7 +232,7 @@ class JobLifecycleTest {
 
   @Test
   void duplicateDeliveriesProduceOneResult() {
-    UUID job = submit(newJob(randomSha(), randomSha()));
+    UUID job = fixture.submit(fixture.newJob(randomSha(), randomSha()));
     worker.succeed(worker.next(job, CONTENT_INVERSION));
     worker.succeed(worker.next(job, CONCEPT_INVERSION));
     StageRequest fusion = worker.next(job, FUSION);
@@ -259,8 +253,8 @@ class JobLifecycleTest {
 
   @Test
   void oneBatchAppliesEachJobsReportsInOrderAndARedeliveredOneOnce() {
-    UUID first = submit(newJob(randomSha(), randomSha()));
-    UUID second = submit(newJob(randomSha(), randomSha()));
+    UUID first = fixture.submit(fixture.newJob(randomSha(), randomSha()));
+    UUID second = fixture.submit(fixture.newJob(randomSha(), randomSha()));
     List<StageEvent> batch = new ArrayList<>();
     for (UUID job : List.of(second, first)) {
       for (Stage stage : List.of(CONTENT_INVERSION, CONCEPT_INVERSION)) {
@@ -290,7 +284,7 @@ class JobLifecycleTest {
 
   @Test
   void retryableFailureBacksOffAndRetriesWithTheNextAttempt() {
-    UUID job = submit(newJob(randomSha(), randomSha()));
+    UUID job = fixture.submit(fixture.newJob(randomSha(), randomSha()));
     StageRequest first = worker.next(job, CONCEPT_INVERSION);
     worker.started(first);
     worker.send(StageEvent.Failed.of(first.run(), "out_of_memory", "CUDA out of memory", true));
@@ -302,7 +296,7 @@ class JobLifecycleTest {
 
   @Test
   void failureAfterTheLastAttemptFailsTheJobWithTheStagesError() {
-    UUID job = submit(newJob(randomSha(), randomSha()));
+    UUID job = fixture.submit(fixture.newJob(randomSha(), randomSha()));
     worker.succeed(worker.next(job, CONTENT_INVERSION));
     worker.succeed(worker.next(job, CONCEPT_INVERSION));
     // fusion has max-attempts=2 in the test configuration
@@ -321,7 +315,7 @@ class JobLifecycleTest {
 
   @Test
   void nonRetryableFailureFailsTheJobAndStopsTheOtherStage() {
-    UUID job = submit(newJob(randomSha(), randomSha()));
+    UUID job = fixture.submit(fixture.newJob(randomSha(), randomSha()));
     StageRequest content = worker.next(job, CONTENT_INVERSION);
     StageRequest concept = worker.next(job, CONCEPT_INVERSION);
     worker.started(concept);
@@ -338,7 +332,7 @@ class JobLifecycleTest {
 
   @Test
   void cancelFlagCancelsARunningJobAndTellsTheWorkers() {
-    UUID job = submit(newJob(randomSha(), randomSha()));
+    UUID job = fixture.submit(fixture.newJob(randomSha(), randomSha()));
     StageRequest content = worker.next(job, CONTENT_INVERSION);
     worker.started(content);
     QuarkusTransaction.requiringNew()
@@ -354,7 +348,7 @@ class JobLifecycleTest {
 
   @Test
   void queuedJobWhoseSubmitMessageWasLostIsPlannedBySweeper() {
-    UUID job = newJob(randomSha(), randomSha());
+    UUID job = fixture.newJob(randomSha(), randomSha());
     StageRequest content = worker.next(job, CONTENT_INVERSION);
     assertNotNull(content);
     assertEquals(JobStatus.RUNNING, awaitJob(job, j -> j.status == JobStatus.RUNNING).status);
@@ -362,7 +356,7 @@ class JobLifecycleTest {
 
   @Test
   void undecodableEventGoesToTheDeadLetterTopicAndTheNextOnesStillApply() {
-    UUID job = submit(newJob(randomSha(), randomSha()));
+    UUID job = fixture.submit(fixture.newJob(randomSha(), randomSha()));
     String marker = "not-json-" + UUID.randomUUID();
     worker.sendRaw(Topics.STAGE_EVENTS, job.toString(), marker);
     ConsumerRecord<String, String> dead =
@@ -413,91 +407,5 @@ class JobLifecycleTest {
     worker.succeed(worker.next(job, FUSION));
     worker.succeed(worker.next(job, SCORING));
     assertEquals(JobStatus.SUCCEEDED, awaitJob(job, j -> j.status.terminal()).status);
-  }
-
-  private void assertEventLogIsGapFreeWithOneCompletion(UUID job, JobStatus status) {
-    List<JobEventEntry> log =
-        QuarkusTransaction.requiringNew().call(() -> JobEventEntry.after(job, 0, 1_000));
-    for (int i = 0; i < log.size(); i++) {
-      assertEquals(i + 1, log.get(i).seq);
-    }
-    List<JobEvent.Completed> completions =
-        log.stream()
-            .map(JobEventEntry::event)
-            .filter(JobEvent.Completed.class::isInstance)
-            .map(JobEvent.Completed.class::cast)
-            .toList();
-    assertEquals(1, completions.size(), "exactly one completion in " + log.size() + " events");
-    assertEquals(status, completions.get(0).status());
-    assertEquals(
-        completions.get(0).eventId(), log.get(log.size() - 1).eventId, "completion is last");
-  }
-
-  private UUID newJob(String sourceSha, String referenceSha) {
-    return newJob(sourceSha, referenceSha, Map.of("guidance", 7.5, "concept_steps", 500));
-  }
-
-  private UUID newJob(String sourceSha, String referenceSha, Map<String, Object> parameters) {
-    UUID id = UUID.randomUUID();
-    QuarkusTransaction.requiringNew()
-        .run(
-            () ->
-                Job.queued(
-                        id,
-                        tenant,
-                        parameters,
-                        42L,
-                        "tiny-sd",
-                        "inputs/" + id + "/source.png",
-                        sourceSha,
-                        "inputs/" + id + "/reference.png",
-                        referenceSha)
-                    .persist());
-    return id;
-  }
-
-  private UUID submit(UUID job) {
-    worker.sendRaw(
-        Topics.JOB_SUBMITTED,
-        job.toString(),
-        EventJson.encodeToString(JobSubmitted.of(job, tenant)));
-    return job;
-  }
-
-  private static Job awaitJob(UUID id, Predicate<Job> condition) {
-    long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    while (System.nanoTime() < until) {
-      Job job = QuarkusTransaction.requiringNew().call(() -> Job.<Job>findById(id));
-      if (job != null && condition.test(job)) {
-        return job;
-      }
-      sleep(Duration.ofMillis(50));
-    }
-    Job last = QuarkusTransaction.requiringNew().call(() -> Job.<Job>findById(id));
-    return fail(
-        "job "
-            + id
-            + " did not reach the expected state; it is "
-            + (last == null ? null : last.status));
-  }
-
-  private static List<StageRun> runs(UUID job) {
-    return QuarkusTransaction.requiringNew().call(() -> StageRun.forJob(job));
-  }
-
-  private static StageRun run(UUID job, Stage stage) {
-    return QuarkusTransaction.requiringNew().call(() -> StageRun.find(job, stage).orElseThrow());
-  }
-
-  private static String randomSha() {
-    return Sha256.hex(UUID.randomUUID().toString());
-  }
-
-  private static void sleep(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

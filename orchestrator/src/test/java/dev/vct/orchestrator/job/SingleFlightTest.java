@@ -1,5 +1,10 @@
 package dev.vct.orchestrator.job;
 
+import static dev.vct.orchestrator.job.JobFixture.assertEventLogIsGapFreeWithOneCompletion;
+import static dev.vct.orchestrator.job.JobFixture.awaitJob;
+import static dev.vct.orchestrator.job.JobFixture.randomSha;
+import static dev.vct.orchestrator.job.JobFixture.run;
+import static dev.vct.orchestrator.job.JobFixture.sleep;
 import static dev.vct.storage.job.Stage.CONCEPT_INVERSION;
 import static dev.vct.storage.job.Stage.CONTENT_INVERSION;
 import static dev.vct.storage.job.Stage.FUSION;
@@ -12,22 +17,16 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.vct.local.test.KafkaTestResource;
 import dev.vct.local.test.PostgresTestResource;
 import dev.vct.local.test.S3TestResource;
-import dev.vct.storage.blob.Sha256;
 import dev.vct.storage.event.BlobRole;
 import dev.vct.storage.event.CancelRequest;
-import dev.vct.storage.event.EventJson;
-import dev.vct.storage.event.JobEvent;
 import dev.vct.storage.event.JobSubmitted;
 import dev.vct.storage.event.StageEvent;
 import dev.vct.storage.event.StageRequest;
-import dev.vct.storage.event.Topics;
 import dev.vct.storage.job.Job;
-import dev.vct.storage.job.JobEventEntry;
 import dev.vct.storage.job.JobStatus;
 import dev.vct.storage.job.Stage;
 import dev.vct.storage.job.StageRun;
 import dev.vct.storage.job.StageRunStatus;
-import dev.vct.storage.tenant.Tenant;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -35,14 +34,12 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
@@ -64,25 +61,18 @@ class SingleFlightTest {
   @ConfigProperty(name = "kafka.bootstrap.servers")
   String bootstrapServers;
 
+  private JobFixture fixture;
   private FakeWorker worker;
-  private UUID tenant;
 
   @BeforeEach
   void setUp() {
-    worker = new FakeWorker(bootstrapServers);
-    tenant =
-        QuarkusTransaction.requiringNew()
-            .call(
-                () -> {
-                  Tenant t = Tenant.create("tenant-" + UUID.randomUUID(), 100, 1000);
-                  t.persist();
-                  return t.id;
-                });
+    fixture = new JobFixture(bootstrapServers);
+    worker = fixture.worker;
   }
 
   @AfterEach
   void tearDown() {
-    worker.close();
+    fixture.close();
   }
 
   @Test
@@ -128,9 +118,9 @@ class SingleFlightTest {
   @Test
   void identicalContentInversionsShareOneRunToo() {
     String source = randomSha();
-    UUID first = submit(newJob(source, randomSha()));
+    UUID first = fixture.submit(fixture.newJob(source, randomSha()));
     StageRequest content = worker.next(first, CONTENT_INVERSION);
-    UUID second = submit(newJob(source, randomSha()));
+    UUID second = fixture.submit(fixture.newJob(source, randomSha()));
     awaitStatus(second, CONTENT_INVERSION, StageRunStatus.WAITING);
     worker.succeed(content);
     worker.succeed(worker.next(first, CONCEPT_INVERSION));
@@ -155,7 +145,7 @@ class SingleFlightTest {
     int n = 8;
     List<UUID> all = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      all.add(newJob(randomSha(), reference));
+      all.add(fixture.newJob(randomSha(), reference));
     }
     // each job planned in its own transaction, all at once, as several consumers or replicas do
     CyclicBarrier start = new CyclicBarrier(n);
@@ -167,7 +157,7 @@ class SingleFlightTest {
             pool.submit(
                 () -> {
                   start.await();
-                  jobs.submitted(List.of(JobSubmitted.of(job, tenant)));
+                  jobs.submitted(List.of(JobSubmitted.of(job, fixture.tenant)));
                   return null;
                 }));
       }
@@ -214,14 +204,7 @@ class SingleFlightTest {
     awaitWaitingFor(all.get(2), rerunRun.id);
     worker.succeed(rerun);
     for (UUID job : all.subList(1, 3)) {
-      worker.succeed(worker.next(job, CONTENT_INVERSION));
-      StageRequest fusion = worker.next(job, FUSION);
-      assertEquals(
-          rerun.outputKeys().get(BlobRole.CONCEPT_EMBEDDING),
-          fusion.inputKeys().get(BlobRole.CONCEPT_EMBEDDING));
-      worker.succeed(fusion);
-      worker.succeed(worker.next(job, SCORING));
-      assertEquals(JobStatus.SUCCEEDED, awaitJob(job, j -> j.status.terminal()).status);
+      finishTakingConcept(job, rerun.outputKeys().get(BlobRole.CONCEPT_EMBEDDING));
     }
     assertEquals(StageRunStatus.SKIPPED, run(all.get(2), CONCEPT_INVERSION).status);
     assertEquals(2, conceptRequests(all), "the failed run and one rerun");
@@ -284,14 +267,7 @@ class SingleFlightTest {
     assertEquals(StageRunStatus.WAITING, run(waiter, CONCEPT_INVERSION).status);
     worker.send(worker.succeeded(shared));
 
-    worker.succeed(worker.next(waiter, CONTENT_INVERSION));
-    StageRequest fusion = worker.next(waiter, FUSION);
-    assertEquals(
-        shared.outputKeys().get(BlobRole.CONCEPT_EMBEDDING),
-        fusion.inputKeys().get(BlobRole.CONCEPT_EMBEDDING));
-    worker.succeed(fusion);
-    worker.succeed(worker.next(waiter, SCORING));
-    assertEquals(JobStatus.SUCCEEDED, awaitJob(waiter, j -> j.status.terminal()).status);
+    finishTakingConcept(waiter, shared.outputKeys().get(BlobRole.CONCEPT_EMBEDDING));
     StageRun ownersConcept = run(owner, CONCEPT_INVERSION);
     assertEquals(StageRunStatus.SUCCEEDED, ownersConcept.status);
     assertEquals(JobStatus.CANCELLED, awaitJob(owner, j -> true).status, "still cancelled");
@@ -338,13 +314,26 @@ class SingleFlightTest {
     cancelAll(all);
   }
 
+  /**
+   * Runs the job's content inversion, fusion and scoring to success; its fusion must take {@code
+   * conceptEmbedding}.
+   */
+  private void finishTakingConcept(UUID job, String conceptEmbedding) {
+    worker.succeed(worker.next(job, CONTENT_INVERSION));
+    StageRequest fusion = worker.next(job, FUSION);
+    assertEquals(conceptEmbedding, fusion.inputKeys().get(BlobRole.CONCEPT_EMBEDDING));
+    worker.succeed(fusion);
+    worker.succeed(worker.next(job, SCORING));
+    assertEquals(JobStatus.SUCCEEDED, awaitJob(job, j -> j.status.terminal()).status);
+  }
+
   /** Submits {@code n} jobs with one reference and fresh sources, all at once (one batch). */
   private List<UUID> submitAll(int n, String reference) {
     List<UUID> all = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      all.add(newJob(randomSha(), reference));
+      all.add(fixture.newJob(randomSha(), reference));
     }
-    jobs.submitted(all.stream().map(job -> JobSubmitted.of(job, tenant)).toList());
+    jobs.submitted(all.stream().map(job -> JobSubmitted.of(job, fixture.tenant)).toList());
     return all;
   }
 
@@ -364,51 +353,6 @@ class SingleFlightTest {
 
   private void cancelAll(List<UUID> all) {
     all.forEach(jobs::cancel);
-  }
-
-  private UUID newJob(String sourceSha, String referenceSha) {
-    UUID id = UUID.randomUUID();
-    QuarkusTransaction.requiringNew()
-        .run(
-            () ->
-                Job.queued(
-                        id,
-                        tenant,
-                        Map.of("guidance", 7.5, "concept_steps", 500),
-                        42L,
-                        "tiny-sd",
-                        "inputs/" + id + "/source.png",
-                        sourceSha,
-                        "inputs/" + id + "/reference.png",
-                        referenceSha)
-                    .persist());
-    return id;
-  }
-
-  private UUID submit(UUID job) {
-    worker.sendRaw(
-        Topics.JOB_SUBMITTED,
-        job.toString(),
-        EventJson.encodeToString(JobSubmitted.of(job, tenant)));
-    return job;
-  }
-
-  private void assertEventLogIsGapFreeWithOneCompletion(UUID job, JobStatus status) {
-    List<JobEventEntry> log =
-        QuarkusTransaction.requiringNew().call(() -> JobEventEntry.after(job, 0, 1_000));
-    for (int i = 0; i < log.size(); i++) {
-      assertEquals(i + 1, log.get(i).seq);
-    }
-    List<JobEvent.Completed> completions =
-        log.stream()
-            .map(JobEventEntry::event)
-            .filter(JobEvent.Completed.class::isInstance)
-            .map(JobEvent.Completed.class::cast)
-            .toList();
-    assertEquals(1, completions.size(), "exactly one completion in " + log.size() + " events");
-    assertEquals(status, completions.get(0).status());
-    assertEquals(
-        completions.get(0).eventId(), log.get(log.size() - 1).eventId, "completion is last");
   }
 
   private static void awaitStatus(UUID job, Stage stage, StageRunStatus status) {
@@ -441,33 +385,5 @@ class SingleFlightTest {
       sleep(Duration.ofMillis(50));
     }
     fail(what.get());
-  }
-
-  private static Job awaitJob(UUID id, Predicate<Job> condition) {
-    long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    while (System.nanoTime() < until) {
-      Job job = QuarkusTransaction.requiringNew().call(() -> Job.<Job>findById(id));
-      if (job != null && condition.test(job)) {
-        return job;
-      }
-      sleep(Duration.ofMillis(50));
-    }
-    return fail("job " + id + " did not reach the expected state");
-  }
-
-  private static StageRun run(UUID job, Stage stage) {
-    return QuarkusTransaction.requiringNew().call(() -> StageRun.find(job, stage).orElseThrow());
-  }
-
-  private static String randomSha() {
-    return Sha256.hex(UUID.randomUUID().toString());
-  }
-
-  private static void sleep(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

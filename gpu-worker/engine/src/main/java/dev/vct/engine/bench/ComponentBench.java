@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * Forward and forward+backward timings of the SD-1.x networks with random weights, as VCT uses
@@ -112,16 +113,12 @@ public final class ComponentBench {
             measure(
                 "forward+backward",
                 manager,
-                m -> {
-                  NDArray hidden = m.randomNormal(context);
-                  hidden.setRequiresGradient(true);
-                  try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDArray eps =
-                        unet.forward(m.randomNormal(latents), m.create(new long[] {500}), hidden);
-                    gc.backward(eps.square().mean());
-                  }
-                  hidden.getGradient().toFloatArray();
-                }));
+                m ->
+                    backwardTo(
+                        m.randomNormal(context),
+                        hidden ->
+                            unet.forward(
+                                m.randomNormal(latents), m.create(new long[] {500}), hidden))));
         return out;
       }
     }
@@ -154,17 +151,22 @@ public final class ComponentBench {
             measure(
                 "forward+backward",
                 manager,
-                m -> {
-                  NDArray embeds = clip.embed(randomIds(m, ids));
-                  embeds.setRequiresGradient(true);
-                  try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    gc.backward(clip.forwardEmbeddings(embeds).square().mean());
-                  }
-                  embeds.getGradient().toFloatArray();
-                }));
+                m -> backwardTo(clip.embed(randomIds(m, ids)), clip::forwardEmbeddings)));
         return out;
       }
     }
+  }
+
+  /**
+   * Backward of the mean square of {@code forward(input)} to {@code input}, reading the gradient
+   * back so that the measurement waits for it.
+   */
+  private static void backwardTo(NDArray input, UnaryOperator<NDArray> forward) {
+    input.setRequiresGradient(true);
+    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      gc.backward(forward.apply(input).square().mean());
+    }
+    input.getGradient().toFloatArray();
   }
 
   private NDArray randomIds(NDManager m, Shape shape) {
@@ -195,16 +197,7 @@ public final class ComponentBench {
         }
         out.add(
             measure(
-                "decode+backward",
-                manager,
-                m -> {
-                  NDArray z = m.randomNormal(latents);
-                  z.setRequiresGradient(true);
-                  try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    gc.backward(vae.decode(z).square().mean());
-                  }
-                  z.getGradient().toFloatArray();
-                }));
+                "decode+backward", manager, m -> backwardTo(m.randomNormal(latents), vae::decode)));
         return out;
       }
     }

@@ -5,6 +5,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * How many intra-op threads libtorch uses in this process, chosen once from the work of one UNet
@@ -102,9 +103,18 @@ public final class EngineThreads {
    * Applies the rule to libtorch once per process and returns the choice in force (the first one's
    * when called again).
    */
-  public static synchronized Choice configure(Workload workload) {
+  public static Choice configure(Workload workload) {
+    return configure(() -> workload);
+  }
+
+  /**
+   * {@link #configure(Workload)} with the workload computed only when no choice is in force yet (a
+   * model loaded again in the same process does not size its UNet again).
+   */
+  public static synchronized Choice configure(Supplier<Workload> workload) {
     if (chosen == null) {
-      Choice choice = choose(workload, System.getenv(), Runtime.getRuntime().availableProcessors());
+      Choice choice =
+          choose(workload.get(), System.getenv(), Runtime.getRuntime().availableProcessors());
       Engine.getEngine("PyTorch"); // loads libtorch
       JniUtils.setNumThreads(choice.threads());
       chosen = choice;

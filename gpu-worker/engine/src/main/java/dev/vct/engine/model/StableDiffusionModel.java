@@ -74,7 +74,7 @@ public final class StableDiffusionModel implements AutoCloseable {
       UNet2DConditionModel unet = UNet2DConditionModel.load(dir.resolve("unet"), manager);
       AutoencoderKL vae = AutoencoderKL.load(dir.resolve("vae"), manager);
       checkConsistent(dir, unet, vae, textEncoder, tokenizer);
-      EngineThreads.configure(workload(dir, unet));
+      EngineThreads.configure(() -> workload(dir, unet));
       return new StableDiffusionModel(
           dir, manager, unet, vae, textEncoder, tokenizer, schedulerConfig(dir));
     } catch (IOException e) {

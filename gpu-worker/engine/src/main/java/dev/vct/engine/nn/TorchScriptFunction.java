@@ -13,7 +13,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -29,23 +34,39 @@ import java.util.zip.ZipOutputStream;
  * {@code forward} is the function; no tensors inside: weights are passed as a list argument).
  * libtorch's graph optimiser stays off for it ({@link JniUtils#setGraphExecutorOptimize}): the
  * operators run as written, with the same kernels and the same results as eager calls.
+ *
+ * <p>Because a compiled module holds no tensors, functions of the same code share one module, for
+ * the whole process: a model loaded again, or a second model of the same topology, binds its own
+ * weights to the module compiled for the first one and neither parses nor plans the code again
+ * (compiling the tiny UNet's 800 lines took about as long as a whole S1 concept inversion). A
+ * module stays cached while a function uses it; of the unused ones the {@value #MAX_IDLE} most
+ * recently used are kept.
  */
 public final class TorchScriptFunction implements AutoCloseable {
   private static final String CLASS = "VctFunction";
   private static final String LIST_NAME = ScriptWriter.WEIGHTS + "[]";
 
-  private final PtSymbolBlock module;
-  private final NDList weights;
+  /** Modules kept compiled while no function uses them (the least recently used go first). */
+  static final int MAX_IDLE = 16;
 
-  private TorchScriptFunction(PtSymbolBlock module, List<NDArray> weights) {
-    this.module = module;
+  /** Compiled modules by their code, least recently used first; guarded by itself. */
+  private static final Map<String, Compiled> MODULES = new LinkedHashMap<>(16, 0.75f, true);
+
+  private static final AtomicLong IDS = new AtomicLong();
+
+  private final Compiled compiled;
+  private final NDList weights;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private TorchScriptFunction(Compiled compiled, List<NDArray> weights) {
+    this.compiled = compiled;
     this.weights = new NDList(weights);
   }
 
   /**
    * Compiles {@code writer}'s body as {@code forward(inputs..., w: List[Tensor]) -> Tensor} (no
-   * {@code w} when the body reads no weights), returning {@code result}. The module belongs to
-   * {@code manager}.
+   * {@code w} when the body reads no weights), returning {@code result}, or takes the module
+   * already compiled for the same code. The function is closed with {@code manager} at the latest.
    */
   public static TorchScriptFunction compile(
       NDManager manager, ScriptWriter writer, List<String> inputs, String result) {
@@ -60,16 +81,70 @@ public final class TorchScriptFunction implements AutoCloseable {
     }
     code.append("    ").append(String.join(",\n    ", parameters)).append(") -> Tensor:\n");
     code.append(writer.body(result));
-    byte[] archive = archive(code.toString());
+    List<NDArray> weights = writer.weights();
+    weights.forEach(w -> w.setName(LIST_NAME));
+    TorchScriptFunction function = new TorchScriptFunction(acquire(code.toString()), weights);
+    manager.attachInternal("TorchScriptFunction-" + IDS.incrementAndGet(), function);
+    return function;
+  }
+
+  /** The module compiled for {@code code}, compiled now when no function has it. */
+  private static Compiled acquire(String code) {
+    synchronized (MODULES) {
+      Compiled compiled = MODULES.get(code);
+      if (compiled != null) {
+        compiled.users++;
+        return compiled;
+      }
+    }
+    PtSymbolBlock module = load(code); // outside the lock: other codes need not wait
+    synchronized (MODULES) {
+      Compiled compiled = MODULES.get(code);
+      if (compiled != null) { // another thread compiled the same code meanwhile
+        module.close();
+      } else {
+        compiled = new Compiled(module);
+        MODULES.put(code, compiled);
+      }
+      compiled.users++;
+      trim();
+      return compiled;
+    }
+  }
+
+  private static PtSymbolBlock load(String code) {
     try {
-      PtSymbolBlock module =
-          JniUtils.loadModule(
-              (PtNDManager) manager, new ByteArrayInputStream(archive), false, false);
-      List<NDArray> weights = writer.weights();
-      weights.forEach(w -> w.setName(LIST_NAME));
-      return new TorchScriptFunction(module, weights);
+      return JniUtils.loadModule(
+          (PtNDManager) Holder.MANAGER, new ByteArrayInputStream(archive(code)), false, false);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Closes the least recently used idle modules beyond {@link #MAX_IDLE}; holds MODULES. */
+  private static void trim() {
+    long idle = MODULES.values().stream().filter(c -> c.users == 0).count();
+    for (Iterator<Compiled> it = MODULES.values().iterator(); idle > MAX_IDLE && it.hasNext(); ) {
+      Compiled c = it.next();
+      if (c.users == 0) {
+        it.remove();
+        c.module.close();
+        idle--;
+      }
+    }
+  }
+
+  /** Compiled modules in the process-wide cache that no open function uses. */
+  static int idleModules() {
+    synchronized (MODULES) {
+      return (int) MODULES.values().stream().filter(c -> c.users == 0).count();
+    }
+  }
+
+  /** Compiled modules in the process-wide cache, used or not. */
+  static int cachedModules() {
+    synchronized (MODULES) {
+      return MODULES.size();
     }
   }
 
@@ -79,6 +154,9 @@ public final class TorchScriptFunction implements AutoCloseable {
    * ai.djl.training.GradientCollector}), autograd records the call.
    */
   public NDArray call(NDArray... inputs) {
+    if (closed.get()) {
+      throw new IllegalStateException("the function is closed");
+    }
     String[] names = new String[inputs.length];
     NDList arguments = new NDList(inputs.length + weights.size());
     for (int i = 0; i < inputs.length; i++) {
@@ -89,7 +167,7 @@ public final class TorchScriptFunction implements AutoCloseable {
     arguments.addAll(weights);
     try {
       JniUtils.setGraphExecutorOptimize(false); // per thread: run the operators as written
-      NDList out = IValueUtils.forward(module, arguments, true);
+      NDList out = IValueUtils.forward(compiled.module, arguments, true);
       return out.singletonOrThrow();
     } finally {
       for (int i = 0; i < inputs.length; i++) {
@@ -103,9 +181,30 @@ public final class TorchScriptFunction implements AutoCloseable {
     return weights.size();
   }
 
+  /** Releases the module (it stays cached for the next function of the same code); idempotent. */
   @Override
   public void close() {
-    module.close();
+    if (closed.compareAndSet(false, true)) {
+      synchronized (MODULES) {
+        compiled.users--;
+        trim();
+      }
+    }
+  }
+
+  /** A compiled module and the number of open functions that use it (guarded by MODULES). */
+  private static final class Compiled {
+    final PtSymbolBlock module;
+    int users;
+
+    Compiled(PtSymbolBlock module) {
+      this.module = module;
+    }
+  }
+
+  /** The modules' manager, made on first use (after libtorch is loaded) and never closed. */
+  private static final class Holder {
+    static final NDManager MANAGER = NDManager.newBaseManager();
   }
 
   /** The module as a TorchScript archive: data, code, constants and format version. */

@@ -29,8 +29,11 @@ import java.util.TreeMap;
 /**
  * Reader of one safetensors file: an 8-byte little-endian header length N, N bytes of JSON header
  * {@code {name: {dtype, shape, data_offsets}, "__metadata__": {...}}}, then the raw little-endian
- * data. The header is validated completely when the file is opened; each tensor is memory-mapped on
- * its own when loaded, with 64-bit offsets, so files over 2 GiB work.
+ * data. The header is validated completely when the file is opened. A data section of up to {@value
+ * #READ_WHOLE_BYTES} bytes is read at once on the first load and each tensor copied from that; in a
+ * larger file each tensor is memory-mapped on its own when loaded, with 64-bit offsets, so files
+ * over 2 GiB work. (Mapping hundreds of small tensors one by one cost a system call and page faults
+ * each: most of a tiny model's load time.)
  */
 public final class SafeTensors implements TensorSource {
 
@@ -44,27 +47,42 @@ public final class SafeTensors implements TensorSource {
 
   private static final String METADATA_KEY = "__metadata__";
 
+  /** Data sections up to this size are read whole instead of mapped tensor by tensor. */
+  static final long READ_WHOLE_BYTES = 64L * 1024 * 1024;
+
   private final Path file;
   private final FileChannel channel;
   private final long dataStart;
+  private final long dataLength;
+  private final boolean readWhole; // the data section is small enough to be read at once
   private final Map<String, TensorInfo> tensors;
   private final Map<String, String> metadata;
+  private ByteBuffer data; // the whole data section once read (small files only); guarded by this
 
   private SafeTensors(
       Path file,
       FileChannel channel,
       long dataStart,
+      long dataLength,
+      boolean readWhole,
       Map<String, TensorInfo> tensors,
       Map<String, String> metadata) {
     this.file = file;
     this.channel = channel;
     this.dataStart = dataStart;
+    this.dataLength = dataLength;
+    this.readWhole = readWhole;
     this.tensors = tensors;
     this.metadata = metadata;
   }
 
   /** Opens and validates {@code file}; throws {@link SafeTensorsException} when it is corrupt. */
   public static SafeTensors open(Path file) {
+    return open(file, READ_WHOLE_BYTES);
+  }
+
+  /** {@link #open(Path)} reading data sections up to {@code readWholeBytes} at once. */
+  static SafeTensors open(Path file, long readWholeBytes) {
     FileChannel channel;
     try {
       channel = FileChannel.open(file, StandardOpenOption.READ);
@@ -74,7 +92,7 @@ public final class SafeTensors implements TensorSource {
       throw new SafeTensorsException(file, "cannot open: " + e.getMessage(), e);
     }
     try {
-      return parse(file, channel);
+      return parse(file, channel, readWholeBytes);
     } catch (RuntimeException e) {
       closeQuietly(channel, e);
       throw e;
@@ -84,7 +102,8 @@ public final class SafeTensors implements TensorSource {
     }
   }
 
-  private static SafeTensors parse(Path file, FileChannel channel) throws IOException {
+  private static SafeTensors parse(Path file, FileChannel channel, long readWholeBytes)
+      throws IOException {
     long fileSize = channel.size();
     if (fileSize < 8) {
       throw new SafeTensorsException(
@@ -140,6 +159,8 @@ public final class SafeTensors implements TensorSource {
         file,
         channel,
         dataStart,
+        dataLength,
+        dataLength <= readWholeBytes,
         Collections.unmodifiableMap(tensors),
         Collections.unmodifiableMap(metadata));
   }
@@ -406,8 +427,16 @@ public final class SafeTensors implements TensorSource {
     return (int) info.elementCount();
   }
 
-  /** Maps one tensor's bytes; the mapping may start anywhere in a file of any size. */
+  /**
+   * One tensor's bytes, little-endian: a view of the data section read whole (small files), else a
+   * mapping that may start anywhere in a file of any size.
+   */
   private ByteBuffer map(TensorInfo info) {
+    if (readWhole) {
+      return wholeData()
+          .slice((int) info.begin(), (int) info.byteLength())
+          .order(ByteOrder.LITTLE_ENDIAN);
+    }
     if (info.byteLength() > Integer.MAX_VALUE) {
       throw new SafeTensorsException(
           file,
@@ -425,6 +454,26 @@ public final class SafeTensors implements TensorSource {
       throw new SafeTensorsException(
           file, "cannot map tensor '" + info.name() + "': " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The data section, read with one call the first time (a direct buffer: torch copies from it).
+   */
+  private synchronized ByteBuffer wholeData() {
+    if (data == null) {
+      ByteBuffer buffer = ByteBuffer.allocateDirect((int) dataLength);
+      try {
+        while (buffer.hasRemaining()) {
+          if (channel.read(buffer, dataStart + buffer.position()) < 0) {
+            throw new IOException("unexpected end of file");
+          }
+        }
+      } catch (IOException e) {
+        throw new SafeTensorsException(file, "cannot read the tensors: " + e.getMessage(), e);
+      }
+      data = buffer.flip().asReadOnlyBuffer();
+    }
+    return data;
   }
 
   /** BF16 widened to float32 in a native-order direct buffer (bf16 arrays abort DJL). */

@@ -59,7 +59,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
   private final NDArray one;
   private final Map<String, Attention> attentions;
   private final long maxHeads;
-  private TorchScriptFunction script; // the whole network as one native call, made on first use
+  private TorchScriptFunction script; // the whole network as one native call, made at load
 
   private UNet2DConditionModel(UNetConfig config, NDManager manager, WeightSource w) {
     this.config = config;
@@ -214,6 +214,8 @@ public final class UNet2DConditionModel implements AutoCloseable {
       CheckpointWeights source = new CheckpointWeights(weights, own);
       UNet2DConditionModel model = new UNet2DConditionModel(config, own, source);
       source.verify();
+      model
+          .script(); // compiled (or taken from the process's cache) with the weights, not in a call
       return model;
     } catch (RuntimeException e) {
       own.close();

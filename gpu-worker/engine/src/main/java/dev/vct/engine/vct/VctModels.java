@@ -118,9 +118,7 @@ public final class VctModels implements AutoCloseable {
 
   /** The same processor in every attention layer. */
   Map<String, AttentionProcessor> everywhere(AttentionProcessor processor) {
-    Map<String, AttentionProcessor> map = new LinkedHashMap<>();
-    unet().attentionProcessors().keySet().forEach(path -> map.put(path, processor));
-    return map;
+    return perLayer(path -> processor);
   }
 
   /** A processor per layer, chosen from the layer's module path. */
@@ -130,21 +128,15 @@ public final class VctModels implements AutoCloseable {
     return map;
   }
 
-  /**
-   * UNet noise prediction with {@code processors} installed for this call only. Calls are
-   * serialised per model because processors are per-layer state of the shared UNet.
-   */
+  /** UNet noise prediction with {@code processors} installed for this call only. */
   NDArray predictNoise(
       NDArray sample,
       long timestep,
       NDArray context,
       AttentionContext attentionContext,
       Map<String, AttentionProcessor> processors) {
-    UNet2DConditionModel unet = unet();
-    synchronized (unet) {
-      unet.setAttentionProcessors(processors);
-      return unet.forward(sample, timestep, context, attentionContext);
-    }
+    return withProcessors(
+        processors, unet -> unet.forward(sample, timestep, context, attentionContext));
   }
 
   /**
@@ -156,10 +148,20 @@ public final class VctModels implements AutoCloseable {
       NDArray context,
       AttentionContext attentionContext,
       Map<String, AttentionProcessor> processors) {
+    return withProcessors(
+        processors, unet -> unet.forward(sample, timesteps, context, attentionContext));
+  }
+
+  /**
+   * Runs {@code forward} on the UNet with {@code processors} installed. Calls are serialised per
+   * model because processors are per-layer state of the shared UNet.
+   */
+  private NDArray withProcessors(
+      Map<String, AttentionProcessor> processors, Function<UNet2DConditionModel, NDArray> forward) {
     UNet2DConditionModel unet = unet();
     synchronized (unet) {
       unet.setAttentionProcessors(processors);
-      return unet.forward(sample, timesteps, context, attentionContext);
+      return forward.apply(unet);
     }
   }
 

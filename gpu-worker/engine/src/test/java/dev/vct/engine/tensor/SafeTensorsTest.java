@@ -71,6 +71,35 @@ class SafeTensorsTest {
     }
   }
 
+  /**
+   * A small file's data section is read at once, a large one's tensors are mapped one by one: both
+   * give the same arrays and values for every dtype.
+   */
+  @Test
+  void readingTheDataSectionWholeAndMappingEachTensorGiveTheSameTensors() {
+    Path file = dir.resolve("both.safetensors");
+    new SafeTensorsWriter()
+        .put("a", new float[] {0.5f, -1f, 3.25f, 7f, -0f, 1e-30f}, 2, 3)
+        .putF16("b", new float[] {1f / 3, 65504f, -2f}, 3)
+        .put("c", new long[] {1, -2, 3, 4}, 2, 2)
+        .putBF16("d", new float[] {2.5f, -0.375f}, 2)
+        .write(file);
+    try (SafeTensors whole = SafeTensors.open(file);
+        SafeTensors mapped = SafeTensors.open(file, 0)) {
+      for (String name : List.of("a", "b", "d")) {
+        NDArray w = whole.load(name, manager);
+        NDArray m = mapped.load(name, manager);
+        assertEquals(m.getShape(), w.getShape(), name);
+        assertEquals(DataType.FLOAT32, w.getDataType(), name);
+        assertArrayEquals(m.toFloatArray(), w.toFloatArray(), name);
+        assertArrayEquals(mapped.floats(name), whole.floats(name), name);
+      }
+      assertArrayEquals(new long[] {1, -2, 3, 4}, whole.load("c", manager).toLongArray());
+      assertArrayEquals(mapped.longs("c"), whole.longs("c"));
+      assertArrayEquals(new float[] {0.5f, -1f, 3.25f, 7f, -0f, 1e-30f}, whole.floats("a"));
+    }
+  }
+
   @Test
   void loadedArraysOutliveTheFile() {
     Path file = dir.resolve("x.safetensors");
