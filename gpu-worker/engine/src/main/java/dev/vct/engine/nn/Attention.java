@@ -165,17 +165,19 @@ public final class Attention {
   }
 
   /**
-   * {@link #forward} in a script with plain attention ({@link DefaultAttentionProcessor}): {@code
-   * batch} names an int, {@code context} a matrix or null. Same operators as the Java path.
+   * {@link #forward} in a script, attention computed as the writer's {@link ScriptedAttention}
+   * writes it: {@code batch} names an int, {@code context} a matrix or null. Same operators as the
+   * Java path.
    */
   public String script(ScriptWriter s, String hidden, String batch, String context) {
     String queries = s.let(hidden + ".size(0) // " + batch);
+    String keys = queries;
     String query;
     String key;
     String value;
     if (cross) {
       query = scriptHeads(s, toQ.script(s, hidden), batch, queries, 1);
-      String keys = s.let(context + ".size(0) // " + batch);
+      keys = s.let(context + ".size(0) // " + batch);
       String kv = scriptHeads(s, toKeysValues.script(s, context), batch, keys, 2);
       key = kv + "[0]";
       value = kv + "[1]";
@@ -185,9 +187,12 @@ public final class Attention {
       key = qkv + "[1]";
       value = qkv + "[2]";
     }
-    String probabilities =
-        s.let("torch.softmax(torch.bmm(" + query + ", " + key + ".permute([0, 2, 1])), -1)");
-    String attended = s.let("torch.bmm(" + probabilities + ", " + value + ")");
+    String attended =
+        s.attention()
+            .attend(
+                s,
+                new ScriptedAttentionCall(
+                    path, cross, heads, batch, queries, keys, query, key, value));
     String merged =
         s.let(
             attended

@@ -61,7 +61,10 @@ final class BasicTransformerBlock {
     return Scoped.call(() -> compute(x, batch, context, attentionContext));
   }
 
-  /** {@link #forward} in a script with plain attention. */
+  /**
+   * {@link #forward} in a script (attention as the writer's {@link
+   * dev.vct.engine.nn.ScriptedAttention} writes it).
+   */
   String script(ScriptWriter s, String x, String batch, String context) {
     x = s.let("torch.add(" + attn1.script(s, norm1.script(s, x), batch, null) + ", " + x + ")");
     x = s.let("torch.add(" + attn2.script(s, norm2.script(s, x), batch, context) + ", " + x + ")");

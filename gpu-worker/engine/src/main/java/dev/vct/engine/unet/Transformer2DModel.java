@@ -81,7 +81,10 @@ final class Transformer2DModel {
     return Scoped.call(() -> compute(x, context, attentionContext));
   }
 
-  /** {@link #forward} in a script with plain attention. */
+  /**
+   * {@link #forward} in a script (attention as the writer's {@link
+   * dev.vct.engine.nn.ScriptedAttention} writes it).
+   */
   String script(ScriptWriter s, String x, String context) {
     String n = s.let(x + ".size(0)");
     String h = s.let(x + ".size(2)");

@@ -17,6 +17,8 @@ import dev.vct.engine.nn.GroupNorm;
 import dev.vct.engine.nn.ResnetBlock2D;
 import dev.vct.engine.nn.Scoped;
 import dev.vct.engine.nn.ScriptWriter;
+import dev.vct.engine.nn.ScriptableAttentionProcessor;
+import dev.vct.engine.nn.ScriptedAttention;
 import dev.vct.engine.nn.SlicedAttentionProcessor;
 import dev.vct.engine.nn.TorchScriptFunction;
 import dev.vct.engine.nn.Upsample2D;
@@ -25,6 +27,7 @@ import dev.vct.engine.nn.WeightSource;
 import dev.vct.engine.tensor.StateDict;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +62,9 @@ public final class UNet2DConditionModel implements AutoCloseable {
   private final NDArray one;
   private final Map<String, Attention> attentions;
   private final long maxHeads;
-  private TorchScriptFunction script; // the whole network as one native call, made at load
+  // the whole network as one native call, one per attention script (ScriptedAttention.key): the
+  // plain one made at load, others on first use
+  private final Map<String, TorchScriptFunction> scripts = new HashMap<>();
 
   private UNet2DConditionModel(UNetConfig config, NDManager manager, WeightSource w) {
     this.config = config;
@@ -214,8 +219,8 @@ public final class UNet2DConditionModel implements AutoCloseable {
       CheckpointWeights source = new CheckpointWeights(weights, own);
       UNet2DConditionModel model = new UNet2DConditionModel(config, own, source);
       source.verify();
-      model
-          .script(); // compiled (or taken from the process's cache) with the weights, not in a call
+      // compiled (or taken from the process's cache) with the weights, not in a call
+      model.script(ScriptedAttention.PLAIN);
       return model;
     } catch (RuntimeException e) {
       own.close();
@@ -272,6 +277,14 @@ public final class UNet2DConditionModel implements AutoCloseable {
     processors.forEach((path, processor) -> attentions.get(path).setProcessor(processor));
   }
 
+  /**
+   * The TorchScript functions compiled so far, by {@link ScriptedAttention#key} (one per way of
+   * computing attention that a call has run with).
+   */
+  public synchronized Set<String> compiledScripts() {
+    return Set.copyOf(scripts.keySet());
+  }
+
   /** {@link #forward(NDArray, NDArray, NDArray, AttentionContext)} for a lone call. */
   public NDArray forward(NDArray sample, NDArray timesteps, NDArray encoderHiddenStates) {
     return forward(sample, timesteps, encoderHiddenStates, AttentionContext.SINGLE_PASS);
@@ -297,45 +310,69 @@ public final class UNet2DConditionModel implements AutoCloseable {
   public NDArray forward(
       NDArray sample, NDArray timesteps, NDArray encoderHiddenStates, AttentionContext context) {
     long batch = checkInputs(sample, timesteps, encoderHiddenStates);
-    if (plainAttention(sample.getShape(), encoderHiddenStates.getShape())) {
-      return Scoped.call(() -> scripted(sample, timesteps, encoderHiddenStates, batch));
+    ScriptedAttention attention =
+        scriptedAttention(sample.getShape(), encoderHiddenStates.getShape(), context);
+    if (attention != null) {
+      return Scoped.call(() -> scripted(sample, timesteps, encoderHiddenStates, batch, attention));
     }
     return Scoped.call(() -> compute(sample, timesteps, encoderHiddenStates, context, batch));
   }
 
   /**
-   * Whether every attention layer runs plain, unsliced attention for this call: then the network
-   * runs as one TorchScript call ({@link #scripted}) with the same operators; a processor that
-   * edits or records attention, or slices it, runs in Java ({@link #compute}).
+   * How attention computes if this call runs as one TorchScript call ({@link #scripted}), with the
+   * same operators as the Java path; null when it must run in Java ({@link #compute}). Plain,
+   * unsliced attention in every layer is {@link ScriptedAttention#PLAIN}; one {@link
+   * ScriptableAttentionProcessor} installed in every layer says itself; any other processor (one
+   * that records attention, slices it, or differs between layers) runs in Java.
    */
-  private boolean plainAttention(Shape sample, Shape context) {
+  private ScriptedAttention scriptedAttention(
+      Shape sample, Shape context, AttentionContext attentionContext) {
+    long batch = sample.get(0);
     long tokens = sample.get(2) * sample.get(3);
-    long scores = sample.get(0) * maxHeads * tokens * Math.max(tokens, context.get(1));
+    long scores = batch * maxHeads * tokens * Math.max(tokens, context.get(1));
+    if (attentions.isEmpty()) {
+      return ScriptedAttention.PLAIN;
+    }
+    boolean plain = true;
+    AttentionProcessor shared = attentions.values().iterator().next().processor();
     for (Attention attention : attentions.values()) {
       AttentionProcessor processor = attention.processor();
-      boolean plain =
+      plain &=
           processor == DefaultAttentionProcessor.INSTANCE
               || (processor instanceof SlicedAttentionProcessor sliced
                   && sliced.slicesNothing(scores));
-      if (!plain) {
-        return false;
+      shared = shared == processor ? shared : null; // the processor of every layer, if one
+      if (shared == null && !plain) {
+        return null;
       }
     }
-    return true;
+    if (plain) {
+      return ScriptedAttention.PLAIN;
+    }
+    return shared instanceof ScriptableAttentionProcessor scriptable
+        ? scriptable.scripted(attentionContext, batch, scores)
+        : null;
   }
 
   private NDArray scripted(
-      NDArray sample, NDArray timesteps, NDArray encoderHiddenStates, long batch) {
+      NDArray sample,
+      NDArray timesteps,
+      NDArray encoderHiddenStates,
+      long batch,
+      ScriptedAttention attention) {
     NDArray activatedTemb = timeConditioning(sample, timesteps, batch);
     NDArray x = config.centerInputSample() ? sample.mul(two).sub(one) : sample;
     Shape e = encoderHiddenStates.getShape();
     NDArray context = encoderHiddenStates.reshape(e.get(0) * e.get(1), e.get(2));
-    return script().call(x, activatedTemb, context);
+    List<NDArray> arguments = new ArrayList<>(List.of(x, activatedTemb, context));
+    arguments.addAll(attention.arguments(sample.getManager()));
+    return script(attention).call(arguments.toArray(NDArray[]::new));
   }
 
-  private synchronized TorchScriptFunction script() {
+  private synchronized TorchScriptFunction script(ScriptedAttention attention) {
+    TorchScriptFunction script = scripts.get(attention.key());
     if (script == null) {
-      ScriptWriter s = new ScriptWriter();
+      ScriptWriter s = new ScriptWriter(attention);
       String x = convIn.script(s, "sample");
       List<String> skips = new ArrayList<>();
       skips.add(x);
@@ -347,7 +384,10 @@ public final class UNet2DConditionModel implements AutoCloseable {
         x = block.script(s, x, "temb", "context", skips);
       }
       x = convOut.script(s, Activations.silu(s, convNormOut.script(s, x)));
-      script = TorchScriptFunction.compile(manager, s, List.of("sample", "temb", "context"), x);
+      List<String> inputs = new ArrayList<>(List.of("sample", "temb", "context"));
+      inputs.addAll(attention.inputs());
+      script = TorchScriptFunction.compile(manager, s, inputs, x);
+      scripts.put(attention.key(), script);
     }
     return script;
   }
@@ -424,9 +464,8 @@ public final class UNet2DConditionModel implements AutoCloseable {
   @Override
   public void close() {
     synchronized (this) {
-      if (script != null) {
-        script.close();
-      }
+      scripts.values().forEach(TorchScriptFunction::close);
+      scripts.clear();
     }
     manager.close();
   }

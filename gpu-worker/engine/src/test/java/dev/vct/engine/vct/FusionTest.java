@@ -173,6 +173,44 @@ class FusionTest {
         "self edits stop at int(0.9 N)");
   }
 
+  /**
+   * Fusion runs each step as one TorchScript call with the injection written into the script; the
+   * Java injection ({@link AttentionInjection#attend}, the reference, forced here by a pass-through
+   * around it) gives the same latents to the bit after every step: steps with cross- and
+   * self-attention edits (0), self edits only (1 to 3) and none (4). At 128 px the self edit
+   * applies in the layers with at most 64 queries and not in the finest level's (256 queries).
+   */
+  @Test
+  void scriptedInjectionEqualsTheJavaInjectionBitForBit() {
+    int r = 128;
+    ContentInversion inversion =
+        ContentInversion.start(
+            models, TinyVct.contentParams().withResolution(r).withSteps(5, 1), TinyVct.image(r, 3));
+    inversion.run(ProgressListener.NONE, Cancellation.NEVER);
+    FusionParams params =
+        new FusionParams(
+            7.5, 0.2, 0.9, 64, 0.5, false); // cross steps int(1.2) = 1, self int(4.5) = 4
+    Fusion scripted = Fusion.start(models, params, inversion.result(), concept);
+    Fusion reference = Fusion.start(models, params, inversion.result(), concept);
+    reference.decorate(injection -> injection::attend);
+    Fusion plain = Fusion.start(models, params, inversion.result(), concept);
+    plain.decorate(injection -> models.plainAttention());
+    for (int step = 1; step <= 5; step++) {
+      scripted.runUntil(step, ProgressListener.NONE, Cancellation.NEVER);
+      reference.runUntil(step, ProgressListener.NONE, Cancellation.NEVER);
+      assertArrayEquals(
+          reference.latents()[0], scripted.latents()[0], "content branch, step " + step);
+      assertArrayEquals(reference.latents()[1], scripted.latents()[1], "main branch, step " + step);
+    }
+    plain.runUntil(1, ProgressListener.NONE, Cancellation.NEVER);
+    assertFalse(
+        java.util.Arrays.equals(plain.latents()[1], scripted.latents()[1]),
+        "the injection changes the main branch");
+    assertTrue(
+        models.unet().compiledScripts().containsAll(Set.of("vct-injection")),
+        "the injected steps ran scripted: " + models.unet().compiledScripts());
+  }
+
   @Test
   void officialEqualizerScalesPositionsZeroToKMinusOneAndTheFixOneToK() {
     long[] ids = new long[77];

@@ -21,8 +21,11 @@ class StageOpCountTest {
    */
   private static final long MAX_OPS_PER_INNER_STEP = 10_800;
 
-  /** The same for the first fusion step (8,263 at first, then 7,642, then 6,118). */
-  private static final long MAX_OPS_PER_FUSION_STEP = 5_799;
+  /**
+   * The same for the first fusion step (8,263 at first, then 7,642, then 6,118; 5,621 with the
+   * attention injection inside the UNet's TorchScript function).
+   */
+  private static final long MAX_OPS_PER_FUSION_STEP = 5_650;
 
   @TempDir static Path dir;
   private static VctModels models;
