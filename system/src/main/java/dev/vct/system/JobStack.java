@@ -94,10 +94,10 @@ public final class JobStack implements AutoCloseable {
   private final Map<String, String> infrastructure = new LinkedHashMap<>();
   private S3BlobStore blobs;
 
-  private JobStack(Path dataDir, Settings settings) {
+  private JobStack(Path dataDir, Settings settings, Map<String, String> postgresConfig) {
     this.dataDir = dataDir;
     this.settings = settings;
-    this.postgres = new PostgresServer(dataDir.resolve("postgres"));
+    this.postgres = new PostgresServer(dataDir.resolve("postgres"), postgresConfig);
     this.kafka = new KafkaBroker(dataDir.resolve("kafka"), 0, settings.brokerTuning());
     this.s3 = new S3Server(dataDir.resolve("s3"));
     infrastructure.putAll(kafka.environment());
@@ -199,7 +199,13 @@ public final class JobStack implements AutoCloseable {
    * and the workers side by side; returns when every service reports ready.
    */
   public static JobStack start(Path dataDir, Settings settings) {
-    JobStack stack = new JobStack(dataDir.toAbsolutePath(), settings);
+    return start(dataDir, settings, Map.of());
+  }
+
+  /** As {@link #start(Path, Settings)}, with these PostgreSQL server settings on top. */
+  public static JobStack start(
+      Path dataDir, Settings settings, Map<String, String> postgresConfig) {
+    JobStack stack = new JobStack(dataDir.toAbsolutePath(), settings, postgresConfig);
     try {
       startTogether(List.of(stack.postgres, stack.kafka, stack.s3));
       stack.blobs =

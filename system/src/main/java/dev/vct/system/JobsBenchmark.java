@@ -41,7 +41,7 @@ public final class JobsBenchmark {
       """
       usage: ./vct bench jobs [--rate N] [--seconds N] [--warmup-seconds N] [--workers N]
                               [--worker-concurrency N] [--find-max] [--data-dir DIR]
-                              [--jvm-options "OPTIONS"] [--jfr DIR]
+                              [--jvm-options "OPTIONS"] [--jfr DIR] [--sql-stats]
 
         --rate N                 jobs per second submitted (default 20)
         --seconds N              length of the measured run (default 30)
@@ -59,6 +59,9 @@ public final class JobsBenchmark {
         --jfr DIR                record the orchestrator, the workers and Kafka with Java Flight
                                  Recorder (settings=profile) during the measured run, one file per
                                  process in DIR (read them with `jfr print` or JDK Mission Control)
+        --sql-stats              load pg_stat_statements into PostgreSQL and print, per step, the
+                                 statements per job and the most expensive ones (calls and ms
+                                 per job; it costs PostgreSQL some CPU)
       """;
 
   /** The services' JVM options unless --jvm-options says otherwise: as ./vct up runs them. */
@@ -73,8 +76,9 @@ public final class JobsBenchmark {
   private final PrintStream out;
   private final CpuMeter cpu;
   private final DispatchMeter dispatch;
+  private final StatementStats statements;
 
-  private JobsBenchmark(JobStack stack, PrintStream out) {
+  private JobsBenchmark(JobStack stack, PrintStream out, boolean sqlStats) {
     this.stack = stack;
     List<CpuMeter.Metered> processes = new ArrayList<>();
     processes.add(new CpuMeter.Metered("orchestrator", stack.orchestrator().pid(), false));
@@ -93,6 +97,7 @@ public final class JobsBenchmark {
     this.events = new EventLog(stack.kafka().bootstrapServers(), topics);
     this.out = out;
     this.dispatch = new DispatchMeter(stack.orchestrator().url());
+    this.statements = sqlStats ? new StatementStats(stack.postgres()) : null;
   }
 
   public static void main(String[] args) throws Exception {
@@ -123,9 +128,11 @@ public final class JobsBenchmark {
             // a long-running broker, as in ./vct up: the full JIT costs less CPU once warm, fewer
             // pauses
             KafkaBroker.Tuning.LONG_RUNNING);
-    try (JobStack stack = JobStack.start(dataDir, settings)) {
+    try (JobStack stack =
+        JobStack.start(
+            dataDir, settings, options.sqlStats() ? StatementStats.SERVER_CONFIG : Map.of())) {
       out.printf("started in %.1f s%n", (System.nanoTime() - begin) / 1e9);
-      JobsBenchmark bench = new JobsBenchmark(stack, out);
+      JobsBenchmark bench = new JobsBenchmark(stack, out, options.sqlStats());
       try {
         bench.run(options);
       } finally {
@@ -189,6 +196,9 @@ public final class JobsBenchmark {
     ExecutorService submitters = Executors.newFixedThreadPool(4);
     Map<String, Double> cpuBefore = cpu != null ? cpu.sample() : Map.of();
     Map<String, Double> roundsBefore = dispatch.sample();
+    if (statements != null) {
+      statements.reset();
+    }
     Instant began = Instant.now();
     double machineBefore = CpuMeter.machineBusySeconds();
     long start = System.nanoTime();
@@ -227,7 +237,8 @@ public final class JobsBenchmark {
     runs.stream().filter(r -> r.queuedAt() != null).forEach(r -> queued.put(r.id(), r.queuedAt()));
     String dispatched =
         dispatch.describe(
-            roundsBefore, roundsAfter, runs, client.dispatchPools(), began, Instant.now());
+                roundsBefore, roundsAfter, runs, client.dispatchPools(), began, Instant.now())
+            + (statements != null ? statements.describe(count) : "");
     return new Step(
         rate,
         achievedRate,
@@ -508,11 +519,13 @@ public final class JobsBenchmark {
       Path dataDir,
       List<String> jvmOptions,
       Path jfrDir,
+      boolean sqlStats,
       boolean help) {
 
     static Options parse(String[] args) {
       Map<String, String> values = new HashMap<>();
       boolean findMax = false;
+      boolean sqlStats = false;
       boolean help = false;
       List<String> rest = new ArrayList<>(List.of(args));
       while (!rest.isEmpty()) {
@@ -520,6 +533,7 @@ public final class JobsBenchmark {
         switch (flag) {
           case "-h", "--help" -> help = true;
           case "--find-max" -> findMax = true;
+          case "--sql-stats" -> sqlStats = true;
           case "--rate",
               "--seconds",
               "--warmup-seconds",
@@ -550,6 +564,7 @@ public final class JobsBenchmark {
           values.containsKey("--data-dir") ? Path.of(values.get("--data-dir")) : null,
           jvmOptions(values.getOrDefault("--jvm-options", DEFAULT_JVM_OPTIONS)),
           values.containsKey("--jfr") ? Path.of(values.get("--jfr")) : null,
+          sqlStats,
           help);
     }
 

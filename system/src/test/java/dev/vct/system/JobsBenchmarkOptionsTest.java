@@ -25,6 +25,7 @@ class JobsBenchmarkOptionsTest {
     assertEquals(
         List.of("-Xmx768m", "-XX:+UseSerialGC", "-Djava.awt.headless=true"), options.jvmOptions());
     assertNull(options.jfrDir());
+    assertFalse(options.sqlStats());
     assertNull(options.dataDir());
   }
 
@@ -49,7 +50,8 @@ class JobsBenchmarkOptionsTest {
               "--jvm-options",
               " -Xmx1g  -XX:TieredStopAtLevel=1 ",
               "--jfr",
-              "/tmp/rec"
+              "/tmp/rec",
+              "--sql-stats"
             });
     assertEquals(6, options.rate());
     assertEquals(10, options.seconds());
@@ -62,6 +64,7 @@ class JobsBenchmarkOptionsTest {
         List.of("-Xmx1g", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true"),
         options.jvmOptions());
     assertEquals(Path.of("/tmp/rec"), options.jfrDir());
+    assertTrue(options.sqlStats());
   }
 
   @Test

@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -59,11 +60,16 @@ public class DispatchRound {
    */
   public record Result(int sent, boolean settled) {
     static final Result NOTHING_TO_SEND = new Result(0, true);
+    static final Result BUSY = new Result(0, false);
   }
 
-  /** Sends up to the pool's free slots' worth of its queued runs. */
+  /**
+   * Sends up to the pool's free slots' worth of its queued runs. With {@code wait} false, a pool
+   * whose rows another transaction holds (its round is under way) is left to the dispatcher thread
+   * rather than waited for ({@link Result#BUSY}, not settled, so the commit wakes the thread).
+   */
   @Transactional
-  public Result dispatch(WorkerPools.Pool pool, int slots) {
+  public Result dispatch(WorkerPools.Pool pool, int slots, boolean wait) {
     List<String> stages = DispatchQueue.codes(pool.stages());
     if (Integer.valueOf(slots).equals(recorded.get(pool.name() + stages))) {
       DispatchQueue.Counts looked = DispatchQueue.countsUpTo(pool.stages(), slots);
@@ -72,7 +78,12 @@ public class DispatchRound {
         return Result.NOTHING_TO_SEND;
       }
     }
-    UUID lastServed = lockPool(pool, stages, slots);
+    Optional<UUID> locked = lockPool(pool, stages, slots, wait);
+    if (locked == null) {
+      metrics.dispatchRound(pool.name(), "busy", false, 0);
+      return Result.BUSY;
+    }
+    UUID lastServed = locked.orElse(null);
     DispatchQueue.Counts counts = DispatchQueue.countsUpTo(pool.stages(), slots);
     int free = slots - counts.totalInFlight();
     if (nothingToSend(counts, slots)) {
@@ -86,30 +97,39 @@ public class DispatchRound {
             .map(tenant -> candidates.getOrDefault(tenant, new ArrayDeque<>()).poll())
             .filter(Objects::nonNull)
             .toList();
-    Set<UUID> locked = lockJobs(chosen.stream().map(Candidate::jobId).collect(Collectors.toSet()));
+    Set<UUID> held = lockJobs(chosen.stream().map(Candidate::jobId).collect(Collectors.toSet()));
+    // the chosen jobs and their runs, read in one statement each unless this transaction has them
+    Map<UUID, Job> lockedJobs = jobs.jobs(held);
+    Map<UUID, Map<Stage, StageRun>> runs = jobs.runsOf(held);
     int sent = 0;
     UUID served = null;
     for (Candidate candidate : chosen) {
-      if (!locked.contains(candidate.jobId())) {
+      if (!held.contains(candidate.jobId())) {
         continue;
       }
-      Job job = Job.findById(candidate.jobId());
-      StageRun run = StageRun.findById(candidate.stageRunId());
-      if (run.status != StageRunStatus.QUEUED) {
+      Job job = lockedJobs.get(candidate.jobId());
+      Map<Stage, StageRun> jobRuns = runs.getOrDefault(candidate.jobId(), Map.of());
+      StageRun run = jobRuns.get(candidate.stage());
+      if (job == null
+          || run == null
+          || !run.id.equals(candidate.stageRunId())
+          || run.status != StageRunStatus.QUEUED) {
         continue; // changed since the counts were read
       }
       // A queued run is its running job's, or an inversion kept for the jobs waiting for it after
       // its own job ended (single flight) that a draining worker gave back.
       assert job.status == JobStatus.RUNNING || job.status.terminal();
-      jobs.send(job, run);
+      jobs.send(job, run, jobRuns);
       sent++;
       served = candidate.tenantId();
     }
-    if (served != null) {
+    if (served != null && !served.equals(lastServed)) {
       em.createNativeQuery("update stage_dispatch set last_tenant_id = ?1 where stage in (?2)")
           .setParameter(1, served)
           .setParameter(2, stages)
           .executeUpdate();
+    }
+    if (sent > 0) {
       LOG.debugf("sent %d of %d waiting %s requests", sent, chosen.size(), pool.name());
     }
     outbox.flush();
@@ -126,20 +146,28 @@ public class DispatchRound {
     return counts.waiting().isEmpty() ? "idle" : "full";
   }
 
-  private record Candidate(UUID stageRunId, UUID jobId, UUID tenantId) {}
+  private record Candidate(UUID stageRunId, UUID jobId, UUID tenantId, Stage stage) {}
 
   /**
    * Locks the pool's rows and records the pool as last seen (for the queue positions the gateway
-   * shows); returns the tenant the pool served last.
+   * shows); returns the tenant the pool served last (empty: none yet). Without {@code wait}, rows
+   * that another transaction holds are skipped: then it returns null, the pool being busy (the rows
+   * it did lock stay locked until the commit, which the caller does not delay; it never waits for a
+   * pool, so it never waits in a cycle).
    */
-  private UUID lockPool(WorkerPools.Pool pool, List<String> stages, int slots) {
+  private Optional<UUID> lockPool(
+      WorkerPools.Pool pool, List<String> stages, int slots, boolean wait) {
     @SuppressWarnings("unchecked")
     List<Object[]> rows =
         em.createNativeQuery(
                 "select stage, pool, slots, last_tenant_id from stage_dispatch"
-                    + " where stage in (?1) order by stage for update")
+                    + " where stage in (?1) order by stage for update"
+                    + (wait ? "" : " skip locked"))
             .setParameter(1, stages)
             .getResultList();
+    if (!wait && rows.size() < stages.size()) {
+      return null;
+    }
     boolean changed =
         rows.size() != stages.size()
             || rows.stream()
@@ -162,8 +190,7 @@ public class DispatchRound {
         .filter(row -> row[0].equals(stages.get(0)))
         .map(row -> (UUID) row[3])
         .filter(Objects::nonNull)
-        .findFirst()
-        .orElse(null);
+        .findFirst();
   }
 
   /**
@@ -171,18 +198,18 @@ public class DispatchRound {
    * from the queued runs' index in the tenant's order ({@link DispatchQueue#firstWaiting}).
    */
   private static Map<UUID, ArrayDeque<Candidate>> candidates(List<Stage> stages, List<UUID> order) {
-    Map<UUID, Long> picks =
-        order.stream().collect(Collectors.groupingBy(tenant -> tenant, Collectors.counting()));
+    Map<UUID, Integer> picks = new HashMap<>();
+    order.forEach(tenant -> picks.merge(tenant, 1, Integer::sum));
     Map<UUID, ArrayDeque<Candidate>> byTenant = new HashMap<>();
-    picks.forEach(
-        (tenant, count) -> {
-          ArrayDeque<Candidate> queue = new ArrayDeque<>();
-          for (DispatchQueue.Waiting run :
-              DispatchQueue.firstWaiting(stages, tenant, count.intValue())) {
-            queue.add(new Candidate(run.stageRunId(), run.jobId(), tenant));
-          }
-          byTenant.put(tenant, queue);
-        });
+    DispatchQueue.firstWaiting(stages, picks)
+        .forEach(
+            (tenant, runs) -> {
+              ArrayDeque<Candidate> queue = new ArrayDeque<>();
+              runs.forEach(
+                  run ->
+                      queue.add(new Candidate(run.stageRunId(), run.jobId(), tenant, run.stage())));
+              byTenant.put(tenant, queue);
+            });
     return byTenant;
   }
 

@@ -13,6 +13,7 @@ import jakarta.transaction.Status;
 import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -85,6 +86,16 @@ public class Dispatcher {
     changes().always = true;
   }
 
+  /**
+   * {@code run}, which holds a cache key's flight (single flight), left the flight in the caller's
+   * transaction: the runs that wait for it, if any, are resolved on the dispatcher thread after the
+   * commit. Whether any wait is read once per transaction, in {@link #dispatchNow}, and only when
+   * its rounds would not wake the thread anyway.
+   */
+  public void wakeForWaitersOf(UUID run) {
+    changes().leftFlight.add(run);
+  }
+
   /** The caller's transaction's changes, registered to wake the thread at its commit. */
   private Changes changes() {
     Changes changes = (Changes) transactions.getResource(WAKE);
@@ -114,6 +125,7 @@ public class Dispatcher {
    */
   private static final class Changes {
     final Set<Stage> stages;
+    final Set<UUID> leftFlight = new HashSet<>();
     boolean settled;
     boolean always;
 
@@ -140,10 +152,22 @@ public class Dispatcher {
     boolean settled = true;
     for (WorkerPools.Pool pool : pools.pools()) {
       if (pool.stages().stream().anyMatch(changes.stages::contains)) {
-        settled &= round.dispatch(pool, pools.slots(pool)).settled();
+        settled &= round.dispatch(pool, pools.slots(pool), false).settled();
       }
     }
     changes.settled = settled;
+    if (settled && !changes.always && !changes.leftFlight.isEmpty() && anyWaitFor(changes)) {
+      changes.always = true;
+    }
+  }
+
+  /** Whether a stage run waits for one of the runs that left the flight (single flight). */
+  private boolean anyWaitFor(Changes changes) {
+    return !em.createNativeQuery(
+            "select 1 from stage_runs where status = 'waiting' and waiting_for in (?1) limit 1")
+        .setParameter(1, List.copyOf(changes.leftFlight))
+        .getResultList()
+        .isEmpty();
   }
 
   private void wake() {
@@ -199,7 +223,7 @@ public class Dispatcher {
           // transaction holds
           DispatchRound.Result result;
           do {
-            result = round.dispatch(pool, pools.slots(pool));
+            result = round.dispatch(pool, pools.slots(pool), true);
           } while (!stopping && result.sent() > 0 && !result.settled());
         } catch (RuntimeException e) {
           if (!stopping) {

@@ -27,6 +27,7 @@ import dev.vct.storage.persistence.Clock;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.Transactional;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,12 +37,15 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.hibernate.Session;
+import org.hibernate.SessionCheckMode;
 import org.jboss.logging.Logger;
 
 /**
@@ -76,6 +80,10 @@ public class JobService {
   @Inject Outbox outbox;
   @Inject OrchestratorMetrics metrics;
   @Inject Dispatcher dispatcher;
+  @Inject TransactionSynchronizationRegistry transactions;
+
+  /** The key of {@link #knownRuns} among the transaction's resources. */
+  private static final Object KNOWN_RUNS = new Object();
 
   /**
    * Plans the submitted jobs, in one transaction, except submissions handled before. The jobs' rows
@@ -106,7 +114,7 @@ public class JobService {
       if (job == null) {
         LOG.warnf("submitted job %s does not exist; nothing to plan", jobId);
       } else if (!planned.containsKey(jobId)) {
-        planIn(job);
+        planIn(job, true);
       }
     }
     dispatcher.dispatchNow();
@@ -118,7 +126,7 @@ public class JobService {
   public void plan(UUID jobId) {
     Job job = lockJob(jobId).orElse(null);
     if (job != null && StageRun.count("jobId", jobId) == 0) {
-      planIn(job);
+      planIn(job, false);
     }
     outbox.flush();
   }
@@ -372,8 +380,11 @@ public class JobService {
     }
   }
 
-  /** Plans {@code job}, locked and without stage runs: cached inversions, first dispatches. */
-  private void planIn(Job job) {
+  /**
+   * Plans {@code job}, locked and without stage runs: cached inversions, first dispatches. Takes
+   * its inversions' single-flight locks unless the caller did ({@code keysLocked}).
+   */
+  private void planIn(Job job, boolean keysLocked) {
     if (job.status != JobStatus.QUEUED) {
       return;
     }
@@ -387,7 +398,9 @@ public class JobService {
     outbox.addJobEvent(
         JobEvent.StatusChanged.of(job.id, job.tenantId, JobStatus.QUEUED, JobStatus.RUNNING));
     Map<Stage, StageRun> runs = new EnumMap<>(Stage.class);
-    SingleFlight.lock(cacheKeys(job));
+    if (!keysLocked) {
+      SingleFlight.lock(cacheKeys(job));
+    }
     for (Stage stage : Stage.values()) {
       StageRun run = StageRun.pending(job.id, stage);
       if (InversionKeys.cacheable(stage)) {
@@ -430,6 +443,7 @@ public class JobService {
         announce(job, run);
       }
     }
+    knownRuns().put(job.id, runs);
     advance(job, runs, now);
   }
 
@@ -540,9 +554,9 @@ public class JobService {
   /**
    * Sends the request of {@code run}'s queued attempt to its stage's workers. Only the {@link
    * Dispatcher} calls it, in a transaction that holds the job's row lock and a slot of the run's
-   * pool.
+   * pool; {@code runs} are the job's stage runs (the next stages' inputs are their outputs).
    */
-  public void send(Job job, StageRun run) {
+  public void send(Job job, StageRun run, Map<Stage, StageRun> runs) {
     if (run.status != StageRunStatus.QUEUED) {
       throw new IllegalStateException(
           run.stage.code() + " of job " + job.id + " is " + run.status.code() + ", not queued");
@@ -558,7 +572,7 @@ public class JobService {
     StageRequest request =
         StageRequest.of(
             new StageRunRef(job.id, run.id, run.stage, run.attempt),
-            inputs(job, run.stage, runsOf(job)),
+            inputs(job, run.stage, runs),
             outputs(job, run.stage),
             job.parameters,
             run.checkpointKey,
@@ -768,8 +782,8 @@ public class JobService {
    */
   private void leftFlight(StageRun run) {
     dispatcher.wakeAfterCommit(run.stage);
-    if (run.cacheKey != null && SingleFlight.hasWaiters(run)) {
-      dispatcher.wakeAfterCommit();
+    if (run.cacheKey != null) {
+      dispatcher.wakeForWaitersOf(run.id);
     }
   }
 
@@ -941,17 +955,66 @@ public class JobService {
     return runs;
   }
 
-  /** The stage runs of several jobs, by job; a job without runs has no entry. */
-  private static Map<UUID, Map<Stage, StageRun>> runsOf(Collection<UUID> jobIds) {
+  /**
+   * The stage runs of several jobs, by job; a job without runs has no entry. Read in one statement,
+   * except those of jobs whose runs this transaction read or planned before (the same managed
+   * entities): a dispatch round in a reporting transaction mostly sends that transaction's own
+   * jobs' next stages.
+   */
+  public Map<UUID, Map<Stage, StageRun>> runsOf(Collection<UUID> jobIds) {
+    Map<UUID, Map<Stage, StageRun>> known = knownRuns();
     Map<UUID, Map<Stage, StageRun>> runs = new HashMap<>();
-    if (!jobIds.isEmpty()) {
-      StageRun.<StageRun>list("jobId in ?1", List.copyOf(jobIds))
+    List<UUID> unknown = new ArrayList<>();
+    for (UUID jobId : jobIds) {
+      Map<Stage, StageRun> jobRuns = known.get(jobId);
+      if (jobRuns != null) {
+        runs.put(jobId, jobRuns);
+      } else if (!known.containsKey(jobId)) {
+        unknown.add(jobId);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      StageRun.<StageRun>list("jobId in ?1", unknown.stream().distinct().toList())
           .forEach(
               run ->
                   runs.computeIfAbsent(run.jobId, id -> new EnumMap<>(Stage.class))
                       .put(run.stage, run));
+      unknown.forEach(jobId -> known.put(jobId, runs.get(jobId)));
     }
     return runs;
+  }
+
+  /**
+   * The jobs of {@code jobIds} that exist, by id: those this transaction has already loaded without
+   * a statement, the others in one.
+   */
+  public Map<UUID, Job> jobs(Collection<UUID> jobIds) {
+    Map<UUID, Job> jobs = new HashMap<>();
+    if (jobIds.isEmpty()) {
+      return jobs;
+    }
+    Job.getEntityManager()
+        .unwrap(Session.class)
+        .findMultiple(Job.class, List.copyOf(jobIds), SessionCheckMode.ENABLED)
+        .stream()
+        .filter(Objects::nonNull)
+        .forEach(job -> jobs.put(job.id, job));
+    return jobs;
+  }
+
+  /**
+   * The stage runs this transaction has read or planned, by job (a job read without runs maps to
+   * null): managed entities, so they stay current as the transaction changes them.
+   */
+  private Map<UUID, Map<Stage, StageRun>> knownRuns() {
+    @SuppressWarnings("unchecked")
+    Map<UUID, Map<Stage, StageRun>> known =
+        (Map<UUID, Map<Stage, StageRun>>) transactions.getResource(KNOWN_RUNS);
+    if (known == null) {
+      known = new HashMap<>();
+      transactions.putResource(KNOWN_RUNS, known);
+    }
+    return known;
   }
 
   private static JobEvent.StageChanged stageChanged(Job job, StageRun run) {

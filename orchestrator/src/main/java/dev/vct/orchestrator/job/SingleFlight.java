@@ -29,20 +29,28 @@ final class SingleFlight {
 
   /**
    * Takes the advisory locks of {@code cacheKeys} until the transaction ends, in the order of their
-   * lock ids. Taking a key this transaction already holds again is harmless.
+   * lock ids, in one statement. Taking a key this transaction already holds again is harmless.
    */
   static void lock(Collection<String> cacheKeys) {
-    cacheKeys.stream()
-        .filter(Objects::nonNull)
-        .map(SingleFlight::lockId)
-        .distinct()
-        .sorted()
-        .forEach(
-            id ->
-                em().createNativeQuery("select 1 from pg_advisory_xact_lock(?1, ?2)")
-                    .setParameter(1, LOCK_CLASS)
-                    .setParameter(2, id)
-                    .getSingleResult());
+    List<String> ids =
+        cacheKeys.stream()
+            .filter(Objects::nonNull)
+            .map(SingleFlight::lockId)
+            .distinct()
+            .sorted()
+            .map(String::valueOf)
+            .toList();
+    if (ids.isEmpty()) {
+      return;
+    }
+    // the ids are numbers this class made, written into the statement: unnest takes them in order
+    em().createNativeQuery(
+            "select count(pg_advisory_xact_lock("
+                + LOCK_CLASS
+                + ", k)) from unnest(array["
+                + String.join(",", ids)
+                + "]::int[]) k")
+        .getSingleResult();
   }
 
   /** The key's lock id: 32 bits of its SHA-256 (two keys sharing one only wait for each other). */

@@ -43,35 +43,50 @@ public final class DispatchQueue {
           .thenComparing(w -> w.stage().code());
 
   /**
-   * The first {@code count} runs {@code tenant} has waiting on the pool of {@code stages}, first to
-   * go first: per stage the first {@code count} from the index, merged.
+   * Per tenant of {@code counts}, the first runs (as many as its count) it has waiting on the pool
+   * of {@code stages}, first to go first: per stage and tenant the first ones from the index, in
+   * one statement, merged.
    */
-  public static List<Waiting> firstWaiting(List<Stage> stages, UUID tenant, int count) {
-    List<Waiting> all = new java.util.ArrayList<>();
-    for (Stage stage : stages) {
-      @SuppressWarnings("unchecked")
-      List<Object[]> rows =
-          em().createNativeQuery(
-                  "select id, job_id, job_priority, job_created_at from stage_runs"
-                      + " where status = 'queued' and stage = ?1 and tenant_id = ?2 order by "
-                      + TENANT_ORDER
-                      + " limit ?3")
-              .setParameter(1, stage.code())
-              .setParameter(2, tenant)
-              .setParameter(3, count)
-              .getResultList();
-      for (Object[] row : rows) {
-        all.add(
-            new Waiting(
-                (UUID) row[0],
-                (UUID) row[1],
-                ((Number) row[2]).intValue(),
-                instant(row[3]),
-                stage));
-      }
+  public static Map<UUID, List<Waiting>> firstWaiting(
+      List<Stage> stages, Map<UUID, Integer> counts) {
+    Map<UUID, List<Waiting>> byTenant = new HashMap<>();
+    if (counts.isEmpty()) {
+      return byTenant;
     }
-    all.sort(FIRST);
-    return all.size() > count ? List.copyOf(all.subList(0, count)) : all;
+    int most = counts.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+    @SuppressWarnings("unchecked")
+    List<Object[]> rows =
+        em().createNativeQuery(
+                "select r.id, r.job_id, r.job_priority, r.job_created_at, r.tenant_id, d.stage"
+                    + " from stage_dispatch d cross join tenants t cross join lateral ("
+                    + " select id, job_id, job_priority, job_created_at, tenant_id from stage_runs"
+                    + " where status = 'queued' and stage = d.stage and tenant_id = t.id order by "
+                    + TENANT_ORDER
+                    + " limit ?3) r where d.stage in (?1) and t.id in (?2)")
+            .setParameter(1, codes(stages))
+            .setParameter(2, List.copyOf(counts.keySet()))
+            .setParameter(3, most)
+            .getResultList();
+    for (Object[] row : rows) {
+      byTenant
+          .computeIfAbsent((UUID) row[4], tenant -> new java.util.ArrayList<>())
+          .add(
+              new Waiting(
+                  (UUID) row[0],
+                  (UUID) row[1],
+                  ((Number) row[2]).intValue(),
+                  instant(row[3]),
+                  Stage.fromCode((String) row[5])));
+    }
+    byTenant.forEach(
+        (tenant, runs) -> {
+          runs.sort(FIRST);
+          int count = counts.get(tenant);
+          if (runs.size() > count) {
+            runs.subList(count, runs.size()).clear();
+          }
+        });
+    return byTenant;
   }
 
   private static java.time.Instant instant(Object value) {
@@ -150,37 +165,33 @@ public final class DispatchQueue {
    * on the length of the queue.
    */
   public static Counts countsUpTo(List<Stage> stages, int cap) {
-    Map<UUID, Integer> inFlight = new HashMap<>();
+    // one statement: a round's look costs one round trip whatever the pool's stages
     @SuppressWarnings("unchecked")
-    List<Object[]> flying =
+    List<Object[]> rows =
         em().createNativeQuery(
-                "select tenant_id, count(*) from stage_runs"
-                    + " where stage in (?1) and status in ('dispatched', 'running') group by 1")
+                "select tenant_id, true, count(*) from stage_runs"
+                    + " where stage in (?1) and status in ('dispatched', 'running') group by 1"
+                    + " union all select w.tenant_id, false, sum(w.n) from stage_dispatch d"
+                    + " cross join lateral (with recursive t(tenant_id) as ("
+                    + " (select tenant_id from stage_runs where status = 'queued'"
+                    + " and stage = d.stage order by tenant_id limit 1)"
+                    + " union all select (select s.tenant_id from stage_runs s"
+                    + " where s.status = 'queued' and s.stage = d.stage"
+                    + " and s.tenant_id > t.tenant_id order by s.tenant_id limit 1)"
+                    + " from t where t.tenant_id is not null)"
+                    + " select t.tenant_id, (select count(*) from (select 1 from stage_runs s"
+                    + " where s.status = 'queued' and s.stage = d.stage"
+                    + " and s.tenant_id = t.tenant_id limit ?2) c) n"
+                    + " from t where t.tenant_id is not null) w"
+                    + " where d.stage in (?1) group by 1")
             .setParameter(1, codes(stages))
+            .setParameter(2, cap)
             .getResultList();
-    for (Object[] row : flying) {
-      inFlight.put((UUID) row[0], ((Number) row[1]).intValue());
-    }
+    Map<UUID, Integer> inFlight = new HashMap<>();
     Map<UUID, Integer> waiting = new HashMap<>();
-    for (Stage stage : stages) {
-      @SuppressWarnings("unchecked")
-      List<Object[]> rows =
-          em().createNativeQuery(
-                  "with recursive t(tenant_id) as ("
-                      + " (select tenant_id from stage_runs where status = 'queued' and stage = ?1"
-                      + " order by tenant_id limit 1)"
-                      + " union all select (select s.tenant_id from stage_runs s"
-                      + " where s.status = 'queued' and s.stage = ?1 and s.tenant_id > t.tenant_id"
-                      + " order by s.tenant_id limit 1) from t where t.tenant_id is not null)"
-                      + " select t.tenant_id, (select count(*) from (select 1 from stage_runs s"
-                      + " where s.status = 'queued' and s.stage = ?1 and s.tenant_id = t.tenant_id"
-                      + " limit ?2) c) from t where t.tenant_id is not null")
-              .setParameter(1, stage.code())
-              .setParameter(2, cap)
-              .getResultList();
-      for (Object[] row : rows) {
-        waiting.merge((UUID) row[0], ((Number) row[1]).intValue(), Integer::sum);
-      }
+    for (Object[] row : rows) {
+      (Boolean.TRUE.equals(row[1]) ? inFlight : waiting)
+          .put((UUID) row[0], ((Number) row[2]).intValue());
     }
     return new Counts(inFlight, waiting);
   }

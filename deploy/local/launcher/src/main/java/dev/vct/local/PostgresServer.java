@@ -49,6 +49,7 @@ public final class PostgresServer implements ManagedServer {
   private final Path dataDir;
   private final int port;
   private final boolean fromTemplate;
+  private final Map<String, String> serverConfig;
   private EmbeddedPostgres postgres;
   private ProcessHandle postmaster;
   private Process watchdog;
@@ -60,18 +61,28 @@ public final class PostgresServer implements ManagedServer {
 
   /** A server on {@code port} (0: a free one, kept across restarts). Not started yet. */
   public PostgresServer(Path dataDir, int port) {
-    this(dataDir, port, true);
+    this(dataDir, port, true, Map.of());
   }
 
-  private PostgresServer(Path dataDir, int port, boolean fromTemplate) {
+  /**
+   * A server on a free port with these server settings on top of the usual ones (for example {@code
+   * shared_preload_libraries}, which only a start reads). Not started yet.
+   */
+  public PostgresServer(Path dataDir, Map<String, String> serverConfig) {
+    this(dataDir, 0, true, serverConfig);
+  }
+
+  private PostgresServer(
+      Path dataDir, int port, boolean fromTemplate, Map<String, String> serverConfig) {
     this.dataDir = dataDir.toAbsolutePath();
     this.port = FreePorts.orFree(port);
     this.fromTemplate = fromTemplate;
+    this.serverConfig = Map.copyOf(serverConfig);
   }
 
   /** A server whose new data directory is made by {@code initdb}: for {@link PostgresTemplate}. */
   static PostgresServer withoutTemplate(Path dataDir) {
-    return new PostgresServer(dataDir, 0, false);
+    return new PostgresServer(dataDir, 0, false, Map.of());
   }
 
   @Override
@@ -114,7 +125,7 @@ public final class PostgresServer implements ManagedServer {
       if (fromTemplate && !Files.exists(pgData.resolve("postgresql.conf"))) {
         PostgresTemplate.copyInto(pgData);
       }
-      postgres =
+      EmbeddedPostgres.Builder builder =
           EmbeddedPostgres.builder()
               .setDataDirectory(pgData)
               .setCleanDataDirectory(false)
@@ -126,8 +137,9 @@ public final class PostgresServer implements ManagedServer {
               // zonky turns this off; a commit must survive a killed server
               .setServerConfig("synchronous_commit", "on")
               .setOutputRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))
-              .setErrorRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))
-              .start();
+              .setErrorRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      serverConfig.forEach(builder::setServerConfig);
+      postgres = builder.start();
     } catch (IOException e) {
       throw new UncheckedIOException(
           "cannot start PostgreSQL on port "
@@ -262,7 +274,12 @@ public final class PostgresServer implements ManagedServer {
   }
 
   private Connection superuserConnection() throws SQLException {
-    return DriverManager.getConnection(jdbcUrl("postgres"), SUPERUSER, SUPERUSER);
+    return superuserConnection("postgres");
+  }
+
+  /** A connection to {@code database} as the superuser: for tools that read server statistics. */
+  public Connection superuserConnection(String database) throws SQLException {
+    return DriverManager.getConnection(jdbcUrl(database), SUPERUSER, SUPERUSER);
   }
 
   /** After the server died on its own: release zonky's lock and the old watchdog. */
