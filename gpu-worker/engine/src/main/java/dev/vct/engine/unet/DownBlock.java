@@ -6,6 +6,7 @@ import dev.vct.engine.nn.AttentionContext;
 import dev.vct.engine.nn.Downsample2D;
 import dev.vct.engine.nn.ResnetBlock2D;
 import dev.vct.engine.nn.ScriptWriter;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -30,9 +31,9 @@ final class DownBlock {
   }
 
   String script(
-      ScriptWriter s, String x, String activatedTemb, String context, List<String> skips) {
+      ScriptWriter s, String x, Iterator<String> timeShifts, String context, List<String> skips) {
     for (int i = 0; i < resnets.size(); i++) {
-      x = resnets.get(i).script(s, x, activatedTemb);
+      x = resnets.get(i).script(s, x, timeShifts.next());
       if (!attentions.isEmpty()) {
         x = attentions.get(i).script(s, x, context);
       }
@@ -47,12 +48,12 @@ final class DownBlock {
 
   NDArray forward(
       NDArray x,
-      NDArray activatedTemb,
+      Iterator<NDArray> timeShifts,
       NDArray context,
       AttentionContext attentionContext,
       List<NDArray> skips) {
     for (int i = 0; i < resnets.size(); i++) {
-      x = resnets.get(i).forward(x, activatedTemb);
+      x = resnets.get(i).forward(x, timeShifts.next());
       if (!attentions.isEmpty()) {
         x = attentions.get(i).forward(x, context, attentionContext);
       }

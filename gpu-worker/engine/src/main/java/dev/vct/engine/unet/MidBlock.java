@@ -5,6 +5,7 @@ import dev.vct.engine.nn.Attention;
 import dev.vct.engine.nn.AttentionContext;
 import dev.vct.engine.nn.ResnetBlock2D;
 import dev.vct.engine.nn.ScriptWriter;
+import java.util.Iterator;
 import java.util.List;
 
 /** {@code UNetMidBlock2DCrossAttn}: resnet, then (transformer, resnet) per layer. */
@@ -24,21 +25,21 @@ final class MidBlock {
     return attentions.stream().flatMap(t -> t.attentions().stream()).toList();
   }
 
-  String script(ScriptWriter s, String x, String activatedTemb, String context) {
-    x = resnets.get(0).script(s, x, activatedTemb);
+  String script(ScriptWriter s, String x, Iterator<String> timeShifts, String context) {
+    x = resnets.get(0).script(s, x, timeShifts.next());
     for (int i = 0; i < attentions.size(); i++) {
       x = attentions.get(i).script(s, x, context);
-      x = resnets.get(i + 1).script(s, x, activatedTemb);
+      x = resnets.get(i + 1).script(s, x, timeShifts.next());
     }
     return x;
   }
 
   NDArray forward(
-      NDArray x, NDArray activatedTemb, NDArray context, AttentionContext attentionContext) {
-    x = resnets.get(0).forward(x, activatedTemb);
+      NDArray x, Iterator<NDArray> timeShifts, NDArray context, AttentionContext attentionContext) {
+    x = resnets.get(0).forward(x, timeShifts.next());
     for (int i = 0; i < attentions.size(); i++) {
       x = attentions.get(i).forward(x, context, attentionContext);
-      x = resnets.get(i + 1).forward(x, activatedTemb);
+      x = resnets.get(i + 1).forward(x, timeShifts.next());
     }
     return x;
   }

@@ -14,6 +14,7 @@ import dev.vct.engine.nn.Conv2d;
 import dev.vct.engine.nn.DefaultAttentionProcessor;
 import dev.vct.engine.nn.Downsample2D;
 import dev.vct.engine.nn.GroupNorm;
+import dev.vct.engine.nn.Linear;
 import dev.vct.engine.nn.ResnetBlock2D;
 import dev.vct.engine.nn.Scoped;
 import dev.vct.engine.nn.ScriptWriter;
@@ -27,12 +28,15 @@ import dev.vct.engine.nn.WeightSource;
 import dev.vct.engine.tensor.StateDict;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.IntStream;
 
 /**
  * The SD-1.x noise-prediction UNet (diffusers {@code UNet2DConditionModel}), built from the
@@ -61,6 +65,11 @@ public final class UNet2DConditionModel implements AutoCloseable {
   private final NDArray two; // 0-d constants for center_input_sample
   private final NDArray one;
   private final Map<String, Attention> attentions;
+  // every resnet's time_emb_proj stacked into one product, resnets in call order (down, mid, up);
+  // each resnet's share of the output (its width) starts at the previous shares' sum
+  private final Linear timeProjections;
+  private final long[] timeShiftWidths;
+  private final long[] timeShiftStarts; // from the second resnet on
   private final long maxHeads;
   // the whole network as one native call, one per attention script (ScriptedAttention.key): the
   // plain one made at load, others on first use
@@ -81,6 +90,8 @@ public final class UNet2DConditionModel implements AutoCloseable {
     convIn =
         Conv2d.load(w, "conv_in", config.inChannels(), channels.get(0), inKernel, 1, inKernel / 2);
 
+    // every resnet's time_emb_proj in call order (down, mid, up), stacked below
+    List<Linear> projections = new ArrayList<>();
     List<DownBlock> down = new ArrayList<>();
     long outChannels = channels.get(0);
     for (int i = 0; i < blocks; i++) {
@@ -92,7 +103,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
       List<Transformer2DModel> transformers = new ArrayList<>();
       for (int j = 0; j < config.layersPerBlock().get(i); j++) {
         resnets.add(
-            ResnetBlock2D.load(
+            resnet(
                 w,
                 prefix + ".resnets." + j,
                 j == 0 ? inChannels : outChannels,
@@ -100,7 +111,8 @@ public final class UNet2DConditionModel implements AutoCloseable {
                 temb,
                 groups,
                 eps,
-                1.0));
+                1.0,
+                projections));
         if (cross) {
           transformers.add(transformer(w, prefix + ".attentions." + j, outChannels, i));
         }
@@ -119,7 +131,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
     midBlock =
         new MidBlock(
             List.of(
-                ResnetBlock2D.load(
+                resnet(
                     w,
                     "mid_block.resnets.0",
                     midChannels,
@@ -127,8 +139,9 @@ public final class UNet2DConditionModel implements AutoCloseable {
                     temb,
                     groups,
                     eps,
-                    config.midBlockScaleFactor()),
-                ResnetBlock2D.load(
+                    config.midBlockScaleFactor(),
+                    projections),
+                resnet(
                     w,
                     "mid_block.resnets.1",
                     midChannels,
@@ -136,7 +149,8 @@ public final class UNet2DConditionModel implements AutoCloseable {
                     temb,
                     groups,
                     eps,
-                    config.midBlockScaleFactor())),
+                    config.midBlockScaleFactor(),
+                    projections)),
             List.of(transformer(w, "mid_block.attentions.0", midChannels, last)));
 
     List<UpBlock> up = new ArrayList<>();
@@ -155,8 +169,16 @@ public final class UNet2DConditionModel implements AutoCloseable {
         long skip = j == layers - 1 ? inChannels : outChannels;
         long resnetIn = j == 0 ? prevOutput : outChannels;
         resnets.add(
-            ResnetBlock2D.load(
-                w, prefix + ".resnets." + j, resnetIn + skip, outChannels, temb, groups, eps, 1.0));
+            resnet(
+                w,
+                prefix + ".resnets." + j,
+                resnetIn + skip,
+                outChannels,
+                temb,
+                groups,
+                eps,
+                1.0,
+                projections));
         if (cross) {
           transformers.add(transformer(w, prefix + ".attentions." + j, outChannels, level));
         }
@@ -166,6 +188,12 @@ public final class UNet2DConditionModel implements AutoCloseable {
       up.add(new UpBlock(resnets, transformers, upsampler));
     }
     upBlocks = List.copyOf(up);
+    timeShiftWidths = projections.stream().mapToLong(Linear::outFeatures).toArray();
+    timeShiftStarts = new long[timeShiftWidths.length - 1];
+    for (int i = 1; i < timeShiftWidths.length; i++) {
+      timeShiftStarts[i - 1] = (i == 1 ? 0 : timeShiftStarts[i - 2]) + timeShiftWidths[i - 1];
+    }
+    timeProjections = Linear.stack(projections.toArray(Linear[]::new));
 
     convNormOut = GroupNorm.load(w, "conv_norm_out", groups, channels.get(0), eps);
     int outKernel = config.convOutKernel();
@@ -360,11 +388,11 @@ public final class UNet2DConditionModel implements AutoCloseable {
       NDArray encoderHiddenStates,
       long batch,
       ScriptedAttention attention) {
-    NDArray activatedTemb = timeConditioning(sample, timesteps, batch);
+    NDArray timeShifts = timeShifts(sample, timesteps, batch);
     NDArray x = config.centerInputSample() ? sample.mul(two).sub(one) : sample;
     Shape e = encoderHiddenStates.getShape();
     NDArray context = encoderHiddenStates.reshape(e.get(0) * e.get(1), e.get(2));
-    List<NDArray> arguments = new ArrayList<>(List.of(x, activatedTemb, context));
+    List<NDArray> arguments = new ArrayList<>(List.of(x, timeShifts, context));
     arguments.addAll(attention.arguments(sample.getManager()));
     return script(attention).call(arguments.toArray(NDArray[]::new));
   }
@@ -373,18 +401,24 @@ public final class UNet2DConditionModel implements AutoCloseable {
     TorchScriptFunction script = scripts.get(attention.key());
     if (script == null) {
       ScriptWriter s = new ScriptWriter(attention);
+      String shifts =
+          s.let("torch.split(time_shifts, " + Arrays.toString(timeShiftWidths) + ", 1)");
+      Iterator<String> timeShifts =
+          IntStream.range(0, timeShiftWidths.length)
+              .mapToObj(i -> shifts + "[" + i + "]")
+              .iterator();
       String x = convIn.script(s, "sample");
       List<String> skips = new ArrayList<>();
       skips.add(x);
       for (DownBlock block : downBlocks) {
-        x = block.script(s, x, "temb", "context", skips);
+        x = block.script(s, x, timeShifts, "context", skips);
       }
-      x = midBlock.script(s, x, "temb", "context");
+      x = midBlock.script(s, x, timeShifts, "context");
       for (UpBlock block : upBlocks) {
-        x = block.script(s, x, "temb", "context", skips);
+        x = block.script(s, x, timeShifts, "context", skips);
       }
       x = convOut.script(s, Activations.silu(s, convNormOut.script(s, x)));
-      List<String> inputs = new ArrayList<>(List.of("sample", "temb", "context"));
+      List<String> inputs = new ArrayList<>(List.of("sample", "time_shifts", "context"));
       inputs.addAll(attention.inputs());
       script = TorchScriptFunction.compile(manager, s, inputs, x);
       scripts.put(attention.key(), script);
@@ -392,12 +426,17 @@ public final class UNet2DConditionModel implements AutoCloseable {
     return script;
   }
 
-  /** silu(time_embedding(time_proj(t))), (batch, temb): what every resnet projects. */
-  private NDArray timeConditioning(NDArray sample, NDArray timesteps, long batch) {
+  /**
+   * Every resnet's projection of silu(time_embedding(time_proj(t))), side by side in call order:
+   * (batch, sum of the resnets' widths, 1, 1).
+   */
+  private NDArray timeShifts(NDArray sample, NDArray timesteps, long batch) {
     NDArray t = timesteps.toType(DataType.FLOAT32, true);
     t.attach(sample.getManager());
     t = t.reshape(-1).broadcast(batch);
-    return Activations.silu(timeEmbedding.forward(timeProj.forward(t)));
+    NDArray projected =
+        timeProjections.forward(Activations.silu(timeEmbedding.forward(timeProj.forward(t))));
+    return projected.reshape(batch, projected.getShape().get(1), 1, 1);
   }
 
   private NDArray compute(
@@ -406,8 +445,9 @@ public final class UNet2DConditionModel implements AutoCloseable {
       NDArray encoderHiddenStates,
       AttentionContext attentionContext,
       long batch) {
-    // 1. time: sinusoidal projection of the timesteps, then the embedding MLP
-    NDArray activatedTemb = timeConditioning(sample, timesteps, batch);
+    // 1. time: sinusoidal projection of the timesteps, the embedding MLP, each resnet's projection
+    Iterator<NDArray> timeShifts =
+        timeShifts(sample, timesteps, batch).split(timeShiftStarts, 1).iterator();
 
     // the context as (batch * seq, width) rows, the layout attention projects in one product
     Shape e = encoderHiddenStates.getShape();
@@ -421,19 +461,34 @@ public final class UNet2DConditionModel implements AutoCloseable {
     List<NDArray> skips = new ArrayList<>();
     skips.add(x);
     for (DownBlock block : downBlocks) {
-      x = block.forward(x, activatedTemb, context, attentionContext, skips);
+      x = block.forward(x, timeShifts, context, attentionContext, skips);
     }
 
     // 4. mid
-    x = midBlock.forward(x, activatedTemb, context, attentionContext);
+    x = midBlock.forward(x, timeShifts, context, attentionContext);
 
     // 5. up: skips are consumed last-in first-out
     for (UpBlock block : upBlocks) {
-      x = block.forward(x, activatedTemb, context, attentionContext, skips);
+      x = block.forward(x, timeShifts, context, attentionContext, skips);
     }
 
     // 6. post-process
     return convOut.forward(Activations.silu(convNormOut.forward(x)));
+  }
+
+  /** A resnet, its time_emb_proj added to {@code projections}. */
+  private static ResnetBlock2D resnet(
+      WeightSource w,
+      String prefix,
+      long in,
+      long out,
+      long temb,
+      int groups,
+      float eps,
+      double outputScaleFactor,
+      List<Linear> projections) {
+    projections.add(Linear.load(w, prefix + ".time_emb_proj", temb, out, true));
+    return ResnetBlock2D.load(w, prefix, in, out, groups, eps, outputScaleFactor);
   }
 
   private long checkInputs(NDArray sample, NDArray timesteps, NDArray encoderHiddenStates) {

@@ -6,6 +6,7 @@ import dev.vct.engine.nn.AttentionContext;
 import dev.vct.engine.nn.ResnetBlock2D;
 import dev.vct.engine.nn.ScriptWriter;
 import dev.vct.engine.nn.Upsample2D;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -30,10 +31,13 @@ final class UpBlock {
 
   /** Consumes one skip per layer from the end of {@code skips}. */
   String script(
-      ScriptWriter s, String x, String activatedTemb, String context, List<String> skips) {
+      ScriptWriter s, String x, Iterator<String> timeShifts, String context, List<String> skips) {
     for (int i = 0; i < resnets.size(); i++) {
       String skip = skips.remove(skips.size() - 1);
-      x = resnets.get(i).script(s, s.let("torch.cat([" + x + ", " + skip + "], 1)"), activatedTemb);
+      x =
+          resnets
+              .get(i)
+              .script(s, s.let("torch.cat([" + x + ", " + skip + "], 1)"), timeShifts.next());
       if (!attentions.isEmpty()) {
         x = attentions.get(i).script(s, x, context);
       }
@@ -46,13 +50,13 @@ final class UpBlock {
 
   NDArray forward(
       NDArray x,
-      NDArray activatedTemb,
+      Iterator<NDArray> timeShifts,
       NDArray context,
       AttentionContext attentionContext,
       List<NDArray> skips) {
     for (int i = 0; i < resnets.size(); i++) {
       NDArray skip = skips.remove(skips.size() - 1);
-      x = resnets.get(i).forward(x.concat(skip, 1), activatedTemb);
+      x = resnets.get(i).forward(x.concat(skip, 1), timeShifts.next());
       if (!attentions.isEmpty()) {
         x = attentions.get(i).forward(x, context, attentionContext);
       }

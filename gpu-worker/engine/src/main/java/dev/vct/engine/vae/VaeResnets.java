@@ -14,7 +14,7 @@ final class VaeResnets {
 
   /** The block at {@code name}, {@code in} to {@code out} channels. */
   static ResnetBlock2D load(WeightSource w, String name, long in, long out, int groups) {
-    return ResnetBlock2D.load(w, name, in, out, 0, groups, EPS, 1.0);
+    return ResnetBlock2D.load(w, name, in, out, groups, EPS, 1.0);
   }
 
   /**
