@@ -13,6 +13,8 @@ import dev.vct.storage.job.StageRunStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import jakarta.transaction.Synchronization;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.Transactional;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -24,6 +26,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
@@ -41,6 +44,13 @@ import org.jboss.logging.Logger;
  * whatever frees a slot or queues a run wakes the dispatcher after it commits, so a later round
  * sees it. The round looks first only while the pool's rows hold the pool and slots it has now, as
  * this replica last read them under the lock; otherwise it locks and records them first.
+ *
+ * <p>A round that need not wait (a reporting or planning transaction's) does not even look while
+ * another transaction of this replica holds the pool's rows: it would only find them locked, and
+ * leaves the pool to the dispatcher thread at once, without a statement. The replica counts, per
+ * pool, the transactions that locked its rows and have not completed yet; the count is a hint only
+ * (the rows' lock decides): a transaction that has just committed may still be counted, and the
+ * dispatcher thread, which the busy round wakes, does not read the count.
  */
 @ApplicationScoped
 public class DispatchRound {
@@ -50,9 +60,13 @@ public class DispatchRound {
   @Inject JobService jobs;
   @Inject Outbox outbox;
   @Inject OrchestratorMetrics metrics;
+  @Inject TransactionSynchronizationRegistry transactions;
 
   /** Per pool (its name and stages), the slots its rows held when this replica last locked them. */
   private final Map<String, Integer> recorded = new ConcurrentHashMap<>();
+
+  /** Per pool, the transactions of this replica that locked its rows and have not completed. */
+  private final Map<String, AtomicInteger> holders = new ConcurrentHashMap<>();
 
   /**
    * What a round did: how many requests it sent, and whether it left nothing that another round
@@ -71,14 +85,19 @@ public class DispatchRound {
   @Transactional
   public Result dispatch(WorkerPools.Pool pool, int slots, boolean wait) {
     List<String> stages = DispatchQueue.codes(pool.stages());
-    if (Integer.valueOf(slots).equals(recorded.get(pool.name() + stages))) {
+    String key = pool.name() + stages;
+    if (!wait && heldByAnother(key)) {
+      metrics.dispatchRound(pool.name(), "busy", false, 0);
+      return Result.BUSY;
+    }
+    if (Integer.valueOf(slots).equals(recorded.get(key))) {
       DispatchQueue.Counts looked = DispatchQueue.countsUpTo(pool.stages(), slots);
       if (nothingToSend(looked, slots)) {
         metrics.dispatchRound(pool.name(), idleOrFull(looked), false, 0);
         return Result.NOTHING_TO_SEND;
       }
     }
-    Optional<UUID> locked = lockPool(pool, stages, slots, wait);
+    Optional<UUID> locked = lockPool(pool, key, stages, slots, wait);
     if (locked == null) {
       metrics.dispatchRound(pool.name(), "busy", false, 0);
       return Result.BUSY;
@@ -138,6 +157,37 @@ public class DispatchRound {
     return new Result(sent, sent == order.size());
   }
 
+  /** Whether another transaction of this replica holds the pool's rows (as far as it knows). */
+  private boolean heldByAnother(String key) {
+    AtomicInteger count = holders.get(key);
+    int mine = transactions.getResource(holdKey(key)) != null ? 1 : 0;
+    return count != null && count.get() > mine;
+  }
+
+  /** Counts this transaction among the pool's holders until it completes (once per transaction). */
+  private void holdUntilCompletion(String key) {
+    if (transactions.getResource(holdKey(key)) != null) {
+      return;
+    }
+    transactions.putResource(holdKey(key), Boolean.TRUE);
+    AtomicInteger count = holders.computeIfAbsent(key, k -> new AtomicInteger());
+    count.incrementAndGet();
+    transactions.registerInterposedSynchronization(
+        new Synchronization() {
+          @Override
+          public void beforeCompletion() {}
+
+          @Override
+          public void afterCompletion(int status) {
+            count.decrementAndGet();
+          }
+        });
+  }
+
+  private static String holdKey(String key) {
+    return DispatchRound.class.getName() + ".holds:" + key;
+  }
+
   private static boolean nothingToSend(DispatchQueue.Counts counts, int slots) {
     return counts.totalInFlight() >= slots || counts.waiting().isEmpty();
   }
@@ -156,7 +206,7 @@ public class DispatchRound {
    * pool, so it never waits in a cycle).
    */
   private Optional<UUID> lockPool(
-      WorkerPools.Pool pool, List<String> stages, int slots, boolean wait) {
+      WorkerPools.Pool pool, String key, List<String> stages, int slots, boolean wait) {
     @SuppressWarnings("unchecked")
     List<Object[]> rows =
         em.createNativeQuery(
@@ -165,6 +215,9 @@ public class DispatchRound {
                     + (wait ? "" : " skip locked"))
             .setParameter(1, stages)
             .getResultList();
+    if (!rows.isEmpty()) {
+      holdUntilCompletion(key); // the rows it locked stay locked until the commit
+    }
     if (!wait && rows.size() < stages.size()) {
       return null;
     }
@@ -182,8 +235,7 @@ public class DispatchRound {
           .setParameter(3, stages)
           .executeUpdate();
     } else {
-      recorded.put(
-          pool.name() + stages, slots); // committed as it is: the next rounds may look first
+      recorded.put(key, slots); // committed as it is: the next rounds may look first
     }
     // the first stage's row speaks for the pool (a pool that just grew takes one turn from it)
     return rows.stream()

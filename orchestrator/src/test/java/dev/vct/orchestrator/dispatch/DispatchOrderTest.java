@@ -1,6 +1,8 @@
 package dev.vct.orchestrator.dispatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.vct.local.test.KafkaTestResource;
@@ -30,6 +32,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -61,6 +69,7 @@ class DispatchOrderTest {
   }
 
   @Inject WorkerPools pools;
+  @Inject DispatchRound round;
 
   @ConfigProperty(name = "kafka.bootstrap.servers")
   String bootstrapServers;
@@ -158,6 +167,47 @@ class DispatchOrderTest {
     // the sweeper cancels the job; its running stage leaves flight and the next job goes out
     // (the cancelled job's other inversion waited in the queue and was never sent)
     assertEquals(next, worker.nextAny().jobId());
+  }
+
+  @Test
+  void aRoundThatNeedNotWaitLeavesAPoolThisReplicaHoldsToTheDispatcherThread() throws Exception {
+    WorkerPools.Pool pool = pools.pools().get(0);
+    int slots = pools.slots(pool);
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService holder = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> held =
+          holder.submit(
+              () ->
+                  QuarkusTransaction.requiringNew()
+                      .run(
+                          () -> {
+                            // other slots than recorded: the round locks the pool's rows
+                            round.dispatch(pool, slots + 1, true);
+                            holding.countDown();
+                            try {
+                              release.await(15, TimeUnit.SECONDS);
+                            } catch (InterruptedException e) {
+                              Thread.currentThread().interrupt();
+                            }
+                            QuarkusTransaction.setRollbackOnly();
+                          }));
+      assertTrue(holding.await(15, TimeUnit.SECONDS), "the holder locked the pool");
+      assertEquals(
+          new DispatchRound.Result(0, false),
+          QuarkusTransaction.requiringNew().call(() -> round.dispatch(pool, slots, false)),
+          "busy: left to the dispatcher thread, not settled (its commit wakes the thread)");
+      release.countDown();
+      assertThrows(ExecutionException.class, () -> held.get(15, TimeUnit.SECONDS), "rolled back");
+    } finally {
+      release.countDown();
+      holder.shutdownNow();
+    }
+    assertEquals(
+        new DispatchRound.Result(0, true),
+        QuarkusTransaction.requiringNew().call(() -> round.dispatch(pool, slots, false)),
+        "the holder, rolled back, no longer counts: the round looks and finds nothing waiting");
   }
 
   private static long queued(UUID job) {
