@@ -3,6 +3,7 @@ package dev.vct.orchestrator.dispatch;
 import dev.vct.orchestrator.job.JobService;
 import dev.vct.orchestrator.metrics.OrchestratorMetrics;
 import dev.vct.orchestrator.outbox.Outbox;
+import dev.vct.orchestrator.transaction.AfterCompletion;
 import dev.vct.storage.dispatch.DispatchQueue;
 import dev.vct.storage.dispatch.FairOrder;
 import dev.vct.storage.job.Job;
@@ -13,7 +14,6 @@ import dev.vct.storage.job.StageRunStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.Transactional;
 import java.util.ArrayDeque;
@@ -172,16 +172,7 @@ public class DispatchRound {
     transactions.putResource(holdKey(key), Boolean.TRUE);
     AtomicInteger count = holders.computeIfAbsent(key, k -> new AtomicInteger());
     count.incrementAndGet();
-    transactions.registerInterposedSynchronization(
-        new Synchronization() {
-          @Override
-          public void beforeCompletion() {}
-
-          @Override
-          public void afterCompletion(int status) {
-            count.decrementAndGet();
-          }
-        });
+    AfterCompletion.register(transactions, status -> count.decrementAndGet());
   }
 
   private static String holdKey(String key) {

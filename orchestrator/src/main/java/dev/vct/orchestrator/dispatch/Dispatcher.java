@@ -2,6 +2,7 @@ package dev.vct.orchestrator.dispatch;
 
 import dev.vct.orchestrator.config.OrchestratorConfig;
 import dev.vct.orchestrator.job.JobService;
+import dev.vct.orchestrator.transaction.AfterCompletion;
 import dev.vct.storage.job.Stage;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -10,7 +11,6 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Status;
-import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -104,16 +104,11 @@ public class Dispatcher {
     }
     Changes fresh = new Changes(EnumSet.noneOf(Stage.class));
     transactions.putResource(WAKE, fresh);
-    transactions.registerInterposedSynchronization(
-        new Synchronization() {
-          @Override
-          public void beforeCompletion() {}
-
-          @Override
-          public void afterCompletion(int status) {
-            if (status == Status.STATUS_COMMITTED && (fresh.always || !fresh.settled)) {
-              wake();
-            }
+    AfterCompletion.register(
+        transactions,
+        status -> {
+          if (status == Status.STATUS_COMMITTED && (fresh.always || !fresh.settled)) {
+            wake();
           }
         });
     return fresh;

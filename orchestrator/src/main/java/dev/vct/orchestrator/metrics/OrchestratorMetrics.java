@@ -1,5 +1,6 @@
 package dev.vct.orchestrator.metrics;
 
+import dev.vct.orchestrator.transaction.AfterCompletion;
 import dev.vct.storage.embedding.EmbeddingKind;
 import dev.vct.storage.job.JobStatus;
 import dev.vct.storage.job.Stage;
@@ -8,7 +9,6 @@ import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Status;
-import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.time.Duration;
 
@@ -143,16 +143,11 @@ public class OrchestratorMetrics {
   }
 
   private void afterCommit(Runnable record) {
-    transactions.registerInterposedSynchronization(
-        new Synchronization() {
-          @Override
-          public void beforeCompletion() {}
-
-          @Override
-          public void afterCompletion(int status) {
-            if (status == Status.STATUS_COMMITTED) {
-              record.run();
-            }
+    AfterCompletion.register(
+        transactions,
+        status -> {
+          if (status == Status.STATUS_COMMITTED) {
+            record.run();
           }
         });
   }

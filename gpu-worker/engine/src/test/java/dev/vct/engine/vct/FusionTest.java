@@ -77,6 +77,23 @@ class FusionTest {
         "with the latent updated at 7.5 the content branch leaves the inverted path");
   }
 
+  /**
+   * Fusion of 5 steps: cross-attention edited for steps < int(0.2 * 6) = 1, self-attention for
+   * steps < int(0.9 * 5) = 4 in the layers with at most 64 queries.
+   */
+  private static final FusionParams FIVE_STEPS_SELF_UP_TO_64_QUERIES =
+      new FusionParams(7.5, 0.2, 0.9, 64, 0.5, false);
+
+  /** A 5-step content inversion at 128 px (queries 256 / 64 / 16 / 4 per level). */
+  private static ContentInversion invertedAt128() {
+    int r = 128;
+    ContentInversion inversion =
+        ContentInversion.start(
+            models, TinyVct.contentParams().withResolution(r).withSteps(5, 1), TinyVct.image(r, 3));
+    inversion.run(ProgressListener.NONE, Cancellation.NEVER);
+    return inversion;
+  }
+
   private static ContentEmbedding invert(ContentInversionParams params) {
     ContentInversion inversion = ContentInversion.start(models, params, TinyVct.image(64, 2));
     inversion.run(ProgressListener.NONE, Cancellation.NEVER);
@@ -112,14 +129,8 @@ class FusionTest {
   @Test
   void spyProcessorSeesInjectionsOnlyInTheNamedLayersAndSteps() {
     // 128 px: queries 256 / 64 / 16 / 4 per level; a limit of 64 excludes the finest level.
-    int r = 128;
-    ContentInversion inversion =
-        ContentInversion.start(
-            models, TinyVct.contentParams().withResolution(r).withSteps(5, 1), TinyVct.image(r, 3));
-    inversion.run(ProgressListener.NONE, Cancellation.NEVER);
-    FusionParams params =
-        new FusionParams(
-            7.5, 0.2, 0.9, 64, 0.5, false); // cross steps int(1.2) = 1, self int(4.5) = 4
+    ContentInversion inversion = invertedAt128();
+    FusionParams params = FIVE_STEPS_SELF_UP_TO_64_QUERIES;
     Set<String> edits = new LinkedHashSet<>();
     Set<String> changedRows = new HashSet<>();
     Set<String> calls = new LinkedHashSet<>();
@@ -182,14 +193,8 @@ class FusionTest {
    */
   @Test
   void scriptedInjectionEqualsTheJavaInjectionBitForBit() {
-    int r = 128;
-    ContentInversion inversion =
-        ContentInversion.start(
-            models, TinyVct.contentParams().withResolution(r).withSteps(5, 1), TinyVct.image(r, 3));
-    inversion.run(ProgressListener.NONE, Cancellation.NEVER);
-    FusionParams params =
-        new FusionParams(
-            7.5, 0.2, 0.9, 64, 0.5, false); // cross steps int(1.2) = 1, self int(4.5) = 4
+    ContentInversion inversion = invertedAt128();
+    FusionParams params = FIVE_STEPS_SELF_UP_TO_64_QUERIES;
     Fusion scripted = Fusion.start(models, params, inversion.result(), concept);
     Fusion reference = Fusion.start(models, params, inversion.result(), concept);
     reference.decorate(injection -> injection::attend);
