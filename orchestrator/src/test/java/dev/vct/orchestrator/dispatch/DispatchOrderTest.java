@@ -78,10 +78,17 @@ class DispatchOrderTest {
 
   @BeforeEach
   void setUp() {
-    // Nothing of earlier tests holds a slot: their unfinished jobs end here.
+    // Nothing of earlier tests holds a slot: their unfinished jobs end here. The orchestrator may
+    // still be reporting on them, so this takes the locks in its order (jobs by id, then their
+    // runs): ending them runs after its transactions instead of deadlocking with them.
     QuarkusTransaction.requiringNew()
         .run(
             () -> {
+              StageRun.getEntityManager()
+                  .createNativeQuery(
+                      "select id from jobs where status in ('queued', 'running') order by id"
+                          + " for update")
+                  .getResultList();
               StageRun.getEntityManager()
                   .createNativeQuery(
                       "update stage_runs set status = 'cancelled' where status in"
