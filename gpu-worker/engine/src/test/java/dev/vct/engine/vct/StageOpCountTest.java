@@ -26,8 +26,8 @@ class StageOpCountTest {
   /**
    * The same for the first fusion step (8,263 at first, then 7,642, then 6,118; 5,621 with the
    * attention injection inside the UNet's TorchScript function; 5,392 with the resnets' time
-   * projections stacked into one product; 5,343 with the time embedding projected once per
-   * timestep).
+   * projections stacked into one product; 5,343 with the step's time embedding cached: the measured
+   * step repeats the warm-up's).
    */
   private static final long MAX_OPS_PER_FUSION_STEP = 5_350;
 
