@@ -14,8 +14,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.hibernate.annotations.Immutable;
 import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.annotations.Mutability;
 import org.hibernate.type.SqlTypes;
+import org.hibernate.type.descriptor.java.Immutability;
 
 /**
  * One translation request of a tenant. The gateway creates it; only the orchestrator changes its
@@ -34,9 +37,14 @@ public class Job extends PanacheEntityBase {
   @Column(nullable = false)
   public JobStatus status;
 
-  /** The translation parameters as the client gave them (after validation), as JSON. */
+  /**
+   * The translation parameters as the client gave them (after validation), as JSON. Written once
+   * with the row and never changed: immutable to Hibernate, which then neither keeps a JSON copy of
+   * it per loaded job nor compares or rewrites it on every flush of a job update.
+   */
+  @Immutable
   @JdbcTypeCode(SqlTypes.JSON)
-  @Column(nullable = false, columnDefinition = "jsonb")
+  @Column(nullable = false, updatable = false, columnDefinition = "jsonb")
   public Map<String, Object> parameters;
 
   @Column(nullable = false)
@@ -76,6 +84,11 @@ public class Job extends PanacheEntityBase {
   @Column(name = "result_key")
   public String resultKey;
 
+  /**
+   * Set once, when the job succeeds. A record is immutable, so Hibernate compares it by equals
+   * instead of keeping a JSON copy of it per loaded job.
+   */
+  @Mutability(Immutability.class)
   @JdbcTypeCode(SqlTypes.JSON)
   @Column(columnDefinition = "jsonb")
   public Scores scores;

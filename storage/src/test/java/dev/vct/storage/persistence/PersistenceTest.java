@@ -38,7 +38,10 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
 import org.hibernate.StaleStateException;
+import org.hibernate.engine.spi.SessionFactoryImplementor;
 import org.hibernate.exception.ConstraintViolationException;
+import org.hibernate.metamodel.mapping.AttributeMetadata;
+import org.hibernate.persister.entity.EntityPersister;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -232,6 +235,52 @@ class PersistenceTest {
                         .setParameter(1, job.id)
                         .getSingleResult());
     assertEquals("succeeded", statusText);
+  }
+
+  @Test
+  void jobParametersAreNeverRewrittenAndScoresAreComparedByValue() {
+    EntityPersister jobs =
+        Job.getEntityManager()
+            .getEntityManagerFactory()
+            .unwrap(SessionFactoryImplementor.class)
+            .getMappingMetamodel()
+            .getEntityDescriptor(Job.class);
+    AttributeMetadata parameters = jobs.findAttributeMapping("parameters").getAttributeMetadata();
+    AttributeMetadata scores = jobs.findAttributeMapping("scores").getAttributeMetadata();
+    assertFalse(parameters.getMutabilityPlan().isMutable(), "no JSON copy of the parameters");
+    assertFalse(parameters.isUpdatable(), "the parameters are never part of an update");
+    assertFalse(parameters.isIncludedInDirtyChecking(), "nor compared on a flush");
+    assertFalse(scores.getMutabilityPlan().isMutable(), "no JSON copy of the scores");
+    assertTrue(scores.isUpdatable(), "the scores are set when the job succeeds");
+
+    Job job = newJob(newTenant());
+    persistJob(job);
+    txRun(
+        () -> {
+          Job stored = Job.findById(job.id);
+          stored.parameters = Map.of("steps", 1);
+          stored.status = JobStatus.RUNNING;
+          stored.scores = new Scores(0.5, 30.0);
+        });
+    txRun(
+        () -> {
+          Job stored = Job.findById(job.id);
+          stored.scores = new Scores(0.5, 30.0); // equal: no update
+        });
+    Job read = tx(() -> Job.findById(job.id));
+    assertEquals(JobStatus.RUNNING, read.status);
+    assertEquals(new Scores(0.5, 30.0), read.scores);
+    assertEquals(Map.of("steps", 50, "guidance_scale", 7.5, "prompt", "a photo"), read.parameters);
+    assertEquals(1, read.version, "one update: the equal scores changed nothing");
+
+    txRun(
+        () -> {
+          Job stored = Job.findById(job.id);
+          stored.scores = new Scores(0.25, 30.0);
+        });
+    Job rescored = tx(() -> Job.findById(job.id));
+    assertEquals(new Scores(0.25, 30.0), rescored.scores);
+    assertEquals(2, rescored.version);
   }
 
   @Test
