@@ -322,8 +322,6 @@ public final class LocalStack {
               List.of("-Xmx512m", "-XX:+UseSerialGC"),
               gatewayEnv,
               dataDir.resolve("logs/gateway.log")));
-      List<String> workerJvmOptions = new ArrayList<>(EngineJvmOptions.forWorker());
-      workerJvmOptions.addAll(List.of("-Xmx1g", "-XX:+UseSerialGC", "-Dai.djl.offline=true"));
       for (String pool : POOL_ORDER) {
         for (int i = 1; i <= options.workers(); i++) {
           String name = "worker-" + pool + "-" + i;
@@ -343,7 +341,7 @@ public final class LocalStack {
                   name,
                   application(root, "gpu-worker/service"),
                   0,
-                  workerJvmOptions,
+                  List.of("-Xmx1g", "-XX:+UseSerialGC", "-Dai.djl.offline=true"),
                   workerEnv,
                   dataDir.resolve("logs/" + name + ".log"),
                   workerStopGrace));

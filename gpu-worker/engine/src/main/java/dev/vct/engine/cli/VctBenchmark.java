@@ -52,7 +52,9 @@ final class VctBenchmark {
                               (JIT, libtorch and file-cache warm-up), then load it again and
                               time as without it (default 0)
           --json FILE         also write the times, the schedule, the torch threads and content
-                              inversion's inner iterations to FILE
+                              inversion's inner iterations to FILE; per stage also its CPU
+                              time (cpu_seconds: the process; thread_cpu_seconds: the thread
+                              that ran it) and minor page faults (minor_faults)
       """
           + VctOptions.HELP;
 
