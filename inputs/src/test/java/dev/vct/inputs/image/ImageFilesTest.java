@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.ManagementFactory;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -67,20 +66,20 @@ class ImageFilesTest {
     byte[] big = ImageSamples.sixteenBitRgbaPng(4096, 4096, false);
     assertTrue(big.length < 200_000, "small on the wire: " + big.length);
     ImageLimits limits = new ImageLimits(4096L * 4096, 4096, 128L << 20);
-    // Refused from the header: the thread allocates far less than the 128 MiB of pixels (a clock
-    // would say the same on an idle machine only).
-    com.sun.management.ThreadMXBean threads =
-        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-    long thread = Thread.currentThread().getId();
-    long before = threads.getThreadAllocatedBytes(thread);
-    ImageReadException e =
-        assertThrows(ImageReadException.class, () -> ImageFiles.decode(big, "big.png", limits));
-    long allocated = threads.getThreadAllocatedBytes(thread) - before;
+    ImageReadException[] e = new ImageReadException[1];
+    long allocated =
+        AllocatedBytes.during(
+            () ->
+                e[0] =
+                    assertThrows(
+                        ImageReadException.class, () -> ImageFiles.decode(big, "big.png", limits)));
+    // far less than the 128 MiB of pixels
     assertTrue(
         allocated < 16L << 20, "refused without decoding, allocated " + allocated + " bytes");
-    assertEquals(ImageProblem.TOO_LARGE, e.problem());
+    assertEquals(ImageProblem.TOO_LARGE, e[0].problem());
     assertTrue(
-        e.getMessage().contains("16 bits") && e.getMessage().contains("176 MiB"), e.getMessage());
+        e[0].getMessage().contains("16 bits") && e[0].getMessage().contains("176 MiB"),
+        e[0].getMessage());
     // The same pixels at 8 bits without alpha fit.
     assertEquals(4096, assertDoesNotThrowHeader(ImageSamples.flatRgbPng(4096), limits).width());
   }
