@@ -24,6 +24,7 @@ import dev.vct.storage.job.Stage;
 import dev.vct.storage.job.StageRun;
 import dev.vct.storage.job.StageRunStatus;
 import dev.vct.storage.persistence.Clock;
+import dev.vct.storage.persistence.InList;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
@@ -46,6 +47,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.hibernate.Session;
 import org.hibernate.SessionCheckMode;
+import org.hibernate.query.NativeQuery;
 import org.jboss.logging.Logger;
 
 /**
@@ -652,10 +654,14 @@ public class JobService {
             keys.paramHash(),
             blobKey,
             shape(metrics));
+    // The statement touches only embeddings: declaring that spares the flush of the whole session
+    // that Hibernate does before a native statement it knows nothing about.
     Embedding.getEntityManager()
         .createNativeQuery(
             "insert into embeddings (id, kind, input_sha256, model_id, param_hash, blob_key, shape,"
                 + " created_at) values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) on conflict do nothing")
+        .unwrap(NativeQuery.class)
+        .addSynchronizedEntityClass(Embedding.class)
         .setParameter(1, entry.id)
         .setParameter(2, entry.kind.code())
         .setParameter(3, entry.inputSha256)
@@ -942,8 +948,9 @@ public class JobService {
     if (jobIds.isEmpty()) {
       return Map.of();
     }
+    List<Object> ids = InList.values(jobIds);
     List<Job> jobs =
-        Job.<Job>find("id in ?1 order by id", jobIds.stream().distinct().toList())
+        Job.<Job>find("id in " + InList.parameters(1, ids.size()) + " order by id", ids.toArray())
             .withLock(LockModeType.PESSIMISTIC_WRITE)
             .list();
     return jobs.stream().collect(Collectors.toMap(job -> job.id, job -> job));
@@ -974,7 +981,8 @@ public class JobService {
       }
     }
     if (!unknown.isEmpty()) {
-      StageRun.<StageRun>list("jobId in ?1", unknown.stream().distinct().toList())
+      List<Object> ids = InList.values(unknown);
+      StageRun.<StageRun>list("jobId in " + InList.parameters(1, ids.size()), ids.toArray())
           .forEach(
               run ->
                   runs.computeIfAbsent(run.jobId, id -> new EnumMap<>(Stage.class))
