@@ -2,6 +2,7 @@ package dev.vct.orchestrator.job;
 
 import dev.vct.orchestrator.config.OrchestratorConfig;
 import dev.vct.orchestrator.dispatch.Dispatcher;
+import dev.vct.orchestrator.dispatch.UnwrittenRun;
 import dev.vct.orchestrator.graph.Backoff;
 import dev.vct.orchestrator.graph.StagePlan;
 import dev.vct.orchestrator.metrics.OrchestratorMetrics;
@@ -26,6 +27,7 @@ import dev.vct.storage.job.StageRunStatus;
 import dev.vct.storage.persistence.Clock;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.persistence.FlushModeType;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.Transactional;
@@ -46,6 +48,10 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.hibernate.Session;
 import org.hibernate.SessionCheckMode;
+import org.hibernate.engine.spi.EntityEntry;
+import org.hibernate.engine.spi.PersistenceContext;
+import org.hibernate.engine.spi.SessionImplementor;
+import org.hibernate.engine.spi.Status;
 import org.jboss.logging.Logger;
 
 /**
@@ -85,6 +91,9 @@ public class JobService {
   /** The key of {@link #knownRuns} among the transaction's resources. */
   private static final Object KNOWN_RUNS = new Object();
 
+  /** The key of {@link #planned} among the transaction's resources. */
+  private static final Object PLANNED_RUNS = new Object();
+
   /**
    * Plans the submitted jobs, in one transaction, except submissions handled before. The jobs' rows
    * are locked in id order, as {@link #stageEvents} does, so that two batches never wait for each
@@ -118,6 +127,7 @@ public class JobService {
       }
     }
     dispatcher.dispatchNow();
+    persistPlanned();
     outbox.flush();
   }
 
@@ -127,6 +137,7 @@ public class JobService {
     Job job = lockJob(jobId).orElse(null);
     if (job != null && StageRun.count("jobId", jobId) == 0) {
       planIn(job, false);
+      persistPlanned();
     }
     outbox.flush();
   }
@@ -382,7 +393,10 @@ public class JobService {
 
   /**
    * Plans {@code job}, locked and without stage runs: cached inversions, first dispatches. Takes
-   * its inversions' single-flight locks unless the caller did ({@code keysLocked}).
+   * its inversions' single-flight locks unless the caller did ({@code keysLocked}). The new runs
+   * stay in memory ({@link #planned}) until the caller persists them ({@link #persistPlanned}),
+   * after its dispatch rounds: a run queued and sent in the same transaction is inserted once, as
+   * {@code dispatched}, instead of inserted {@code pending} and then updated twice.
    */
   private void planIn(Job job, boolean keysLocked) {
     if (job.status != JobStatus.QUEUED) {
@@ -408,7 +422,9 @@ public class JobService {
         run.cacheKey = keys.blobKey();
         // The flight before the cache: a run that succeeds in between is seen by the one or the
         // other (it catalogues its embedding in the transaction that ends its flight).
-        Optional<StageRun> owner = SingleFlight.owner(run.cacheKey, run.id);
+        // (a run planned earlier in this transaction is not in the database yet)
+        Optional<StageRun> owner =
+            plannedOwner(run.cacheKey).or(() -> SingleFlight.owner(run.cacheKey, run.id));
         if (owner.isPresent()) {
           run.status = StageRunStatus.WAITING;
           run.waitingFor = owner.get().id;
@@ -416,7 +432,7 @@ public class JobService {
           LOG.debugf(
               "%s of job %s waits for the identical run %s of job %s",
               stage.code(), job.id, owner.get().id, owner.get().jobId);
-          run.persist();
+          planned().add(run);
           runs.put(stage, run);
           announce(job, run);
           continue;
@@ -437,7 +453,7 @@ public class JobService {
               run.finishedAt = now;
             });
       }
-      run.persist();
+      planned().add(run);
       runs.put(stage, run);
       if (run.status == StageRunStatus.SKIPPED) {
         announce(job, run);
@@ -445,6 +461,34 @@ public class JobService {
     }
     knownRuns().put(job.id, runs);
     advance(job, runs, now);
+  }
+
+  /** The stage runs this transaction planned and has not persisted yet, in planning order. */
+  private List<StageRun> planned() {
+    @SuppressWarnings("unchecked")
+    List<StageRun> planned = (List<StageRun>) transactions.getResource(PLANNED_RUNS);
+    if (planned == null) {
+      planned = new ArrayList<>();
+      transactions.putResource(PLANNED_RUNS, planned);
+    }
+    return planned;
+  }
+
+  /** The run this transaction planned that holds {@code cacheKey}'s flight, if any. */
+  private Optional<StageRun> plannedOwner(String cacheKey) {
+    return planned().stream()
+        .filter(r -> cacheKey.equals(r.cacheKey) && StageRun.IN_FLIGHT_FOR_KEY.contains(r.status))
+        .findFirst();
+  }
+
+  /**
+   * Persists the runs this transaction planned, as they are now (after its dispatch rounds): each
+   * is inserted once, at the commit.
+   */
+  private void persistPlanned() {
+    List<StageRun> planned = planned();
+    planned.forEach(run -> run.persist());
+    planned.clear();
   }
 
   private void succeeded(
@@ -664,6 +708,8 @@ public class JobService {
         .setParameter(6, entry.blobKey)
         .setParameter(7, entry.shape)
         .setParameter(8, entry.createdAt)
+        // the embeddings table only: the transaction's stage runs are written once, at its end
+        .setFlushMode(FlushModeType.COMMIT)
         .executeUpdate();
   }
 
@@ -709,7 +755,8 @@ public class JobService {
   private void stopOtherStages(Job job, Instant now) {
     List<StageRun> stopped = new ArrayList<>();
     boolean kept = false;
-    for (StageRun run : runsOf(job).values()) {
+    // the runs this transaction knows (read, or planned and not persisted yet), else read now
+    for (StageRun run : runsOf(List.of(job.id)).getOrDefault(job.id, Map.of()).values()) {
       if (run.status.terminal()) {
         continue;
       }
@@ -1015,6 +1062,50 @@ public class JobService {
       transactions.putResource(KNOWN_RUNS, known);
     }
     return known;
+  }
+
+  /**
+   * The stage runs of {@code stages} whose status this transaction changed and has not written to
+   * the database (for its dispatch rounds, which add them to what they read): those it planned and
+   * has not persisted, and the managed ones whose status differs from the status last read or
+   * written (Hibernate's loaded state, which each flush brings up to date).
+   */
+  public List<UnwrittenRun> unwrittenRuns(Collection<Stage> stages) {
+    List<UnwrittenRun> unwritten = new ArrayList<>();
+    planned().stream()
+        .filter(run -> stages.contains(run.stage))
+        .forEach(run -> unwritten.add(unwritten(run, null)));
+    PersistenceContext context =
+        StageRun.getEntityManager()
+            .unwrap(SessionImplementor.class)
+            .getPersistenceContextInternal();
+    for (Map.Entry<Object, EntityEntry> managed : context.reentrantSafeEntityEntries()) {
+      if (managed.getKey() instanceof StageRun run
+          && stages.contains(run.stage)
+          && managed.getValue().getStatus() == Status.MANAGED) {
+        EntityEntry entry = managed.getValue();
+        StageRunStatus written =
+            entry.isExistsInDatabase() ? (StageRunStatus) entry.getLoadedValue("status") : null;
+        if (written != run.status) {
+          unwritten.add(unwritten(run, written));
+        }
+      }
+    }
+    return unwritten;
+  }
+
+  private static UnwrittenRun unwritten(StageRun run, StageRunStatus written) {
+    // the job is in this transaction's session: it changed the run under the job's lock
+    Job job = Objects.requireNonNull(Job.getEntityManager().find(Job.class, run.jobId));
+    return new UnwrittenRun(
+        run.id,
+        run.jobId,
+        job.tenantId,
+        job.priority,
+        job.createdAt,
+        run.stage,
+        written,
+        run.status);
   }
 
   private static JobEvent.StageChanged stageChanged(Job job, StageRun run) {
