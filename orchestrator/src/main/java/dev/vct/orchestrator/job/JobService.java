@@ -46,6 +46,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.hibernate.Session;
 import org.hibernate.SessionCheckMode;
 import org.hibernate.engine.spi.EntityEntry;
@@ -112,18 +113,16 @@ public class JobService {
             .toList();
     Map<UUID, Job> jobs = lockJobs(jobIds);
     Map<UUID, Map<Stage, StageRun>> planned = runsOf(jobs.keySet());
-    // every key the batch may claim, in one order, before planIn takes them one job at a time
-    SingleFlight.lock(
-        jobs.values().stream()
-            .filter(job -> !planned.containsKey(job.id))
-            .flatMap(job -> cacheKeys(job).stream())
-            .toList());
+    List<Job> toPlan = jobs.values().stream().filter(job -> !planned.containsKey(job.id)).toList();
+    // every key the batch may claim, in one order, then the batch's lookups
+    SingleFlight.lock(toPlan.stream().flatMap(job -> cacheKeys(job).stream()).toList());
+    Lookups lookups = Lookups.of(toPlan);
     for (UUID jobId : jobIds) {
       Job job = jobs.get(jobId);
       if (job == null) {
         LOG.warnf("submitted job %s does not exist; nothing to plan", jobId);
       } else if (!planned.containsKey(jobId)) {
-        planIn(job, true);
+        planIn(job, lookups);
       }
     }
     dispatcher.dispatchNow();
@@ -136,7 +135,8 @@ public class JobService {
   public void plan(UUID jobId) {
     Job job = lockJob(jobId).orElse(null);
     if (job != null && StageRun.count("jobId", jobId) == 0) {
-      planIn(job, false);
+      SingleFlight.lock(cacheKeys(job));
+      planIn(job, Lookups.of(List.of(job)));
       persistPlanned();
     }
     outbox.flush();
@@ -392,13 +392,45 @@ public class JobService {
   }
 
   /**
-   * Plans {@code job}, locked and without stage runs: cached inversions, first dispatches. Takes
-   * its inversions' single-flight locks unless the caller did ({@code keysLocked}). The new runs
-   * stay in memory ({@link #planned}) until the caller persists them ({@link #persistPlanned}),
-   * after its dispatch rounds: a run queued and sent in the same transaction is inserted once, as
-   * {@code dispatched}, instead of inserted {@code pending} and then updated twice.
+   * What planning reads for a batch of jobs, under their keys' single-flight locks: the runs that
+   * hold their inversions' flights, then the cached embeddings of the keys without one, in one
+   * statement each. The flight before the cache: a run that succeeds in between is seen by the one
+   * or the other (it catalogues its embedding in the transaction that ends its flight).
    */
-  private void planIn(Job job, boolean keysLocked) {
+  private record Lookups(Map<String, StageRun> owners, Map<Embedding.Key, Embedding> cached) {
+    static Lookups of(Collection<Job> jobs) {
+      List<InversionKeys> keys =
+          jobs.stream()
+              .filter(job -> job.status == JobStatus.QUEUED && !job.cancelRequested)
+              .flatMap(
+                  job ->
+                      Stream.of(Stage.values())
+                          .filter(InversionKeys::cacheable)
+                          .map(stage -> InversionKeys.of(job, stage)))
+              .toList();
+      if (keys.isEmpty()) {
+        return new Lookups(Map.of(), Map.of());
+      }
+      Map<String, StageRun> owners =
+          SingleFlight.owners(keys.stream().map(InversionKeys::blobKey).toList());
+      Map<Embedding.Key, Embedding> cached =
+          Embedding.lookup(
+              keys.stream()
+                  .filter(key -> !owners.containsKey(key.blobKey()))
+                  .map(InversionKeys::catalogueKey)
+                  .toList());
+      return new Lookups(owners, cached);
+    }
+  }
+
+  /**
+   * Plans {@code job}, locked and without stage runs, its keys' single-flight locks taken and
+   * looked up ({@code lookups}): cached inversions, first dispatches. The new runs stay in memory
+   * ({@link #planned}) until the caller persists them ({@link #persistPlanned}), after its dispatch
+   * rounds: a run queued and sent in the same transaction is inserted once, as {@code dispatched},
+   * instead of inserted {@code pending} and then updated twice.
+   */
+  private void planIn(Job job, Lookups lookups) {
     if (job.status != JobStatus.QUEUED) {
       return;
     }
@@ -412,19 +444,16 @@ public class JobService {
     outbox.addJobEvent(
         JobEvent.StatusChanged.of(job.id, job.tenantId, JobStatus.QUEUED, JobStatus.RUNNING));
     Map<Stage, StageRun> runs = new EnumMap<>(Stage.class);
-    if (!keysLocked) {
-      SingleFlight.lock(cacheKeys(job));
-    }
     for (Stage stage : Stage.values()) {
       StageRun run = StageRun.pending(job.id, stage);
       if (InversionKeys.cacheable(stage)) {
         InversionKeys keys = InversionKeys.of(job, stage);
         run.cacheKey = keys.blobKey();
-        // The flight before the cache: a run that succeeds in between is seen by the one or the
-        // other (it catalogues its embedding in the transaction that ends its flight).
-        // (a run planned earlier in this transaction is not in the database yet)
+        // the flight before the cache; a run planned earlier in this transaction first (it is
+        // not in the database yet)
         Optional<StageRun> owner =
-            plannedOwner(run.cacheKey).or(() -> SingleFlight.owner(run.cacheKey, run.id));
+            plannedOwner(run.cacheKey)
+                .or(() -> Optional.ofNullable(lookups.owners().get(run.cacheKey)));
         if (owner.isPresent()) {
           run.status = StageRunStatus.WAITING;
           run.waitingFor = owner.get().id;
@@ -437,8 +466,7 @@ public class JobService {
           announce(job, run);
           continue;
         }
-        Optional<Embedding> cached =
-            Embedding.lookup(keys.kind(), keys.inputSha256(), keys.modelId(), keys.paramHash());
+        Optional<Embedding> cached = Optional.ofNullable(lookups.cached().get(keys.catalogueKey()));
         metrics.embeddingLookup(keys.kind(), cached.isPresent());
         cached.ifPresent(
             embedding -> {

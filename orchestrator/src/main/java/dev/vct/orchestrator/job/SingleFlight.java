@@ -5,7 +5,9 @@ import dev.vct.storage.job.StageRun;
 import dev.vct.storage.job.StageRunStatus;
 import jakarta.persistence.EntityManager;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -66,6 +68,19 @@ final class SingleFlight {
             StageRun.IN_FLIGHT_FOR_KEY,
             except)
         .firstResultOptional();
+  }
+
+  /** The runs that hold the flights of {@code cacheKeys}, by key, in one statement. */
+  static Map<String, StageRun> owners(Collection<String> cacheKeys) {
+    Map<String, StageRun> owners = new HashMap<>();
+    if (!cacheKeys.isEmpty()) {
+      StageRun.<StageRun>list(
+              "cacheKey in ?1 and status in ?2",
+              cacheKeys.stream().distinct().toList(),
+              StageRun.IN_FLIGHT_FOR_KEY)
+          .forEach(run -> owners.putIfAbsent(run.cacheKey, run));
+    }
+    return owners;
   }
 
   /** Whether any run waits for {@code owner}. */

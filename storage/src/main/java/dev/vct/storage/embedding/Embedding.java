@@ -9,7 +9,11 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
@@ -74,6 +78,36 @@ public class Embedding extends PanacheEntityBase {
     embedding.shape = shape.clone();
     embedding.createdAt = Clock.now();
     return embedding;
+  }
+
+  /** What identifies a catalogue entry: the same input bytes, model and parameters. */
+  public record Key(EmbeddingKind kind, String inputSha256, String modelId, String paramHash) {}
+
+  public Key key() {
+    return new Key(kind, inputSha256, modelId, paramHash);
+  }
+
+  /**
+   * The cached embeddings recorded for any of {@code keys}, by key, in one statement (it reads the
+   * entries matching each column's values, a few more than asked for at most, and keeps the exact
+   * matches).
+   */
+  public static Map<Key, Embedding> lookup(Collection<Key> keys) {
+    Map<Key, Embedding> found = new HashMap<>();
+    if (keys.isEmpty()) {
+      return found;
+    }
+    Set<Key> wanted = Set.copyOf(keys);
+    Embedding.<Embedding>list(
+            "kind in ?1 and inputSha256 in ?2 and modelId in ?3 and paramHash in ?4",
+            wanted.stream().map(Key::kind).distinct().toList(),
+            wanted.stream().map(Key::inputSha256).distinct().toList(),
+            wanted.stream().map(Key::modelId).distinct().toList(),
+            wanted.stream().map(Key::paramHash).distinct().toList())
+        .stream()
+        .filter(embedding -> wanted.contains(embedding.key()))
+        .forEach(embedding -> found.put(embedding.key(), embedding));
+    return found;
   }
 
   /** The cached embedding for these inputs, if one was recorded. */
