@@ -25,9 +25,9 @@ import dev.vct.storage.job.Stage;
 import dev.vct.storage.job.StageRun;
 import dev.vct.storage.job.StageRunStatus;
 import dev.vct.storage.persistence.Clock;
+import dev.vct.storage.persistence.InList;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.persistence.FlushModeType;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.Transactional;
@@ -53,6 +53,7 @@ import org.hibernate.engine.spi.EntityEntry;
 import org.hibernate.engine.spi.PersistenceContext;
 import org.hibernate.engine.spi.SessionImplementor;
 import org.hibernate.engine.spi.Status;
+import org.hibernate.query.NativeQuery;
 import org.jboss.logging.Logger;
 
 /**
@@ -724,10 +725,14 @@ public class JobService {
             keys.paramHash(),
             blobKey,
             shape(metrics));
+    // The statement touches only embeddings: declaring that spares the flush of the whole session
+    // that Hibernate does before a native statement it knows nothing about.
     Embedding.getEntityManager()
         .createNativeQuery(
             "insert into embeddings (id, kind, input_sha256, model_id, param_hash, blob_key, shape,"
                 + " created_at) values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) on conflict do nothing")
+        .unwrap(NativeQuery.class)
+        .addSynchronizedEntityClass(Embedding.class)
         .setParameter(1, entry.id)
         .setParameter(2, entry.kind.code())
         .setParameter(3, entry.inputSha256)
@@ -736,8 +741,6 @@ public class JobService {
         .setParameter(6, entry.blobKey)
         .setParameter(7, entry.shape)
         .setParameter(8, entry.createdAt)
-        // the embeddings table only: the transaction's stage runs are written once, at its end
-        .setFlushMode(FlushModeType.COMMIT)
         .executeUpdate();
   }
 
@@ -1017,8 +1020,9 @@ public class JobService {
     if (jobIds.isEmpty()) {
       return Map.of();
     }
+    List<Object> ids = InList.values(jobIds);
     List<Job> jobs =
-        Job.<Job>find("id in ?1 order by id", jobIds.stream().distinct().toList())
+        Job.<Job>find("id in " + InList.parameters(1, ids.size()) + " order by id", ids.toArray())
             .withLock(LockModeType.PESSIMISTIC_WRITE)
             .list();
     return jobs.stream().collect(Collectors.toMap(job -> job.id, job -> job));
@@ -1049,7 +1053,8 @@ public class JobService {
       }
     }
     if (!unknown.isEmpty()) {
-      StageRun.<StageRun>list("jobId in ?1", unknown.stream().distinct().toList())
+      List<Object> ids = InList.values(unknown);
+      StageRun.<StageRun>list("jobId in " + InList.parameters(1, ids.size()), ids.toArray())
           .forEach(
               run ->
                   runs.computeIfAbsent(run.jobId, id -> new EnumMap<>(Stage.class))

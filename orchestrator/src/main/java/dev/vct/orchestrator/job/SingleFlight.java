@@ -3,7 +3,9 @@ package dev.vct.orchestrator.job;
 import dev.vct.storage.blob.Sha256;
 import dev.vct.storage.job.StageRun;
 import dev.vct.storage.job.StageRunStatus;
+import dev.vct.storage.persistence.InList;
 import jakarta.persistence.EntityManager;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -28,6 +30,12 @@ final class SingleFlight {
 
   /** The advisory locks' class (their first key), so they collide with no other use. */
   private static final int LOCK_CLASS = 0x5646_4c54; // "VFLT"
+
+  /** The statuses of a run that holds its key's flight, one parameter each ({@link InList}). */
+  private static final List<Object> IN_FLIGHT = InList.values(StageRun.IN_FLIGHT_FOR_KEY);
+
+  private static final String OWNER =
+      "cacheKey = ?1 and id <> ?2 and status in " + InList.parameters(3, IN_FLIGHT.size());
 
   /**
    * Takes the advisory locks of {@code cacheKeys} until the transaction ends, in the order of their
@@ -62,12 +70,9 @@ final class SingleFlight {
 
   /** The run that holds {@code cacheKey}'s flight, other than {@code except}. */
   static Optional<StageRun> owner(String cacheKey, UUID except) {
-    return StageRun.<StageRun>find(
-            "cacheKey = ?1 and status in ?2 and id <> ?3",
-            cacheKey,
-            StageRun.IN_FLIGHT_FOR_KEY,
-            except)
-        .firstResultOptional();
+    List<Object> parameters = new ArrayList<>(List.of(cacheKey, except));
+    parameters.addAll(IN_FLIGHT);
+    return StageRun.<StageRun>find(OWNER, parameters.toArray()).firstResultOptional();
   }
 
   /** The runs that hold the flights of {@code cacheKeys}, by key, in one statement. */

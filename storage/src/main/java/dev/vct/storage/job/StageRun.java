@@ -167,8 +167,9 @@ public class StageRun extends PanacheEntityBase {
   /** In-flight runs (dispatched or running) whose lease ended before {@code now}, oldest first. */
   public static List<StageRun> expiredLeases(Instant now, int limit) {
     return find(
-            "status in ?1 and leaseExpiresAt < ?2 order by leaseExpiresAt",
-            List.of(StageRunStatus.DISPATCHED, StageRunStatus.RUNNING),
+            "status in (?1, ?2) and leaseExpiresAt < ?3 order by leaseExpiresAt",
+            StageRunStatus.DISPATCHED,
+            StageRunStatus.RUNNING,
             now)
         .page(0, limit)
         .list();

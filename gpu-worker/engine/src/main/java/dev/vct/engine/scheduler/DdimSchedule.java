@@ -163,6 +163,16 @@ public final class DdimSchedule {
     return move(modelOutput, sample, alphaT, alphaPrev);
   }
 
+  /**
+   * The four factors of {@link #prevStep} at {@code t}, {√(1−ᾱ_t), √ᾱ_t, √(1−ᾱ_prev), √ᾱ_prev}:
+   * prev = (x − ε f0) / f1 · f3 + ε f2, for a caller that applies the step itself (in a script).
+   */
+  public float[] prevStepFactors(int t) {
+    float alphaT = scheduler.alphaCumprod(checkTimestep(t));
+    float alphaPrev = scheduler.alphaCumprod(t - stepRatio);
+    return new float[] {sqrt(1f - alphaT), sqrt(alphaT), sqrt(1f - alphaPrev), sqrt(alphaPrev)};
+  }
+
   /** x at ᾱ_from -> x at ᾱ_to along the predicted noise (deterministic DDIM). */
   private static NDArray move(NDArray eps, NDArray sample, float alphaFrom, float alphaTo) {
     NDManager m = sample.getManager();

@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 /**
@@ -70,6 +71,24 @@ public final class UNet2DConditionModel implements AutoCloseable {
   private final Linear timeProjections;
   private final long[] timeShiftWidths;
   private final long[] timeShiftStarts; // from the second resnet on
+  private final long timeShiftWidth; // the sum of the widths
+
+  /**
+   * How many (timestep, batch) pairs' time shifts {@link #forward(NDArray, long, NDArray,
+   * AttentionContext)} keeps (host copies, most recently used first): a stage's passes at one
+   * timestep are consecutive (content inversion: ε_c, the inner steps and the batch-4 update).
+   */
+  public static final int TIME_SHIFT_CACHE = 8;
+
+  private record TimeShiftKey(long timestep, long batch) {}
+
+  private final Map<TimeShiftKey, float[]> timeShiftCache =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<TimeShiftKey, float[]> eldest) {
+          return size() > TIME_SHIFT_CACHE;
+        }
+      };
   private final long maxHeads;
   // the whole network as one native call, one per attention script (ScriptedAttention.key): the
   // plain one made at load, others on first use
@@ -194,6 +213,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
       timeShiftStarts[i - 1] = (i == 1 ? 0 : timeShiftStarts[i - 2]) + timeShiftWidths[i - 1];
     }
     timeProjections = Linear.stack(projections.toArray(Linear[]::new));
+    timeShiftWidth = Arrays.stream(timeShiftWidths).sum();
 
     convNormOut = GroupNorm.load(w, "conv_norm_out", groups, channels.get(0), eps);
     int outKernel = config.convOutKernel();
@@ -318,11 +338,20 @@ public final class UNet2DConditionModel implements AutoCloseable {
     return forward(sample, timesteps, encoderHiddenStates, AttentionContext.SINGLE_PASS);
   }
 
-  /** The same timestep for every batch element. */
+  /**
+   * The same timestep for every batch element. The time embedding of recent (timestep, batch) pairs
+   * is kept (see {@link #TIME_SHIFT_CACHE}), so that repeated calls at one timestep (content
+   * inversion's inner steps) project it once: the same values as projecting it again.
+   */
   public NDArray forward(
       NDArray sample, long timestep, NDArray encoderHiddenStates, AttentionContext context) {
-    NDArray t = sample.getManager().full(new Shape(), timestep, DataType.INT64);
-    return forward(sample, t, encoderHiddenStates, context);
+    long batch = checkInputs(sample, encoderHiddenStates);
+    return run(
+        sample,
+        encoderHiddenStates,
+        context,
+        batch,
+        () -> cachedTimeShifts(sample, timestep, batch));
   }
 
   /**
@@ -337,13 +366,27 @@ public final class UNet2DConditionModel implements AutoCloseable {
    */
   public NDArray forward(
       NDArray sample, NDArray timesteps, NDArray encoderHiddenStates, AttentionContext context) {
-    long batch = checkInputs(sample, timesteps, encoderHiddenStates);
+    long batch = checkInputs(sample, encoderHiddenStates);
+    checkTimesteps(timesteps, batch);
+    return run(
+        sample, encoderHiddenStates, context, batch, () -> timeShifts(sample, timesteps, batch));
+  }
+
+  /** {@code timeShifts} gives (batch, sum of the resnets' widths, 1, 1) inside the call's scope. */
+  private NDArray run(
+      NDArray sample,
+      NDArray encoderHiddenStates,
+      AttentionContext context,
+      long batch,
+      Supplier<NDArray> timeShifts) {
     ScriptedAttention attention =
         scriptedAttention(sample.getShape(), encoderHiddenStates.getShape(), context);
     if (attention != null) {
-      return Scoped.call(() -> scripted(sample, timesteps, encoderHiddenStates, batch, attention));
+      return Scoped.call(
+          () -> scripted(sample, timeShifts.get(), encoderHiddenStates, batch, attention));
     }
-    return Scoped.call(() -> compute(sample, timesteps, encoderHiddenStates, context, batch));
+    return Scoped.call(
+        () -> compute(sample, timeShifts.get(), encoderHiddenStates, context, batch));
   }
 
   /**
@@ -384,11 +427,10 @@ public final class UNet2DConditionModel implements AutoCloseable {
 
   private NDArray scripted(
       NDArray sample,
-      NDArray timesteps,
+      NDArray timeShifts,
       NDArray encoderHiddenStates,
       long batch,
       ScriptedAttention attention) {
-    NDArray timeShifts = timeShifts(sample, timesteps, batch);
     NDArray x = config.centerInputSample() ? sample.mul(two).sub(one) : sample;
     Shape e = encoderHiddenStates.getShape();
     NDArray context = encoderHiddenStates.reshape(e.get(0) * e.get(1), e.get(2));
@@ -427,6 +469,34 @@ public final class UNet2DConditionModel implements AutoCloseable {
   }
 
   /**
+   * {@link #timeShifts} of one timestep for the whole batch, from {@link #timeShiftCache} when this
+   * (timestep, batch) pair was projected recently; a new array of {@code sample}'s manager.
+   */
+  private NDArray cachedTimeShifts(NDArray sample, long timestep, long batch) {
+    TimeShiftKey key = new TimeShiftKey(timestep, batch);
+    float[] values;
+    synchronized (timeShiftCache) {
+      values = timeShiftCache.get(key);
+    }
+    NDManager m = sample.getManager();
+    Shape shape = new Shape(batch, timeShiftWidth, 1, 1);
+    if (values == null) {
+      NDArray t = m.full(new Shape(), timestep, DataType.INT64);
+      NDArray shifts = timeShifts(sample, t, batch);
+      float[] computed = shifts.toFloatArray();
+      synchronized (timeShiftCache) {
+        timeShiftCache.put(key, computed);
+      }
+      return shifts;
+    }
+    // create may alias a buffer that Java frees: the call gets its own copy
+    NDArray view = m.create(values, shape);
+    NDArray shifts = view.duplicate();
+    view.close();
+    return shifts;
+  }
+
+  /**
    * Every resnet's projection of silu(time_embedding(time_proj(t))), side by side in call order:
    * (batch, sum of the resnets' widths, 1, 1).
    */
@@ -441,13 +511,12 @@ public final class UNet2DConditionModel implements AutoCloseable {
 
   private NDArray compute(
       NDArray sample,
-      NDArray timesteps,
+      NDArray allTimeShifts,
       NDArray encoderHiddenStates,
       AttentionContext attentionContext,
       long batch) {
-    // 1. time: sinusoidal projection of the timesteps, the embedding MLP, each resnet's projection
-    Iterator<NDArray> timeShifts =
-        timeShifts(sample, timesteps, batch).split(timeShiftStarts, 1).iterator();
+    // 1. time: each resnet's share of the projected time embedding
+    Iterator<NDArray> timeShifts = allTimeShifts.split(timeShiftStarts, 1).iterator();
 
     // the context as (batch * seq, width) rows, the layout attention projects in one product
     Shape e = encoderHiddenStates.getShape();
@@ -491,7 +560,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
     return ResnetBlock2D.load(w, prefix, in, out, groups, eps, outputScaleFactor);
   }
 
-  private long checkInputs(NDArray sample, NDArray timesteps, NDArray encoderHiddenStates) {
+  private long checkInputs(NDArray sample, NDArray encoderHiddenStates) {
     Shape s = sample.getShape();
     if (s.dimension() != 4 || s.get(1) != config.inChannels()) {
       throw new IllegalArgumentException(
@@ -504,6 +573,10 @@ public final class UNet2DConditionModel implements AutoCloseable {
       throw new IllegalArgumentException(
           "encoder hidden states must be (" + batch + ", seq, " + crossDim + "), got " + e);
     }
+    return batch;
+  }
+
+  private static void checkTimesteps(NDArray timesteps, long batch) {
     long steps = timesteps.getShape().size();
     if (timesteps.getShape().dimension() > 1 || (steps != 1 && steps != batch)) {
       throw new IllegalArgumentException(
@@ -512,7 +585,6 @@ public final class UNet2DConditionModel implements AutoCloseable {
               + "), got shape "
               + timesteps.getShape());
     }
-    return batch;
   }
 
   /** Frees the weights. */

@@ -298,7 +298,7 @@ public final class ContentInversion implements ResumableStage<ContentEmbedding> 
       // only ε_c outlives the pass: its intermediates are freed before the inner steps run
       NDArray epsCond = Scoped.call(() -> unet.predict(x, t, empty));
       NDArray targetLatent = latent(timestep, target);
-      NDArray guidance = Tensors.scalar(timestep, (float) params.guidance());
+      NullTextLoss.Step step = NullTextLoss.Step.of(timestep, schedule, t, params.guidance());
       for (int j = 0; j < params.innerSteps(); j++) {
         float[] gradient;
         // The scope frees the step's arrays, whichever manager their inputs belong to.
@@ -309,9 +309,7 @@ public final class ContentInversion implements ResumableStage<ContentEmbedding> 
           synchronized (Gradients.LOCK) {
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
               NDArray epsUncond = unet.predict(x, t, leaf);
-              NDArray eps = guide(epsUncond, epsCond, guidance);
-              NDArray prev = schedule.prevStep(eps, t, x);
-              NDArray mse = prev.sub(targetLatent).square().mean();
+              NDArray mse = models.nullTextLoss().loss(epsUncond, epsCond, x, targetLatent, step);
               loss = mse.getFloat(); // the official early stop reads every step's loss
               gc.backward(mse);
             }

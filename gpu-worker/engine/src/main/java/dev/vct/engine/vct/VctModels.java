@@ -42,6 +42,7 @@ public final class VctModels implements AutoCloseable {
 
   private final StableDiffusionModel sd;
   private final AttentionProcessor plainAttention;
+  private NullTextLoss nullTextLoss; // guarded by this
 
   private VctModels(StableDiffusionModel sd, long maxAttentionScores) {
     this.sd = sd;
@@ -109,6 +110,14 @@ public final class VctModels implements AutoCloseable {
   /** The training noise schedule of stage A (the model's own scheduler config, as DDPM uses it). */
   public DdimScheduler trainingSchedule() {
     return new DdimScheduler(sd.schedulerConfig());
+  }
+
+  /** Content inversion's inner-step loss, compiled on first use; closed with the weights. */
+  synchronized NullTextLoss nullTextLoss() {
+    if (nullTextLoss == null) {
+      nullTextLoss = new NullTextLoss(manager());
+    }
+    return nullTextLoss;
   }
 
   /** Attention without edits: sliced where a call would exceed the memory limit. */

@@ -106,6 +106,34 @@ class UNet2DConditionModelTest {
   }
 
   /**
+   * Calls at one timestep reuse its projected time embedding: a repeated call, at any batch, gives
+   * the bits of a call that projects it afresh (a timestep array is never taken from the cache).
+   */
+  @Test
+  void repeatedTimestepsGiveTheBitsOfAFreshProjection() {
+    try (NDManager m = manager.newSubManager()) {
+      for (int batch : new int[] {1, 4, 1}) {
+        NDArray x = sample(m, batch);
+        NDArray c = context(m, batch);
+        NDArray fresh = unet.forward(x, m.create(417L), c);
+        for (int repeat = 0; repeat < 2; repeat++) {
+          NDArray cached = unet.forward(x, 417, c, AttentionContext.SINGLE_PASS);
+          assertArrayEquals(fresh.toFloatArray(), cached.toFloatArray());
+        }
+      }
+      // more timesteps than the cache keeps, then the first again
+      NDArray x = sample(m, 1);
+      NDArray c = context(m, 1);
+      for (int t = 0; t <= UNet2DConditionModel.TIME_SHIFT_CACHE; t++) {
+        unet.forward(x, 100 + t, c, AttentionContext.SINGLE_PASS);
+      }
+      assertArrayEquals(
+          unet.forward(x, m.create(100L), c).toFloatArray(),
+          unet.forward(x, 100, c, AttentionContext.SINGLE_PASS).toFloatArray());
+    }
+  }
+
+  /**
    * With plain attention everywhere the network runs as one TorchScript call; any other processor
    * (here a pass-through) runs it operator by operator in Java. Both run the same kernels, so the
    * prediction and the gradient reaching the context are the same to the bit (fusion's content
