@@ -79,10 +79,15 @@ final class SingleFlight {
   static Map<String, StageRun> owners(Collection<String> cacheKeys) {
     Map<String, StageRun> owners = new HashMap<>();
     if (!cacheKeys.isEmpty()) {
+      List<Object> keys = InList.values(cacheKeys);
+      List<Object> parameters = new ArrayList<>(keys);
+      parameters.addAll(IN_FLIGHT);
       StageRun.<StageRun>list(
-              "cacheKey in ?1 and status in ?2",
-              cacheKeys.stream().distinct().toList(),
-              StageRun.IN_FLIGHT_FOR_KEY)
+              "cacheKey in "
+                  + InList.parameters(1, keys.size())
+                  + " and status in "
+                  + InList.parameters(keys.size() + 1, IN_FLIGHT.size()),
+              parameters.toArray())
           .forEach(run -> owners.putIfAbsent(run.cacheKey, run));
     }
     return owners;

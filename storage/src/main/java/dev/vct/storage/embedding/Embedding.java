@@ -1,6 +1,7 @@
 package dev.vct.storage.embedding;
 
 import dev.vct.storage.persistence.Clock;
+import dev.vct.storage.persistence.InList;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Convert;
@@ -8,12 +9,15 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.StringJoiner;
 import java.util.UUID;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
@@ -98,13 +102,22 @@ public class Embedding extends PanacheEntityBase {
       return found;
     }
     Set<Key> wanted = Set.copyOf(keys);
-    Embedding.<Embedding>list(
-            "kind in ?1 and inputSha256 in ?2 and modelId in ?3 and paramHash in ?4",
-            wanted.stream().map(Key::kind).distinct().toList(),
-            wanted.stream().map(Key::inputSha256).distinct().toList(),
-            wanted.stream().map(Key::modelId).distinct().toList(),
-            wanted.stream().map(Key::paramHash).distinct().toList())
-        .stream()
+    // one parameter per value (InList), so that Hibernate keeps the query's translation
+    List<List<Object>> columns =
+        List.of(
+            InList.values(wanted.stream().map(Key::kind).toList()),
+            InList.values(wanted.stream().map(Key::inputSha256).toList()),
+            InList.values(wanted.stream().map(Key::modelId).toList()),
+            InList.values(wanted.stream().map(Key::paramHash).toList()));
+    List<String> names = List.of("kind", "inputSha256", "modelId", "paramHash");
+    StringJoiner query = new StringJoiner(" and ");
+    List<Object> parameters = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      query.add(
+          names.get(i) + " in " + InList.parameters(parameters.size() + 1, columns.get(i).size()));
+      parameters.addAll(columns.get(i));
+    }
+    Embedding.<Embedding>list(query.toString(), parameters.toArray()).stream()
         .filter(embedding -> wanted.contains(embedding.key()))
         .forEach(embedding -> found.put(embedding.key(), embedding));
     return found;
