@@ -17,6 +17,7 @@ import jakarta.persistence.EntityManager;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.Transactional;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -84,6 +85,16 @@ public class DispatchRound {
    */
   @Transactional
   public Result dispatch(WorkerPools.Pool pool, int slots, boolean wait) {
+    return dispatch(pool, slots, wait, List.of());
+  }
+
+  /**
+   * As {@link #dispatch(WorkerPools.Pool, int, boolean)}, in a transaction that changed stage runs
+   * of the pool and has not written them ({@code own}, see {@link UnwrittenRun}): the round adds
+   * them to what it reads (its counts and the first waiting runs), and must not flush them.
+   */
+  @Transactional
+  public Result dispatch(WorkerPools.Pool pool, int slots, boolean wait, List<UnwrittenRun> own) {
     List<String> stages = DispatchQueue.codes(pool.stages());
     String key = pool.name() + stages;
     if (!wait && heldByAnother(key)) {
@@ -91,7 +102,7 @@ public class DispatchRound {
       return Result.BUSY;
     }
     if (Integer.valueOf(slots).equals(recorded.get(key))) {
-      DispatchQueue.Counts looked = DispatchQueue.countsUpTo(pool.stages(), slots);
+      DispatchQueue.Counts looked = withOwn(DispatchQueue.countsUpTo(pool.stages(), slots), own);
       if (nothingToSend(looked, slots)) {
         metrics.dispatchRound(pool.name(), idleOrFull(looked), false, 0);
         return Result.NOTHING_TO_SEND;
@@ -103,14 +114,14 @@ public class DispatchRound {
       return Result.BUSY;
     }
     UUID lastServed = locked.orElse(null);
-    DispatchQueue.Counts counts = DispatchQueue.countsUpTo(pool.stages(), slots);
+    DispatchQueue.Counts counts = withOwn(DispatchQueue.countsUpTo(pool.stages(), slots), own);
     int free = slots - counts.totalInFlight();
     if (nothingToSend(counts, slots)) {
       metrics.dispatchRound(pool.name(), idleOrFull(counts), true, 0);
       return Result.NOTHING_TO_SEND;
     }
     List<UUID> order = FairOrder.next(counts.inFlight(), counts.waiting(), lastServed, free);
-    Map<UUID, ArrayDeque<Candidate>> candidates = candidates(pool.stages(), order);
+    Map<UUID, ArrayDeque<Candidate>> candidates = candidates(pool.stages(), order, own);
     List<Candidate> chosen =
         order.stream()
             .map(tenant -> candidates.getOrDefault(tenant, new ArrayDeque<>()).poll())
@@ -237,22 +248,65 @@ public class DispatchRound {
   }
 
   /**
-   * Per tenant in {@code order}, its first queued runs, as many as {@code order} picks it, read
-   * from the queued runs' index in the tenant's order ({@link DispatchQueue#firstWaiting}).
+   * The counts read from the database with the transaction's own unwritten changes ({@code own}):
+   * exact for what is in flight; a run the transaction queued counts as waiting, one it took out of
+   * the queue still counts (the count read is capped per stage and tenant, so it may not be among
+   * those counted): at worst a round picks a tenant with nothing left, leaves that slot free and
+   * does not settle, so the commit wakes the dispatcher thread.
    */
-  private static Map<UUID, ArrayDeque<Candidate>> candidates(List<Stage> stages, List<UUID> order) {
+  private static DispatchQueue.Counts withOwn(DispatchQueue.Counts read, List<UnwrittenRun> own) {
+    if (own.isEmpty()) {
+      return read;
+    }
+    Map<UUID, Integer> inFlight = new HashMap<>(read.inFlight());
+    Map<UUID, Integer> waiting = new HashMap<>(read.waiting());
+    for (UnwrittenRun run : own) {
+      if (run.inFlightChange() != 0) {
+        inFlight.merge(run.tenantId(), run.inFlightChange(), Integer::sum);
+      }
+      if (run.joinedQueue()) {
+        waiting.merge(run.tenantId(), 1, Integer::sum);
+      }
+    }
+    inFlight.values().removeIf(count -> count <= 0);
+    return new DispatchQueue.Counts(inFlight, waiting);
+  }
+
+  /**
+   * Per tenant in {@code order}, its first queued runs, as many as {@code order} picks it: read
+   * from the queued runs' index in the tenant's order ({@link DispatchQueue#firstWaiting}), merged
+   * with the runs the transaction queued and has not written ({@code own}), without those it took
+   * out of the queue.
+   */
+  private static Map<UUID, ArrayDeque<Candidate>> candidates(
+      List<Stage> stages, List<UUID> order, List<UnwrittenRun> own) {
     Map<UUID, Integer> picks = new HashMap<>();
     order.forEach(tenant -> picks.merge(tenant, 1, Integer::sum));
+    Set<UUID> left =
+        own.stream()
+            .filter(UnwrittenRun::leftQueue)
+            .map(UnwrittenRun::stageRunId)
+            .collect(Collectors.toSet());
+    Map<UUID, Integer> reads = new HashMap<>(picks);
+    reads.replaceAll((tenant, count) -> count + left.size()); // as many more as may be left out
+    Map<UUID, List<DispatchQueue.Waiting>> read = DispatchQueue.firstWaiting(stages, reads);
     Map<UUID, ArrayDeque<Candidate>> byTenant = new HashMap<>();
-    DispatchQueue.firstWaiting(stages, picks)
-        .forEach(
-            (tenant, runs) -> {
-              ArrayDeque<Candidate> queue = new ArrayDeque<>();
-              runs.forEach(
+    picks.forEach(
+        (tenant, count) -> {
+          List<DispatchQueue.Waiting> runs = new ArrayList<>(read.getOrDefault(tenant, List.of()));
+          runs.removeIf(run -> left.contains(run.stageRunId()));
+          own.stream()
+              .filter(run -> run.joinedQueue() && run.tenantId().equals(tenant))
+              .forEach(run -> runs.add(run.waiting()));
+          runs.sort(DispatchQueue.FIRST);
+          ArrayDeque<Candidate> queue = new ArrayDeque<>();
+          runs.stream()
+              .limit(count)
+              .forEach(
                   run ->
                       queue.add(new Candidate(run.stageRunId(), run.jobId(), tenant, run.stage())));
-              byTenant.put(tenant, queue);
-            });
+          byTenant.put(tenant, queue);
+        });
     return byTenant;
   }
 

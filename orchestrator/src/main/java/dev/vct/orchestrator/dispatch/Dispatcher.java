@@ -19,6 +19,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.hibernate.FlushMode;
+import org.hibernate.Session;
 import org.jboss.logging.Logger;
 
 /**
@@ -143,20 +145,33 @@ public class Dispatcher {
     if (changes == null || changes.stages.isEmpty()) {
       return;
     }
-    em.flush(); // the round's queries read the runs this transaction queued or finished
-    boolean settled = true;
-    for (WorkerPools.Pool pool : pools.pools()) {
-      if (pool.stages().stream().anyMatch(changes.stages::contains)) {
-        settled &= round.dispatch(pool, pools.slots(pool), false).settled();
+    // No flush before the rounds: each adds the runs this transaction changed and has not written
+    // to what it reads, so a run queued and sent here is written once, at the commit, as sent.
+    // Nothing in the rounds may flush: their queries would then see those changes twice.
+    Session session = em.unwrap(Session.class);
+    FlushMode flushMode = session.getHibernateFlushMode();
+    session.setHibernateFlushMode(FlushMode.COMMIT);
+    try {
+      boolean settled = true;
+      for (WorkerPools.Pool pool : pools.pools()) {
+        if (pool.stages().stream().anyMatch(changes.stages::contains)) {
+          List<UnwrittenRun> own = jobs.unwrittenRuns(pool.stages());
+          settled &= round.dispatch(pool, pools.slots(pool), false, own).settled();
+        }
       }
-    }
-    changes.settled = settled;
-    if (settled && !changes.always && !changes.leftFlight.isEmpty() && anyWaitFor(changes)) {
-      changes.always = true;
+      changes.settled = settled;
+      if (settled && !changes.always && !changes.leftFlight.isEmpty() && anyWaitFor(changes)) {
+        changes.always = true;
+      }
+    } finally {
+      session.setHibernateFlushMode(flushMode);
     }
   }
 
-  /** Whether a stage run waits for one of the runs that left the flight (single flight). */
+  /**
+   * Whether a stage run waits for one of the runs that left the flight (single flight). Those that
+   * wait are other transactions' (this one's own changes are not written yet).
+   */
   private boolean anyWaitFor(Changes changes) {
     return !em.createNativeQuery(
             "select 1 from stage_runs where status = 'waiting' and waiting_for in (?1) limit 1")

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.vct.storage.blob.BlobKeys;
 import dev.vct.storage.blob.Sha256;
+import dev.vct.storage.embedding.Embedding;
 import dev.vct.storage.embedding.EmbeddingKind;
 import dev.vct.storage.event.EventJson;
 import dev.vct.storage.job.Job;
@@ -53,6 +54,11 @@ public record InversionKeys(
 
   public static boolean cacheable(Stage stage) {
     return stage == Stage.CONTENT_INVERSION || stage == Stage.CONCEPT_INVERSION;
+  }
+
+  /** The embeddings cache's key of the inversion. */
+  public Embedding.Key catalogueKey() {
+    return new Embedding.Key(kind, inputSha256, modelId, paramHash);
   }
 
   /** The content-addressed blob key the inversion writes its embedding to. */

@@ -2,6 +2,7 @@ package dev.vct.orchestrator.job;
 
 import dev.vct.orchestrator.config.OrchestratorConfig;
 import dev.vct.orchestrator.dispatch.Dispatcher;
+import dev.vct.orchestrator.dispatch.UnwrittenRun;
 import dev.vct.orchestrator.graph.Backoff;
 import dev.vct.orchestrator.graph.StagePlan;
 import dev.vct.orchestrator.metrics.OrchestratorMetrics;
@@ -45,8 +46,13 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.hibernate.Session;
 import org.hibernate.SessionCheckMode;
+import org.hibernate.engine.spi.EntityEntry;
+import org.hibernate.engine.spi.PersistenceContext;
+import org.hibernate.engine.spi.SessionImplementor;
+import org.hibernate.engine.spi.Status;
 import org.hibernate.query.NativeQuery;
 import org.jboss.logging.Logger;
 
@@ -87,6 +93,9 @@ public class JobService {
   /** The key of {@link #knownRuns} among the transaction's resources. */
   private static final Object KNOWN_RUNS = new Object();
 
+  /** The key of {@link #planned} among the transaction's resources. */
+  private static final Object PLANNED_RUNS = new Object();
+
   /**
    * Plans the submitted jobs, in one transaction, except submissions handled before. The jobs' rows
    * are locked in id order, as {@link #stageEvents} does, so that two batches never wait for each
@@ -105,21 +114,20 @@ public class JobService {
             .toList();
     Map<UUID, Job> jobs = lockJobs(jobIds);
     Map<UUID, Map<Stage, StageRun>> planned = runsOf(jobs.keySet());
-    // every key the batch may claim, in one order, before planIn takes them one job at a time
-    SingleFlight.lock(
-        jobs.values().stream()
-            .filter(job -> !planned.containsKey(job.id))
-            .flatMap(job -> cacheKeys(job).stream())
-            .toList());
+    List<Job> toPlan = jobs.values().stream().filter(job -> !planned.containsKey(job.id)).toList();
+    // every key the batch may claim, in one order, then the batch's lookups
+    SingleFlight.lock(toPlan.stream().flatMap(job -> cacheKeys(job).stream()).toList());
+    Lookups lookups = Lookups.of(toPlan);
     for (UUID jobId : jobIds) {
       Job job = jobs.get(jobId);
       if (job == null) {
         LOG.warnf("submitted job %s does not exist; nothing to plan", jobId);
       } else if (!planned.containsKey(jobId)) {
-        planIn(job, true);
+        planIn(job, lookups);
       }
     }
     dispatcher.dispatchNow();
+    persistPlanned();
     outbox.flush();
   }
 
@@ -128,7 +136,9 @@ public class JobService {
   public void plan(UUID jobId) {
     Job job = lockJob(jobId).orElse(null);
     if (job != null && StageRun.count("jobId", jobId) == 0) {
-      planIn(job, false);
+      SingleFlight.lock(cacheKeys(job));
+      planIn(job, Lookups.of(List.of(job)));
+      persistPlanned();
     }
     outbox.flush();
   }
@@ -383,10 +393,45 @@ public class JobService {
   }
 
   /**
-   * Plans {@code job}, locked and without stage runs: cached inversions, first dispatches. Takes
-   * its inversions' single-flight locks unless the caller did ({@code keysLocked}).
+   * What planning reads for a batch of jobs, under their keys' single-flight locks: the runs that
+   * hold their inversions' flights, then the cached embeddings of the keys without one, in one
+   * statement each. The flight before the cache: a run that succeeds in between is seen by the one
+   * or the other (it catalogues its embedding in the transaction that ends its flight).
    */
-  private void planIn(Job job, boolean keysLocked) {
+  private record Lookups(Map<String, StageRun> owners, Map<Embedding.Key, Embedding> cached) {
+    static Lookups of(Collection<Job> jobs) {
+      List<InversionKeys> keys =
+          jobs.stream()
+              .filter(job -> job.status == JobStatus.QUEUED && !job.cancelRequested)
+              .flatMap(
+                  job ->
+                      Stream.of(Stage.values())
+                          .filter(InversionKeys::cacheable)
+                          .map(stage -> InversionKeys.of(job, stage)))
+              .toList();
+      if (keys.isEmpty()) {
+        return new Lookups(Map.of(), Map.of());
+      }
+      Map<String, StageRun> owners =
+          SingleFlight.owners(keys.stream().map(InversionKeys::blobKey).toList());
+      Map<Embedding.Key, Embedding> cached =
+          Embedding.lookup(
+              keys.stream()
+                  .filter(key -> !owners.containsKey(key.blobKey()))
+                  .map(InversionKeys::catalogueKey)
+                  .toList());
+      return new Lookups(owners, cached);
+    }
+  }
+
+  /**
+   * Plans {@code job}, locked and without stage runs, its keys' single-flight locks taken and
+   * looked up ({@code lookups}): cached inversions, first dispatches. The new runs stay in memory
+   * ({@link #planned}) until the caller persists them ({@link #persistPlanned}), after its dispatch
+   * rounds: a run queued and sent in the same transaction is inserted once, as {@code dispatched},
+   * instead of inserted {@code pending} and then updated twice.
+   */
+  private void planIn(Job job, Lookups lookups) {
     if (job.status != JobStatus.QUEUED) {
       return;
     }
@@ -400,17 +445,16 @@ public class JobService {
     outbox.addJobEvent(
         JobEvent.StatusChanged.of(job.id, job.tenantId, JobStatus.QUEUED, JobStatus.RUNNING));
     Map<Stage, StageRun> runs = new EnumMap<>(Stage.class);
-    if (!keysLocked) {
-      SingleFlight.lock(cacheKeys(job));
-    }
     for (Stage stage : Stage.values()) {
       StageRun run = StageRun.pending(job.id, stage);
       if (InversionKeys.cacheable(stage)) {
         InversionKeys keys = InversionKeys.of(job, stage);
         run.cacheKey = keys.blobKey();
-        // The flight before the cache: a run that succeeds in between is seen by the one or the
-        // other (it catalogues its embedding in the transaction that ends its flight).
-        Optional<StageRun> owner = SingleFlight.owner(run.cacheKey, run.id);
+        // the flight before the cache; a run planned earlier in this transaction first (it is
+        // not in the database yet)
+        Optional<StageRun> owner =
+            plannedOwner(run.cacheKey)
+                .or(() -> Optional.ofNullable(lookups.owners().get(run.cacheKey)));
         if (owner.isPresent()) {
           run.status = StageRunStatus.WAITING;
           run.waitingFor = owner.get().id;
@@ -418,13 +462,12 @@ public class JobService {
           LOG.debugf(
               "%s of job %s waits for the identical run %s of job %s",
               stage.code(), job.id, owner.get().id, owner.get().jobId);
-          run.persist();
+          planned().add(run);
           runs.put(stage, run);
           announce(job, run);
           continue;
         }
-        Optional<Embedding> cached =
-            Embedding.lookup(keys.kind(), keys.inputSha256(), keys.modelId(), keys.paramHash());
+        Optional<Embedding> cached = Optional.ofNullable(lookups.cached().get(keys.catalogueKey()));
         metrics.embeddingLookup(keys.kind(), cached.isPresent());
         cached.ifPresent(
             embedding -> {
@@ -439,7 +482,7 @@ public class JobService {
               run.finishedAt = now;
             });
       }
-      run.persist();
+      planned().add(run);
       runs.put(stage, run);
       if (run.status == StageRunStatus.SKIPPED) {
         announce(job, run);
@@ -447,6 +490,34 @@ public class JobService {
     }
     knownRuns().put(job.id, runs);
     advance(job, runs, now);
+  }
+
+  /** The stage runs this transaction planned and has not persisted yet, in planning order. */
+  private List<StageRun> planned() {
+    @SuppressWarnings("unchecked")
+    List<StageRun> planned = (List<StageRun>) transactions.getResource(PLANNED_RUNS);
+    if (planned == null) {
+      planned = new ArrayList<>();
+      transactions.putResource(PLANNED_RUNS, planned);
+    }
+    return planned;
+  }
+
+  /** The run this transaction planned that holds {@code cacheKey}'s flight, if any. */
+  private Optional<StageRun> plannedOwner(String cacheKey) {
+    return planned().stream()
+        .filter(r -> cacheKey.equals(r.cacheKey) && StageRun.IN_FLIGHT_FOR_KEY.contains(r.status))
+        .findFirst();
+  }
+
+  /**
+   * Persists the runs this transaction planned, as they are now (after its dispatch rounds): each
+   * is inserted once, at the commit.
+   */
+  private void persistPlanned() {
+    List<StageRun> planned = planned();
+    planned.forEach(run -> run.persist());
+    planned.clear();
   }
 
   private void succeeded(
@@ -715,7 +786,8 @@ public class JobService {
   private void stopOtherStages(Job job, Instant now) {
     List<StageRun> stopped = new ArrayList<>();
     boolean kept = false;
-    for (StageRun run : runsOf(job).values()) {
+    // the runs this transaction knows (read, or planned and not persisted yet), else read now
+    for (StageRun run : runsOf(List.of(job.id)).getOrDefault(job.id, Map.of()).values()) {
       if (run.status.terminal()) {
         continue;
       }
@@ -1023,6 +1095,50 @@ public class JobService {
       transactions.putResource(KNOWN_RUNS, known);
     }
     return known;
+  }
+
+  /**
+   * The stage runs of {@code stages} whose status this transaction changed and has not written to
+   * the database (for its dispatch rounds, which add them to what they read): those it planned and
+   * has not persisted, and the managed ones whose status differs from the status last read or
+   * written (Hibernate's loaded state, which each flush brings up to date).
+   */
+  public List<UnwrittenRun> unwrittenRuns(Collection<Stage> stages) {
+    List<UnwrittenRun> unwritten = new ArrayList<>();
+    planned().stream()
+        .filter(run -> stages.contains(run.stage))
+        .forEach(run -> unwritten.add(unwritten(run, null)));
+    PersistenceContext context =
+        StageRun.getEntityManager()
+            .unwrap(SessionImplementor.class)
+            .getPersistenceContextInternal();
+    for (Map.Entry<Object, EntityEntry> managed : context.reentrantSafeEntityEntries()) {
+      if (managed.getKey() instanceof StageRun run
+          && stages.contains(run.stage)
+          && managed.getValue().getStatus() == Status.MANAGED) {
+        EntityEntry entry = managed.getValue();
+        StageRunStatus written =
+            entry.isExistsInDatabase() ? (StageRunStatus) entry.getLoadedValue("status") : null;
+        if (written != run.status) {
+          unwritten.add(unwritten(run, written));
+        }
+      }
+    }
+    return unwritten;
+  }
+
+  private static UnwrittenRun unwritten(StageRun run, StageRunStatus written) {
+    // the job is in this transaction's session: it changed the run under the job's lock
+    Job job = Objects.requireNonNull(Job.getEntityManager().find(Job.class, run.jobId));
+    return new UnwrittenRun(
+        run.id,
+        run.jobId,
+        job.tenantId,
+        job.priority,
+        job.createdAt,
+        run.stage,
+        written,
+        run.status);
   }
 
   private static JobEvent.StageChanged stageChanged(Job job, StageRun run) {

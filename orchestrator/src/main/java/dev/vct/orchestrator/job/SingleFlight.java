@@ -7,7 +7,9 @@ import dev.vct.storage.persistence.InList;
 import jakarta.persistence.EntityManager;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -71,6 +73,24 @@ final class SingleFlight {
     List<Object> parameters = new ArrayList<>(List.of(cacheKey, except));
     parameters.addAll(IN_FLIGHT);
     return StageRun.<StageRun>find(OWNER, parameters.toArray()).firstResultOptional();
+  }
+
+  /** The runs that hold the flights of {@code cacheKeys}, by key, in one statement. */
+  static Map<String, StageRun> owners(Collection<String> cacheKeys) {
+    Map<String, StageRun> owners = new HashMap<>();
+    if (!cacheKeys.isEmpty()) {
+      List<Object> keys = InList.values(cacheKeys);
+      List<Object> parameters = new ArrayList<>(keys);
+      parameters.addAll(IN_FLIGHT);
+      StageRun.<StageRun>list(
+              "cacheKey in "
+                  + InList.parameters(1, keys.size())
+                  + " and status in "
+                  + InList.parameters(keys.size() + 1, IN_FLIGHT.size()),
+              parameters.toArray())
+          .forEach(run -> owners.putIfAbsent(run.cacheKey, run));
+    }
+    return owners;
   }
 
   /** Whether any run waits for {@code owner}. */

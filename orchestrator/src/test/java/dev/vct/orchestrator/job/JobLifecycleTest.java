@@ -101,6 +101,39 @@ class JobLifecycleTest {
     assertEventLogIsGapFreeWithOneCompletion(job, JobStatus.SUCCEEDED);
   }
 
+  /**
+   * A stage run's {@code version} counts its updates. A run queued and sent by one transaction is
+   * written once: inserted as dispatched when its job is planned (version 0), updated once when a
+   * stage success queues and sends it (fusion: version 1). When another transaction held the pool
+   * (the dispatcher thread), the run is written queued and sent by that one: one write more.
+   */
+  @Test
+  void aRunQueuedAndSentInOneTransactionIsWrittenOnce() {
+    List<Long> inversions = new ArrayList<>();
+    List<Long> fusions = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      UUID job = fixture.submit(fixture.newJob(randomSha(), randomSha()));
+      StageRequest content = worker.next(job, CONTENT_INVERSION);
+      StageRequest concept = worker.next(job, CONCEPT_INVERSION);
+      assertEquals(StageRunStatus.DISPATCHED, run(job, CONTENT_INVERSION).status);
+      inversions.add(run(job, CONTENT_INVERSION).version);
+      inversions.add(run(job, CONCEPT_INVERSION).version);
+      worker.succeed(content);
+      worker.succeed(concept);
+      StageRequest fusion = worker.next(job, FUSION);
+      assertEquals(StageRunStatus.DISPATCHED, run(job, FUSION).status);
+      fusions.add(run(job, FUSION).version);
+      worker.succeed(fusion);
+      worker.succeed(worker.next(job, SCORING));
+      assertEquals(JobStatus.SUCCEEDED, awaitJob(job, j -> j.status.terminal()).status);
+      assertEventLogIsGapFreeWithOneCompletion(job, JobStatus.SUCCEEDED);
+    }
+    assertTrue(inversions.stream().allMatch(v -> v <= 1), "inversion versions " + inversions);
+    assertTrue(inversions.contains(0L), "inversion versions " + inversions);
+    assertTrue(fusions.stream().allMatch(v -> v <= 2), "fusion versions " + fusions);
+    assertTrue(fusions.contains(1L), "fusion versions " + fusions);
+  }
+
   @Test
   void secondJobWithTheSameReferenceSkipsConceptInversion() {
     String reference = randomSha();

@@ -1,6 +1,7 @@
 package dev.vct.storage.embedding;
 
 import dev.vct.storage.persistence.Clock;
+import dev.vct.storage.persistence.InList;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Convert;
@@ -8,8 +9,15 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.StringJoiner;
 import java.util.UUID;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
@@ -74,6 +82,45 @@ public class Embedding extends PanacheEntityBase {
     embedding.shape = shape.clone();
     embedding.createdAt = Clock.now();
     return embedding;
+  }
+
+  /** What identifies a catalogue entry: the same input bytes, model and parameters. */
+  public record Key(EmbeddingKind kind, String inputSha256, String modelId, String paramHash) {}
+
+  public Key key() {
+    return new Key(kind, inputSha256, modelId, paramHash);
+  }
+
+  /**
+   * The cached embeddings recorded for any of {@code keys}, by key, in one statement (it reads the
+   * entries matching each column's values, a few more than asked for at most, and keeps the exact
+   * matches).
+   */
+  public static Map<Key, Embedding> lookup(Collection<Key> keys) {
+    Map<Key, Embedding> found = new HashMap<>();
+    if (keys.isEmpty()) {
+      return found;
+    }
+    Set<Key> wanted = Set.copyOf(keys);
+    // one parameter per value (InList), so that Hibernate keeps the query's translation
+    List<List<Object>> columns =
+        List.of(
+            InList.values(wanted.stream().map(Key::kind).toList()),
+            InList.values(wanted.stream().map(Key::inputSha256).toList()),
+            InList.values(wanted.stream().map(Key::modelId).toList()),
+            InList.values(wanted.stream().map(Key::paramHash).toList()));
+    List<String> names = List.of("kind", "inputSha256", "modelId", "paramHash");
+    StringJoiner query = new StringJoiner(" and ");
+    List<Object> parameters = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      query.add(
+          names.get(i) + " in " + InList.parameters(parameters.size() + 1, columns.get(i).size()));
+      parameters.addAll(columns.get(i));
+    }
+    Embedding.<Embedding>list(query.toString(), parameters.toArray()).stream()
+        .filter(embedding -> wanted.contains(embedding.key()))
+        .forEach(embedding -> found.put(embedding.key(), embedding));
+    return found;
   }
 
   /** The cached embedding for these inputs, if one was recorded. */

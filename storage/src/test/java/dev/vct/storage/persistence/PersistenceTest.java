@@ -561,6 +561,34 @@ class PersistenceTest {
   }
 
   @Test
+  void embeddingsAreLookedUpByManyKeysAtOnceMatchingEachKeyWhole() {
+    String first = UUID.randomUUID().toString().replace("-", "").repeat(2);
+    String second = UUID.randomUUID().toString().replace("-", "").repeat(2);
+    Embedding content =
+        Embedding.of(EmbeddingKind.CONTENT, first, "sd-1.5", "p-1", "k/1", new long[] {1, 2});
+    Embedding concept =
+        Embedding.of(EmbeddingKind.CONCEPT, second, "sd-1.5", "p-2", "k/2", new long[] {3});
+    txRun(
+        () -> {
+          content.persist();
+          concept.persist();
+        });
+    Embedding.Key contentKey = new Embedding.Key(EmbeddingKind.CONTENT, first, "sd-1.5", "p-1");
+    Embedding.Key conceptKey = new Embedding.Key(EmbeddingKind.CONCEPT, second, "sd-1.5", "p-2");
+    // each column's value is among the entries', the combination is not
+    Embedding.Key crossed = new Embedding.Key(EmbeddingKind.CONTENT, second, "sd-1.5", "p-2");
+    Embedding.Key missing = new Embedding.Key(EmbeddingKind.CONCEPT, first, "sd-1.5", "p-1");
+
+    Map<Embedding.Key, Embedding> found =
+        tx(() -> Embedding.lookup(List.of(contentKey, conceptKey, crossed, missing)));
+
+    assertEquals(Set.of(contentKey, conceptKey), found.keySet());
+    assertEquals(content.id, found.get(contentKey).id);
+    assertEquals("k/2", found.get(conceptKey).blobKey);
+    assertTrue(tx(() -> Embedding.lookup(List.of())).isEmpty());
+  }
+
+  @Test
   void embeddingRoundTripsAndIsFoundByItsCacheKey() {
     String input = UUID.randomUUID().toString().replace("-", "").repeat(2);
     String hash = BlobKeys.embeddingHash(input, "sd-1.5", "params-1");

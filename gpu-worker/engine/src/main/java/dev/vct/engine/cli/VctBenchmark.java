@@ -2,6 +2,7 @@ package dev.vct.engine.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.vct.engine.bench.ProcessCpu;
 import dev.vct.engine.bench.ProcessMemory;
 import dev.vct.engine.model.EngineThreads;
 import dev.vct.engine.vct.Cancellation;
@@ -51,7 +52,9 @@ final class VctBenchmark {
                               (JIT, libtorch and file-cache warm-up), then load it again and
                               time as without it (default 0)
           --json FILE         also write the times, the schedule, the torch threads and content
-                              inversion's inner iterations to FILE
+                              inversion's inner iterations to FILE; per stage also its CPU
+                              time (cpu_seconds: the process; thread_cpu_seconds: the thread
+                              that ran it) and minor page faults (minor_faults)
       """
           + VctOptions.HELP;
 
@@ -120,7 +123,7 @@ final class VctBenchmark {
           warmups);
     }
     warmup = System.nanoTime() - warmup;
-    long t0 = System.nanoTime();
+    Mark t0 = Mark.now();
     try (VctModels models = VctModels.load(args.path("model"))) {
       line(out, stages, "load models", t0, 0);
       BenchCommand.printThreads(out);
@@ -139,7 +142,7 @@ final class VctBenchmark {
       ContentEmbedding content = contentInversion.result();
       FusionResult fused =
           time(out, stages, () -> Fusion.start(models, fusionParams, content, concept)).result();
-      long t = System.nanoTime();
+      Mark t = Mark.now();
       VctImages.translation(models, fused);
       line(out, stages, "decode", t, 0);
     }
@@ -196,7 +199,7 @@ final class VctBenchmark {
   private static <S extends ResumableStage<?>> S time(
       PrintStream out, Map<String, Object> stages, Supplier<S> start) {
     boolean peak = ProcessMemory.resetPeak();
-    long t = System.nanoTime();
+    Mark t = Mark.now();
     S stage = start.get();
     stage.run(ProgressListener.NONE, Cancellation.NEVER);
     line(out, stages, stage.name(), t, stage.totalSteps());
@@ -211,9 +214,17 @@ final class VctBenchmark {
   }
 
   private static void line(
-      PrintStream out, Map<String, Object> stages, String what, long since, int steps) {
-    double s = (System.nanoTime() - since) / 1e9;
-    stages.put(what, Map.of("seconds", s, "steps", steps));
+      PrintStream out, Map<String, Object> stages, String what, Mark since, int steps) {
+    double s = (System.nanoTime() - since.nanos()) / 1e9;
+    Mark now = Mark.now();
+    Map<String, Object> stage = new LinkedHashMap<>();
+    stage.put("steps", steps);
+    stage.put("seconds", s);
+    // CPU time besides wall time: robust to other work on the machine (docs/bench-vct.md).
+    stage.put("cpu_seconds", (now.processCpu() - since.processCpu()) / 1e9);
+    stage.put("thread_cpu_seconds", (now.threadCpu() - since.threadCpu()) / 1e9);
+    stage.put("minor_faults", now.minorFaults() - since.minorFaults());
+    stages.put(what, stage);
     if (steps > 0) {
       out.printf(
           Locale.ROOT,
@@ -224,6 +235,17 @@ final class VctBenchmark {
           1e3 * s / steps);
     } else {
       out.printf(Locale.ROOT, "  %-18s %9.2f s%n", what, s);
+    }
+  }
+
+  /** Wall clock, CPU times and page faults at one instant, for a stage's differences. */
+  private record Mark(long nanos, long processCpu, long threadCpu, long minorFaults) {
+    static Mark now() {
+      return new Mark(
+          System.nanoTime(),
+          ProcessCpu.processNanos(),
+          ProcessCpu.threadNanos(),
+          ProcessCpu.minorFaults());
     }
   }
 

@@ -3,9 +3,10 @@ package dev.vct.engine.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.JniUtils;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -44,7 +45,6 @@ import java.util.zip.ZipOutputStream;
  */
 public final class TorchScriptFunction implements AutoCloseable {
   private static final String CLASS = "VctFunction";
-  private static final String LIST_NAME = ScriptWriter.WEIGHTS + "[]";
 
   /** Modules kept compiled while no function uses them (the least recently used go first). */
   static final int MAX_IDLE = 16;
@@ -56,11 +56,24 @@ public final class TorchScriptFunction implements AutoCloseable {
 
   private final Compiled compiled;
   private final NDList weights;
+
+  /**
+   * The weights as the one {@code List[Tensor]} argument, made once: it holds its own references to
+   * the weight tensors (no copies, no graph) and is passed by handle to every call; null without
+   * weights.
+   */
+  private final IValue weightList;
+
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private TorchScriptFunction(Compiled compiled, List<NDArray> weights) {
     this.compiled = compiled;
     this.weights = new NDList(weights);
+    this.weightList =
+        weights.isEmpty()
+            ? null
+            : IValue.listFrom(
+                weights.stream().map(PtNDArray.class::cast).toArray(PtNDArray[]::new));
   }
 
   /**
@@ -81,9 +94,9 @@ public final class TorchScriptFunction implements AutoCloseable {
     }
     code.append("    ").append(String.join(",\n    ", parameters)).append(") -> Tensor:\n");
     code.append(writer.body(result));
-    List<NDArray> weights = writer.weights();
-    weights.forEach(w -> w.setName(LIST_NAME));
-    TorchScriptFunction function = new TorchScriptFunction(acquire(code.toString()), weights);
+    ModuleRunner.check(); // fail at model load, not at the first call, if DJL changed
+    TorchScriptFunction function =
+        new TorchScriptFunction(acquire(code.toString()), writer.weights());
     manager.attachInternal("TorchScriptFunction-" + IDS.incrementAndGet(), function);
     return function;
   }
@@ -157,21 +170,26 @@ public final class TorchScriptFunction implements AutoCloseable {
     if (closed.get()) {
       throw new IllegalStateException("the function is closed");
     }
-    String[] names = new String[inputs.length];
-    NDList arguments = new NDList(inputs.length + weights.size());
-    for (int i = 0; i < inputs.length; i++) {
-      names[i] = inputs[i].getName();
-      inputs[i].setName(null); // a name would turn the tensor into a list, a tuple or a map entry
-      arguments.add(inputs[i]);
-    }
-    arguments.addAll(weights);
+    // only the inputs get new IValues per call (each a reference to the tensor, no copy)
+    long[] arguments = new long[inputs.length + (weightList == null ? 0 : 1)];
+    IValue[] made = new IValue[inputs.length];
     try {
-      JniUtils.setGraphExecutorOptimize(false); // per thread: run the operators as written
-      NDList out = IValueUtils.forward(compiled.module, arguments, true);
-      return out.singletonOrThrow();
-    } finally {
       for (int i = 0; i < inputs.length; i++) {
-        inputs[i].setName(names[i]);
+        made[i] = IValue.from((PtNDArray) inputs[i]);
+        arguments[i] = made[i].getHandle();
+      }
+      if (weightList != null) {
+        arguments[inputs.length] = weightList.getHandle();
+      }
+      JniUtils.setGraphExecutorOptimize(false); // per thread: run the operators as written
+      try (IValue out = ModuleRunner.run(compiled.module, "forward", arguments)) {
+        return out.toTensor((PtNDManager) inputs[0].getManager());
+      }
+    } finally {
+      for (IValue input : made) {
+        if (input != null) {
+          input.close();
+        }
       }
     }
   }
@@ -185,6 +203,9 @@ public final class TorchScriptFunction implements AutoCloseable {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
+      if (weightList != null) {
+        weightList.close(); // the weights themselves belong to their manager
+      }
       synchronized (MODULES) {
         compiled.users--;
         trim();

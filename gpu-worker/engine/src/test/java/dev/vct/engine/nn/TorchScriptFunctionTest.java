@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -15,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Functions of the same code share one compiled module for the whole process (a model loaded again
  * does not compile its UNet again), each with its own weights; a module outlives its functions in a
- * bounded cache of idle ones.
+ * bounded cache of idle ones. Calls record autograd (they go through {@link ModuleRunner}, which
+ * depends on DJL internals: these tests fail if a DJL upgrade changes them).
  */
 class TorchScriptFunctionTest {
 
@@ -93,6 +95,36 @@ class TorchScriptFunctionTest {
       // a module in use is never closed, however old
       assertArrayEquals(
           new float[] {4f}, kept.call(manager.create(new float[] {4f})).toFloatArray());
+    }
+  }
+
+  @Test
+  void gradientsReachTheInputsAndTheWeightsOnEveryCall() {
+    try (NDManager m = manager.newSubManager()) {
+      ScriptWriter s = new ScriptWriter();
+      NDArray w = m.create(new float[] {2f, -3f});
+      w.setRequiresGradient(true);
+      String product = s.let("torch.mul(x, " + s.weight(w) + ")");
+      String result = s.let("torch.sum(torch.mul(" + product + ", x))"); // sum(w * x^2)
+      TorchScriptFunction f = TorchScriptFunction.compile(m, s, List.of("x"), result);
+      for (int call = 1; call <= 3; call++) { // the weight list made once serves every call
+        try (NDManager step = m.newSubManager()) {
+          NDArray x = step.create(new float[] {call, 0.5f * call});
+          x.setRequiresGradient(true);
+          try (GradientCollector collector = x.getManager().getEngine().newGradientCollector()) {
+            NDArray loss = f.call(x);
+            collector.backward(loss);
+          }
+          // d/dx = 2 w x, d/dw = x^2 (accumulated over the calls: the weight is the same tensor)
+          assertArrayEquals(
+              new float[] {4f * call, -3f * call}, x.getGradient().toFloatArray(), 1e-6f);
+          float sum = 0;
+          for (int c = 1; c <= call; c++) {
+            sum += c * c;
+          }
+          assertArrayEquals(new float[] {sum, 0.25f * sum}, w.getGradient().toFloatArray(), 1e-5f);
+        }
+      }
     }
   }
 }
