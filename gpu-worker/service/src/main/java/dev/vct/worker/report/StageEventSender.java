@@ -16,14 +16,12 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
@@ -37,12 +35,6 @@ public class StageEventSender {
   private static final Logger LOG = Logger.getLogger(StageEventSender.class);
   private static final Duration ONE_SEND = Duration.ofSeconds(15);
 
-  /**
-   * How long a report that nothing waits for may wait for company. Package-private so that a test
-   * can make it long enough to tell "sent with the outcome" from "sent on its own".
-   */
-  Duration linger = Duration.ofMillis(5);
-
   @Inject
   @Identifier("default-kafka-broker")
   Map<String, Object> kafkaConfig;
@@ -53,13 +45,7 @@ public class StageEventSender {
     Map<String, Object> config = new HashMap<>(kafkaConfig);
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    // Reports that nothing waits for (started, progress, heartbeat, checkpoint) linger, and an
-    // awaited one (an outcome, a dead letter) is sent at once with whatever lingers (flush): a
-    // stage that ends within the linger of its start sends started and its outcome as one produce
-    // request, which the orchestrator then applies in one transaction instead of two. A lingering
-    // report lost with the worker costs nothing: the request's offset is committed only after its
-    // outcome was acknowledged, so the next owner runs it again and reports anew.
-    config.put(ProducerConfig.LINGER_MS_CONFIG, (int) linger.toMillis());
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
     config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) ONE_SEND.toMillis());
     config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
@@ -71,9 +57,8 @@ public class StageEventSender {
   }
 
   /**
-   * Sends a report without waiting for the broker (started, progress, heartbeat, checkpoint): it
-   * goes out within the linger, or earlier with the next awaited report. One that is lost is
-   * replaced by the next, or by the outcome, which is awaited.
+   * Sends a report without waiting for the broker (started, progress, heartbeat, checkpoint): one
+   * that is lost is replaced by the next, or by the outcome, which is awaited.
    */
   public void send(StageEvent event) {
     producer.send(
@@ -96,8 +81,8 @@ public class StageEventSender {
   }
 
   /**
-   * Sends an event that must arrive (succeeded, failed, cancelled, released) at once, together with
-   * the reports still lingering, retrying through broker outages until {@code giveUpAt}.
+   * Sends an event that must arrive (started, succeeded, failed, cancelled, released), retrying
+   * through broker outages until {@code giveUpAt}.
    *
    * @return true once the broker acknowledged it, false when {@code giveUpAt} passed first
    */
@@ -105,9 +90,7 @@ public class StageEventSender {
     long waitMillis = 200;
     while (true) {
       try {
-        Future<RecordMetadata> sent = producer.send(record(event));
-        producer.flush();
-        sent.get(ONE_SEND.toMillis(), TimeUnit.MILLISECONDS);
+        producer.send(record(event)).get(ONE_SEND.toMillis(), TimeUnit.MILLISECONDS);
         return true;
       } catch (ExecutionException | TimeoutException | RuntimeException e) {
         if (Instant.now().plusMillis(waitMillis).isAfter(giveUpAt)) {
@@ -144,9 +127,7 @@ public class StageEventSender {
             record.key(),
             record.value(),
             DeadLetterHeaders.of(record, why));
-    Future<RecordMetadata> sent = producer.send(dead);
-    producer.flush();
-    sent.get(ONE_SEND.toMillis(), TimeUnit.MILLISECONDS);
+    producer.send(dead).get(ONE_SEND.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private static ProducerRecord<String, byte[]> record(StageEvent event) {
