@@ -76,7 +76,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
   /**
    * How many (timestep, batch) pairs' time shifts {@link #forward(NDArray, long, NDArray,
    * AttentionContext)} keeps (host copies, most recently used first): a stage's passes at one
-   * timestep are consecutive (content inversion: ε_c, the inner steps and the batch-4 update).
+   * timestep are consecutive (content inversion: ε_c, the inner steps and the latent update).
    */
   public static final int TIME_SHIFT_CACHE = 8;
 

@@ -2,11 +2,8 @@ package dev.vct.engine.vct;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
 import dev.vct.engine.nn.AttentionContext;
 import dev.vct.engine.nn.AttentionProcessor;
@@ -290,8 +287,9 @@ public final class ContentInversion implements ResumableStage<ContentEmbedding> 
     double threshold = params.earlyStopThreshold(i);
     float loss = Float.NaN;
     List<Float> losses = new ArrayList<>();
+    float[] next;
     // What every inner step reads is made once per timestep and stays on the device: the latent,
-    // ε_c, the target latent and the guidance scale.
+    // ε_c (which the latent update reads too), the target latent and the guidance scale.
     try (NDManager timestep = models.manager().newSubManager()) {
       NDArray x = latent(timestep, current);
       NDArray empty = nullText(timestep);
@@ -322,8 +320,8 @@ public final class ContentInversion implements ResumableStage<ContentEmbedding> 
           break;
         }
       }
+      next = advance(timestep, x, epsCond, t, v, unet);
     }
-    float[] next = advance(current, t, v, unet);
     innerLosses.addAll(losses);
     innerIterations.add(losses.size());
     embeddings.add(v);
@@ -332,25 +330,20 @@ public final class ContentInversion implements ResumableStage<ContentEmbedding> 
   }
 
   /**
-   * z̄ ← prev_step(ε_u + g (ε_c − ε_u)) with ε from one UNet call laid out exactly as fusion's
-   * batch ([z̄, z̄, z̄, z̄] with [v_i, v_i, c∅, c∅]; rows 0 and 2 are the ones fusion's content
-   * branch uses): convolutions give batch-size-dependent rounding, and this way fusion's content
-   * branch reproduces this path bit for bit.
+   * z̄ ← prev_step(ε_u + g (ε_c − ε_u)) with ε_u = UNet(z̄, t, v_i), one pass at batch 1. ε_c is the
+   * pass the timestep began with: the same latent, timestep and empty-prompt embedding, so the
+   * official code's second evaluation of it (the cond half of its batch-2 call) only repeats it, up
+   * to the rounding of the batch size. Fusion's content branch (rows 0 and 2 of its batch-4 call)
+   * follows this path to that rounding, not bit for bit (FusionTest).
    */
-  private float[] advance(float[] latent, int t, float[] v, Unet unet) {
-    try (NDManager m = models.manager().newSubManager()) {
-      NDArray x = latent(m, latent);
+  private float[] advance(
+      NDManager timestep, NDArray x, NDArray epsCond, int t, float[] v, Unet unet) {
+    try (NDManager m = timestep.newSubManager();
+        NDScope scope = new NDScope()) {
       NDArray embedding = Tensors.floats(m, v, 1, seq, hidden);
-      NDArray empty = nullText(m);
-      NDArray eps =
-          unet.predict(
-              NDArrays.concat(new NDList(x, x, x, x), 0),
-              t,
-              NDArrays.concat(new NDList(embedding, embedding, empty, empty), 0));
-      NDArray uncond = eps.get(new NDIndex("0:1"));
-      NDArray cond = eps.get(new NDIndex("2:3"));
+      NDArray uncond = unet.predict(x, t, embedding);
       return Tensors.values(
-          schedule.prevStep(guide(m, uncond, cond, params.updateGuidance()), t, x));
+          schedule.prevStep(guide(m, uncond, epsCond, params.updateGuidance()), t, x));
     }
   }
 

@@ -42,19 +42,29 @@ class FusionTest {
     models.close();
   }
 
+  /**
+   * The content inversion updates its latent with one batch-1 pass and the ε_c its timestep began
+   * with; fusion's content branch is rows 0 and 2 of a batch-4 pass. The two paths are the same
+   * arithmetic and differ only by the batch size's rounding, far below the gap a wrong embedding,
+   * guidance or timestep opens (the drift below).
+   */
+  static final double SAME_PATH = 1e-3;
+
   @Test
-  void contentBranchReproducesTheContentInversionReconstructionExactly() {
+  void contentBranchFollowsTheContentInversionPath() {
     Fusion fusion = Fusion.start(models, FusionParams.defaults(), content, concept);
     fusion.run(ProgressListener.NONE, Cancellation.NEVER);
     FusionResult result = fusion.result();
-    assertArrayEquals(content.reconstruction(), result.reconstruction());
+    double gap = maxAbsDifference(content.reconstruction(), result.reconstruction());
+    System.out.println("content branch vs inversion path: max |difference| " + gap);
+    assertTrue(gap < SAME_PATH, "content branch leaves the inverted path by " + gap);
     assertFalse(
         java.util.Arrays.equals(result.reconstruction(), result.translation()),
         "the main branch differs from the content branch");
   }
 
   /**
-   * Issue 15: at a guidance other than 7.5 the content branch reproduces the content path only when
+   * Issue 15: at a guidance other than 7.5 the content branch follows the content path only when
    * the inversion's latent update uses that guidance too (as the worker and the CLI set it); with
    * the official 7.5 there it drifts away.
    */
@@ -66,15 +76,28 @@ class FusionTest {
     ContentEmbedding path = invert(consistent);
     Fusion fusion = Fusion.start(models, params, path, concept);
     fusion.run(ProgressListener.NONE, Cancellation.NEVER);
-    assertArrayEquals(path.reconstruction(), fusion.result().reconstruction());
+    double gap = maxAbsDifference(path.reconstruction(), fusion.result().reconstruction());
+    assertTrue(gap < SAME_PATH, "content branch leaves the inverted path by " + gap);
 
     ContentEmbedding official =
         invert(consistent.withGuidance(guidance, ContentInversionParams.OFFICIAL_UPDATE_GUIDANCE));
     Fusion drifting = Fusion.start(models, params, official, concept);
     drifting.run(ProgressListener.NONE, Cancellation.NEVER);
-    assertFalse(
-        java.util.Arrays.equals(official.reconstruction(), drifting.result().reconstruction()),
-        "with the latent updated at 7.5 the content branch leaves the inverted path");
+    double drift =
+        maxAbsDifference(official.reconstruction(), drifting.result().reconstruction());
+    System.out.println("guidance 3: path gap " + gap + ", drift with the update at 7.5 " + drift);
+    assertTrue(
+        drift > 100 * SAME_PATH,
+        "with the latent updated at 7.5 the content branch leaves the inverted path, by " + drift);
+  }
+
+  private static double maxAbsDifference(float[] a, float[] b) {
+    assertEquals(a.length, b.length);
+    double max = 0;
+    for (int i = 0; i < a.length; i++) {
+      max = Math.max(max, Math.abs((double) a[i] - b[i]));
+    }
+    return max;
   }
 
   /**
