@@ -964,7 +964,10 @@ public class JobService {
         InversionKeys.of(job, Stage.CONCEPT_INVERSION).blobKey());
   }
 
-  /** Tells the job's log that {@code run} changed; nothing once the job ended (a kept run). */
+  /**
+   * Tells the job's log that {@code run} changed; nothing once the job ended (a kept run). A later
+   * change of the same attempt in this transaction replaces it ({@link Outbox}).
+   */
   private void announce(Job job, StageRun run) {
     if (!job.status.terminal()) {
       outbox.addJobEvent(stageChanged(job, run));

@@ -5,6 +5,7 @@ import dev.vct.storage.event.JobEvent;
 import dev.vct.storage.event.Topics;
 import dev.vct.storage.event.VctEvent;
 import dev.vct.storage.job.JobEventEntry;
+import dev.vct.storage.job.Stage;
 import dev.vct.storage.persistence.Clock;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -20,7 +21,10 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.hibernate.Session;
 
@@ -35,6 +39,12 @@ import org.hibernate.Session;
  * <p>Callers flush while they hold the row lock of the job the records are about: the relay sends
  * batches in the order they were flushed, which is then, for each job, the order in which its
  * transactions committed (see {@link OutboxRelay}).
+ *
+ * <p>A stage run's changes within one transaction are folded: a {@link JobEvent.StageChanged}
+ * replaces the one queued earlier (since the last flush) for the same attempt of the same run, and
+ * takes the place of the last change among the job's events. A run queued and dispatched together
+ * is logged once, as dispatched: the log holds the state each transaction left, not the steps it
+ * took, and a row, a record and an encoding fewer for every fold.
  */
 @ApplicationScoped
 public class Outbox {
@@ -71,15 +81,23 @@ public class Outbox {
 
   /** Queues {@code event} for {@code topic}, keyed by its job id. Requires a transaction. */
   public void add(String topic, VctEvent event) {
-    pending().records.add(new Row(topic, event.key(), EventJson.encodeToString(event)));
+    pending().queued.add(new Row(topic, event.key(), EventJson.encodeToString(event)));
   }
 
-  /** Queues {@code event} for its job's log and for {@link Topics#JOB_EVENTS}. */
+  /**
+   * Queues {@code event} for its job's log and for {@link Topics#JOB_EVENTS}; a stage change drops
+   * the change this transaction queued earlier for the same attempt of the run (see above).
+   */
   public void addJobEvent(JobEvent event) {
-    Row row = new Row(Topics.JOB_EVENTS, event.key(), EventJson.encodeToString(event));
     Pending pending = pending();
-    pending.logged.add(new Logged(event, row));
-    pending.records.add(row);
+    Logged logged = new Logged(event, Clock.now().toString());
+    if (event instanceof JobEvent.StageChanged changed) {
+      Logged earlier = pending.stageChanges.put(RunAttempt.of(changed), logged);
+      if (earlier != null) {
+        pending.queued.remove(earlier);
+      }
+    }
+    pending.queued.add(logged);
   }
 
   /**
@@ -88,48 +106,47 @@ public class Outbox {
    */
   public void flush() {
     Pending pending = (Pending) transactions.getResource(PENDING);
-    if (pending == null || pending.records.isEmpty()) {
+    if (pending == null || pending.queued.isEmpty()) {
       return;
     }
     // Work for the workers goes out before the job events that tell clients about it: a stage
     // request waits for nothing else, and a job's events keep their order among themselves.
-    pending.records.sort(Comparator.comparing(row -> row.topic().equals(Topics.JOB_EVENTS)));
+    pending.queued.sort(Comparator.comparing(Outbox::forJobEvents));
+    Rows rows = Rows.of(pending.queued);
     long[] ids =
-        entityManager
-            .unwrap(Session.class)
-            .doReturningWork(connection -> insert(connection, pending));
+        entityManager.unwrap(Session.class).doReturningWork(connection -> insert(connection, rows));
     OutboxRelay.Batch batch =
         new OutboxRelay.Batch(
             ids,
-            pending.records.stream()
+            rows.records().stream()
                 .map(r -> new ProducerRecord<>(r.topic(), r.key(), r.payload()))
                 .toList());
     if (relay.enqueue(batch)) {
       pending.batches.add(batch);
     }
-    pending.records.clear();
-    pending.logged.clear();
+    pending.queued.clear();
+    // what is written stays written: a later change of the same run is an event of its own
+    pending.stageChanges.clear();
+  }
+
+  private static boolean forJobEvents(Queued queued) {
+    return queued instanceof Logged || ((Row) queued).topic().equals(Topics.JOB_EVENTS);
   }
 
   /** Inserts the queued rows; returns the outbox rows' ids in the order the rows were queued. */
-  private static long[] insert(Connection connection, Pending pending) throws SQLException {
-    List<Logged> logged = pending.logged;
-    List<Row> records = pending.records;
+  private static long[] insert(Connection connection, Rows rows) throws SQLException {
+    List<JobEvent> logged = rows.loggedEvents();
+    List<Row> loggedRows = rows.loggedRows();
+    List<Row> records = rows.records();
     try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
+      insert.setArray(1, array(connection, "uuid", logged.stream().map(JobEvent::jobId).toList()));
       insert.setArray(
-          1, array(connection, "uuid", logged.stream().map(l -> l.event().jobId()).toList()));
+          2, array(connection, "uuid", logged.stream().map(JobEvent::eventId).toList()));
       insert.setArray(
-          2, array(connection, "uuid", logged.stream().map(l -> l.event().eventId()).toList()));
+          3, array(connection, "text", logged.stream().map(JobEventEntry::typeName).toList()));
+      insert.setArray(4, array(connection, "text", loggedRows.stream().map(Row::payload).toList()));
       insert.setArray(
-          3,
-          array(
-              connection,
-              "text",
-              logged.stream().map(l -> JobEventEntry.typeName(l.event())).toList()));
-      insert.setArray(
-          4, array(connection, "text", logged.stream().map(l -> l.row().payload()).toList()));
-      insert.setArray(
-          5, array(connection, "text", logged.stream().map(l -> l.row().createdAt()).toList()));
+          5, array(connection, "text", loggedRows.stream().map(Row::createdAt).toList()));
       insert.setArray(6, array(connection, "text", records.stream().map(Row::topic).toList()));
       insert.setArray(7, array(connection, "text", records.stream().map(Row::key).toList()));
       insert.setArray(8, array(connection, "text", records.stream().map(Row::payload).toList()));
@@ -169,26 +186,66 @@ public class Outbox {
     return pending;
   }
 
+  /** What a transaction queued: an outbox row, or a job event for the log and the outbox. */
+  private sealed interface Queued permits Row, Logged {}
+
   /** One outbox row; {@code createdAt} as ISO-8601 text, cast by the insert. */
-  private record Row(String topic, String key, String payload, String createdAt) {
+  private record Row(String topic, String key, String payload, String createdAt)
+      implements Queued {
     Row(String topic, String key, String payload) {
       this(topic, key, payload, Clock.now().toString());
     }
   }
 
-  private record Logged(JobEvent event, Row row) {}
+  /** A job event, encoded only at the flush (a folded one never is). */
+  private record Logged(JobEvent event, String createdAt) implements Queued {
+    Row row() {
+      return new Row(Topics.JOB_EVENTS, event.key(), EventJson.encodeToString(event), createdAt);
+    }
+  }
+
+  /** The attempt of a stage run that a stage change is about. */
+  private record RunAttempt(UUID jobId, Stage stage, int attempt) {
+    static RunAttempt of(JobEvent.StageChanged changed) {
+      return new RunAttempt(changed.jobId(), changed.stage(), changed.attempt());
+    }
+  }
+
+  /**
+   * What one flush writes: the outbox rows in order, and among them the job events' rows with their
+   * events, for the log.
+   */
+  private record Rows(List<Row> records, List<JobEvent> loggedEvents, List<Row> loggedRows) {
+    static Rows of(List<Queued> queued) {
+      List<Row> records = new ArrayList<>(queued.size());
+      List<JobEvent> loggedEvents = new ArrayList<>();
+      List<Row> loggedRows = new ArrayList<>();
+      for (Queued q : queued) {
+        if (q instanceof Logged logged) {
+          Row row = logged.row();
+          loggedEvents.add(logged.event());
+          loggedRows.add(row);
+          records.add(row);
+        } else {
+          records.add((Row) q);
+        }
+      }
+      return new Rows(records, loggedEvents, loggedRows);
+    }
+  }
 
   /** What one transaction queued. */
   private final class Pending implements Synchronization {
-    final List<Row> records = new ArrayList<>();
-    final List<Logged> logged = new ArrayList<>();
+    final List<Queued> queued = new ArrayList<>();
+    /** The stage changes queued since the last flush, by run attempt, to fold later ones into. */
+    final Map<RunAttempt, Logged> stageChanges = new HashMap<>();
     final List<OutboxRelay.Batch> batches = new ArrayList<>();
 
     @Override
     public void beforeCompletion() {
-      if (!records.isEmpty()) {
+      if (!queued.isEmpty()) {
         throw new IllegalStateException(
-            records.size()
+            queued.size()
                 + " outbox records were queued but never written: call Outbox.flush() before the"
                 + " transaction ends; rolling back");
       }

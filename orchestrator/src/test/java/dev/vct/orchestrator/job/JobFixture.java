@@ -13,6 +13,7 @@ import dev.vct.storage.job.JobEventEntry;
 import dev.vct.storage.job.JobStatus;
 import dev.vct.storage.job.Stage;
 import dev.vct.storage.job.StageRun;
+import dev.vct.storage.job.StageRunStatus;
 import dev.vct.storage.tenant.Tenant;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import java.time.Duration;
@@ -78,6 +79,17 @@ final class JobFixture implements AutoCloseable {
   @Override
   public void close() {
     worker.close();
+  }
+
+  /** The states {@code job}'s log announced for {@code stage}, in order. */
+  static List<StageRunStatus> stageChanges(UUID job, Stage stage) {
+    return QuarkusTransaction.requiringNew().call(() -> JobEventEntry.after(job, 0, 1_000)).stream()
+        .map(JobEventEntry::event)
+        .filter(JobEvent.StageChanged.class::isInstance)
+        .map(JobEvent.StageChanged.class::cast)
+        .filter(changed -> changed.stage() == stage)
+        .map(JobEvent.StageChanged::status)
+        .toList();
   }
 
   static void assertEventLogIsGapFreeWithOneCompletion(UUID job, JobStatus status) {

@@ -6,11 +6,13 @@ import static dev.vct.orchestrator.job.JobFixture.randomSha;
 import static dev.vct.orchestrator.job.JobFixture.run;
 import static dev.vct.orchestrator.job.JobFixture.runs;
 import static dev.vct.orchestrator.job.JobFixture.sleep;
+import static dev.vct.orchestrator.job.JobFixture.stageChanges;
 import static dev.vct.storage.job.Stage.CONCEPT_INVERSION;
 import static dev.vct.storage.job.Stage.CONTENT_INVERSION;
 import static dev.vct.storage.job.Stage.FUSION;
 import static dev.vct.storage.job.Stage.SCORING;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -132,6 +134,38 @@ class JobLifecycleTest {
     assertTrue(inversions.contains(0L), "inversion versions " + inversions);
     assertTrue(fusions.stream().allMatch(v -> v <= 2), "fusion versions " + fusions);
     assertTrue(fusions.contains(1L), "fusion versions " + fusions);
+  }
+
+  /**
+   * The job's log holds the state each transaction left a run in: a run queued and sent by one
+   * transaction (written once, version 0, as above) is one {@code job.stage-changed}, to
+   * dispatched; one the dispatcher thread sent in a transaction of its own shows both states.
+   */
+  @Test
+  void aRunQueuedAndSentInOneTransactionIsOneJobEvent() {
+    int folded = 0;
+    for (int i = 0; i < 3; i++) {
+      UUID job = fixture.submit(fixture.newJob(randomSha(), randomSha()));
+      StageRequest content = worker.next(job, CONTENT_INVERSION);
+      StageRequest concept = worker.next(job, CONCEPT_INVERSION);
+      for (Stage stage : List.of(CONTENT_INVERSION, CONCEPT_INVERSION)) {
+        List<StageRunStatus> changes = stageChanges(job, stage);
+        if (run(job, stage).version == 0) {
+          assertEquals(List.of(StageRunStatus.DISPATCHED), changes, stage.code());
+          folded++;
+        } else {
+          assertEquals(
+              List.of(StageRunStatus.QUEUED, StageRunStatus.DISPATCHED), changes, stage.code());
+        }
+      }
+      worker.succeed(content);
+      worker.succeed(concept);
+      worker.succeed(worker.next(job, FUSION));
+      worker.succeed(worker.next(job, SCORING));
+      assertEquals(JobStatus.SUCCEEDED, awaitJob(job, j -> j.status.terminal()).status);
+      assertEventLogIsGapFreeWithOneCompletion(job, JobStatus.SUCCEEDED);
+    }
+    assertTrue(folded > 0, "no run was queued and sent by its planning transaction");
   }
 
   @Test
@@ -301,6 +335,10 @@ class JobLifecycleTest {
     jobs.stageEvents(batch); // what one poll of vct.stage.events hands the orchestrator
 
     for (UUID job : List.of(first, second)) {
+      // started and succeeded in one transaction: the log tells the state it left, succeeded
+      List<StageRunStatus> content = stageChanges(job, CONTENT_INVERSION);
+      assertEquals(StageRunStatus.SUCCEEDED, content.get(content.size() - 1));
+      assertFalse(content.contains(StageRunStatus.RUNNING), "content inversion " + content);
       assertTrue(
           List.of(run(job, CONTENT_INVERSION), run(job, CONCEPT_INVERSION)).stream()
               .allMatch(r -> r.status == StageRunStatus.SUCCEEDED && r.attempt == 1));

@@ -35,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TimeZone;
 import java.util.UUID;
 import java.util.function.Supplier;
 import org.hibernate.StaleStateException;
@@ -235,6 +236,42 @@ class PersistenceTest {
                         .setParameter(1, job.id)
                         .getSingleResult());
     assertEquals("succeeded", statusText);
+  }
+
+  /**
+   * Instants (timestamptz columns) round-trip to the microsecond, as UTC, whatever the JVM's zone,
+   * through entities and query parameters alike.
+   */
+  @Test
+  void instantsRoundTripToTheMicrosecondAsUtc() {
+    // the night a zone east of UTC moves its clocks: a zone-dependent binding would shift it
+    Instant started = Instant.parse("2026-03-29T01:30:00.123456Z");
+    TimeZone zone = TimeZone.getDefault();
+    TimeZone.setDefault(TimeZone.getTimeZone("Europe/Berlin"));
+    try {
+      UUID tenant = newTenant();
+      Job job = newJob(tenant);
+      job.startedAt = started;
+      persistJob(job);
+
+      assertEquals(started, tx(() -> Job.<Job>findById(job.id).startedAt));
+      Object[] stored =
+          tx(
+              () ->
+                  (Object[])
+                      Job.getEntityManager()
+                          .createNativeQuery(
+                              "select to_char(started_at at time zone 'UTC',"
+                                  + " 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), started_at = ?2 from jobs"
+                                  + " where id = ?1")
+                          .setParameter(1, job.id)
+                          .setParameter(2, started)
+                          .getSingleResult());
+      assertEquals("2026-03-29T01:30:00.123456", stored[0]);
+      assertEquals(true, stored[1]);
+    } finally {
+      TimeZone.setDefault(zone);
+    }
   }
 
   @Test
