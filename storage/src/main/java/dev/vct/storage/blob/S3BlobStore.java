@@ -127,8 +127,8 @@ public final class S3BlobStore implements BlobStore {
             // A body's integrity check is SigV4's: over plain HTTP the SDK always signs the
             // payload. With chunked encoding (the SDK's default) it sends every put as
             // aws-chunked, each 128 KiB chunk signed on its own, through 128 KiB buffers: 340 KiB
-            // allocated per put of a 20-byte blob instead of 80, and the server decodes the chunks
-            // and checks each signature. Without it the payload's SHA-256 is signed in
+            // allocated per put of a 20-byte blob instead of 80, and the server has to decode the
+            // chunks and check their signatures. Without it the payload's SHA-256 is signed in
             // x-amz-content-sha256 (read from the part's buffer; the server hashes the body and
             // compares), one hash of the body either way. Over HTTPS the payload is not signed
             // in either case (TLS protects it), so this changes nothing there.
