@@ -19,6 +19,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
@@ -30,6 +31,11 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * Blobs as objects in one S3 bucket (AWS S3, MinIO, s3proxy, ...), reached with path-style URLs
  * over the JDK's HTTP client. The bucket is created when missing.
+ *
+ * <p>Integrity of a put: over plain HTTP the body's SHA-256 is signed (SigV4's {@code
+ * x-amz-content-sha256}, one request, not aws-chunked) and checked by the server; over HTTPS TLS
+ * protects it. The SHA-256 a put returns is computed separately, from the caller's stream, as the
+ * blob's content address.
  *
  * <p>A put reads its stream in parts of {@link Settings#partSize()} bytes into one reused buffer
  * (smaller for a blob announced shorter than a part): a stream that fits in one part becomes one
@@ -117,7 +123,16 @@ public final class S3BlobStore implements BlobStore {
             // S3-compatible servers differ in their support of the SDK's default CRC trailers;
             // send and check checksums only where an operation requires them.
             .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-            .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+            .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+            // A body's integrity check is SigV4's: over plain HTTP the SDK always signs the
+            // payload. With chunked encoding (the SDK's default) it sends every put as
+            // aws-chunked, each 128 KiB chunk signed on its own, through 128 KiB buffers: 340 KiB
+            // allocated per put of a 20-byte blob instead of 80, and the server has to decode the
+            // chunks and check their signatures. Without it the payload's SHA-256 is signed in
+            // x-amz-content-sha256 (read from the part's buffer; the server hashes the body and
+            // compares), one hash of the body either way. Over HTTPS the payload is not signed
+            // in either case (TLS protects it), so this changes nothing there.
+            .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build());
     if (settings.endpoint() != null) {
       builder.endpointOverride(settings.endpoint());
     }
