@@ -695,8 +695,12 @@ public final class ChaosSuite {
      */
     private void checkCancelledWorkStopped(List<EventLog.Received> log) {
       for (EventLog.Received received : log) {
-        if (!(received.event() instanceof StageEvent e)
-            || !(e instanceof StageEvent.Started || e instanceof StageEvent.Progress)) {
+        // a quick stage's start may come inside its success
+        StageEvent e = EventLog.startIn(received.event()).orElse(null);
+        if (e == null && received.event() instanceof StageEvent.Progress progress) {
+          e = progress;
+        }
+        if (e == null) {
           continue;
         }
         JobRow row = rows.get(e.jobId());
@@ -755,8 +759,9 @@ public final class ChaosSuite {
     private void checkSharedReferenceGroups(List<EventLog.Received> log) {
       Map<UUID, Set<UUID>> startedRuns = new HashMap<>();
       for (EventLog.Received received : log) {
-        if (received.event() instanceof StageEvent.Started s
-            && s.stage() == Stage.CONCEPT_INVERSION) {
+        Optional<StageEvent.Started> start = EventLog.startIn(received.event());
+        if (start.isPresent() && start.get().stage() == Stage.CONCEPT_INVERSION) {
+          StageEvent.Started s = start.get();
           startedRuns.computeIfAbsent(s.jobId(), j -> new HashSet<>()).add(s.stageRunId());
         }
       }
@@ -902,8 +907,10 @@ public final class ChaosSuite {
       for (EventLog.Received received : log) {
         if (received.event() instanceof JobEvent.Completed c) {
           completed.put(c.jobId(), c);
-        } else if (received.event() instanceof StageEvent.Started s && s.stage() == Stage.FUSION) {
-          fusionAttempts.merge(s.jobId(), 1, Integer::sum);
+        } else if (EventLog.startIn(received.event())
+            .filter(s -> s.stage() == Stage.FUSION)
+            .isPresent()) {
+          fusionAttempts.merge(received.event().jobId(), 1, Integer::sum);
         }
       }
       int uninterruptedChecked = 0;
@@ -970,8 +977,9 @@ public final class ChaosSuite {
           reached
               .computeIfAbsent(p.stageRunId(), r -> new HashMap<>())
               .merge(p.attempt(), p.step(), Math::max);
-        } else if (received.event() instanceof StageEvent.Started s) {
-          starts.putIfAbsent(s.stageRunId() + "/" + s.attempt(), s);
+        } else {
+          EventLog.startIn(received.event())
+              .ifPresent(s -> starts.putIfAbsent(s.stageRunId() + "/" + s.attempt(), s));
         }
       }
       for (StageEvent.Started s : starts.values()) {

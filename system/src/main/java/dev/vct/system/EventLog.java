@@ -2,6 +2,7 @@ package dev.vct.system;
 
 import dev.vct.storage.event.EventDecodingException;
 import dev.vct.storage.event.EventJson;
+import dev.vct.storage.event.StageEvent;
 import dev.vct.storage.event.VctEvent;
 import java.time.Duration;
 import java.time.Instant;
@@ -87,6 +88,53 @@ public final class EventLog implements AutoCloseable {
         .map(type::cast)
         .filter(condition)
         .toList();
+  }
+
+  /**
+   * The start of a stage attempt that {@code event} reports: a {@code Started}, or the start a
+   * {@code Succeeded} carries when its worker sent no {@code Started} (a stage that ended within
+   * the worker's {@code vct.worker.started-report-delay}), as the {@code Started} it stands for.
+   */
+  public static Optional<StageEvent.Started> startIn(VctEvent event) {
+    if (event instanceof StageEvent.Started started) {
+      return Optional.of(started);
+    }
+    if (event instanceof StageEvent.Succeeded s && s.unreportedStart() != null) {
+      StageEvent.AttemptStart start = s.unreportedStart();
+      return Optional.of(
+          new StageEvent.Started(
+              s.eventId(),
+              start.startedAt(),
+              s.jobId(),
+              s.stageRunId(),
+              s.stage(),
+              s.attempt(),
+              start.workerId(),
+              start.resumedFromStep()));
+    }
+    return Optional.empty();
+  }
+
+  /** Every start of a stage attempt matching {@code condition} so far; see {@link #startIn}. */
+  public List<StageEvent.Started> starts(Predicate<StageEvent.Started> condition) {
+    return received().stream()
+        .map(Received::event)
+        .flatMap(e -> startIn(e).stream())
+        .filter(condition)
+        .toList();
+  }
+
+  /** Waits for the first start of a stage attempt matching {@code condition}. */
+  public StageEvent.Started awaitStart(Predicate<StageEvent.Started> condition, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      Optional<StageEvent.Started> found = starts(condition).stream().findFirst();
+      if (found.isPresent()) {
+        return found.get();
+      }
+    }
+    throw new IllegalStateException(
+        "no stage start as expected within " + timeout.toSeconds() + " s");
   }
 
   @Override

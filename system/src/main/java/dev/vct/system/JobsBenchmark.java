@@ -278,8 +278,11 @@ public final class JobsBenchmark {
         } else if (received.event() instanceof StageEvent e && jobs.containsKey(e.jobId())) {
           if (e instanceof StageEvent.Started) {
             started.put(attempt(e.stageRunId(), e.attempt()), e.occurredAt());
-          } else if (e instanceof StageEvent.Succeeded) {
+          } else if (e instanceof StageEvent.Succeeded s) {
             succeeded.put(attempt(e.stageRunId(), e.attempt()), e.occurredAt());
+            if (s.unreportedStart() != null) { // a quick stage: its start came with its success
+              started.put(attempt(e.stageRunId(), e.attempt()), s.unreportedStart().startedAt());
+            }
           }
         }
       }

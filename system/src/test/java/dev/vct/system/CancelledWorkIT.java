@@ -145,9 +145,7 @@ class CancelledWorkIT {
     stageEvents.received();
     assertEquals(
         1,
-        stageEvents
-            .all(StageEvent.Started.class, e -> e.stageRunId().equals(saved.stageRunId()))
-            .size(),
+        stageEvents.starts(e -> e.stageRunId().equals(saved.stageRunId())).size(),
         "only the first worker started it");
     assertEquals(stepAtKill, lastStep(saved.stageRunId()), "no step after the restart");
     assertTrue(
@@ -155,8 +153,7 @@ class CancelledWorkIT {
             .contains("stage skipped: " + CONTENT + " job=" + cancelled),
         "the restarted worker says it skipped the request");
     StageEvent.Started nextStarted =
-        stageEvents.await(
-            StageEvent.Started.class,
+        stageEvents.awaitStart(
             e -> e.jobId().equals(next) && e.stage() == Stage.CONTENT_INVERSION,
             Duration.ofSeconds(5));
     assertEquals("content-1", nextStarted.workerId(), "the restarted worker took the next one");
@@ -189,16 +186,13 @@ class CancelledWorkIT {
     assertEquals(
         List.of("content-1"),
         stageEvents
-            .all(
-                StageEvent.Started.class,
-                e -> e.stageRunId().equals(saved.stageRunId()) && e.attempt() == 1)
+            .starts(e -> e.stageRunId().equals(saved.stageRunId()) && e.attempt() == 1)
             .stream()
             .map(StageEvent.Started::workerId)
             .toList(),
         "attempt 1 started only on the worker it was first given to");
     StageEvent.Started second =
-        stageEvents.await(
-            StageEvent.Started.class,
+        stageEvents.awaitStart(
             e -> e.stageRunId().equals(saved.stageRunId()) && e.attempt() == 2,
             Duration.ofSeconds(5));
     assertEquals("content-2", second.workerId());

@@ -107,8 +107,7 @@ class JobSystemIT {
             e -> e.jobId().equals(crashed) && e.stage() == Stage.FUSION && e.step() >= 10,
             Duration.ofSeconds(90));
     StageEvent.Started running =
-        stageEvents.await(
-            StageEvent.Started.class,
+        stageEvents.awaitStart(
             e ->
                 e.stageRunId().equals(checkpoint.stageRunId())
                     && e.attempt() == checkpoint.attempt(),
@@ -124,8 +123,7 @@ class JobSystemIT {
     // The attempt that produced the job's result resumed from a checkpoint, on another process.
     StageRunRow fusion = client.stageRun(crashed, "fusion");
     StageEvent.Started resumed =
-        stageEvents.await(
-            StageEvent.Started.class,
+        stageEvents.awaitStart(
             e -> e.stageRunId().equals(fusion.id()) && e.attempt() == fusion.attempt(),
             Duration.ofSeconds(5));
     assertNotNull(resumed.resumedFromStep(), "the final fusion attempt started from scratch");
@@ -134,7 +132,7 @@ class JobSystemIT {
         "resumed from step " + resumed.resumedFromStep() + ", checkpointed " + checkpoint.step());
     assertNotEquals(running.workerId(), resumed.workerId(), "another worker resumed the stage");
     assertTrue(
-        stageEvents.all(StageEvent.Started.class, e -> e.jobId().equals(uninterrupted)).stream()
+        stageEvents.starts(e -> e.jobId().equals(uninterrupted)).stream()
             .allMatch(e -> e.resumedFromStep() == null),
         "the reference job ran without interruption");
     assertEquals(

@@ -167,6 +167,8 @@ class WorkerHandoverIT {
 
     stack.addWorker("inversion-2", CONCEPT_POOL);
 
+    // A Started event, not a start carried by a success: the stage has steps left, and its first
+    // progress report sends the held-back start; its place among the run's events is checked below.
     StageEvent.Started takenOver =
         stageEvents.await(
             StageEvent.Started.class,
@@ -227,8 +229,7 @@ class WorkerHandoverIT {
             e -> e.jobId().equals(job) && e.stage() == Stage.CONCEPT_INVERSION && e.step() >= 20,
             Duration.ofSeconds(60));
     StageEvent.Started first =
-        stageEvents.await(
-            StageEvent.Started.class,
+        stageEvents.awaitStart(
             e -> e.stageRunId().equals(saved.stageRunId()) && e.attempt() == 1,
             Duration.ofSeconds(5));
     QuarkusService frozen = stack.worker(first.workerId());
@@ -240,8 +241,7 @@ class WorkerHandoverIT {
       // timeout, later), the other worker of the pool reads the partition, skips attempt 1's
       // request as superseded and runs attempt 2 from the last checkpoint.
       next =
-          stageEvents.await(
-              StageEvent.Started.class,
+          stageEvents.awaitStart(
               e -> e.stageRunId().equals(saved.stageRunId()) && e.attempt() >= 2,
               LEASE.plus(SESSION).plusSeconds(60));
       done = awaitTerminal(List.of(job), stageLength.plusSeconds(60));

@@ -194,15 +194,7 @@ public class JobService {
     }
     Instant now = Clock.now();
     if (event instanceof StageEvent.Started started) {
-      boolean resumed = started.resumedFromStep() != null;
-      metrics.stageStarted(
-          run.stage, Duration.between(run.dispatchedAt, started.occurredAt()).abs(), resumed);
-      run.status = StageRunStatus.RUNNING;
-      run.startedAt = now;
-      // a fresh attempt counts from zero again; a resumed one from its checkpoint
-      run.progressStep = started.resumedFromStep();
-      alive(run, now);
-      announce(job, run);
+      started(job, run, started.asStart(), now, now);
     } else if (event instanceof StageEvent.Progress progress) {
       alive(run, now);
       if (run.progressStep != null && progress.step() <= run.progressStep) {
@@ -240,6 +232,11 @@ public class JobService {
       metrics.released(run.stage);
       enqueue(job, run);
     } else if (event instanceof StageEvent.Succeeded succeeded) {
+      StageEvent.AttemptStart start = succeeded.unreportedStart();
+      if (start != null && run.status != StageRunStatus.RUNNING) {
+        // a quick stage's worker sent no started: apply it first, at the worker's start time
+        started(job, run, start, within(start.startedAt(), run.dispatchedAt, now), now);
+      }
       succeeded(job, run, runs, succeeded, now);
     } else if (event instanceof StageEvent.Failed failed) {
       failed(job, run, failed, now);
@@ -252,6 +249,34 @@ public class JobService {
       // Workers stop a stage only on a cancel request, so the job is being cancelled.
       finishCancelled(job, now);
     }
+  }
+
+  /**
+   * The run's current attempt started on a worker: from a {@link StageEvent.Started}, or from the
+   * start a {@link StageEvent.Succeeded} carries when its worker sent none.
+   *
+   * @param startedAt the run's start as recorded: when the orchestrator heard of it, or for a
+   *     carried start the worker's start time
+   */
+  private void started(
+      Job job, StageRun run, StageEvent.AttemptStart start, Instant startedAt, Instant now) {
+    boolean resumed = start.resumedFromStep() != null;
+    metrics.stageStarted(
+        run.stage, Duration.between(run.dispatchedAt, start.startedAt()).abs(), resumed);
+    run.status = StageRunStatus.RUNNING;
+    run.startedAt = startedAt;
+    // a fresh attempt counts from zero again; a resumed one from its checkpoint
+    run.progressStep = start.resumedFromStep();
+    alive(run, now);
+    announce(job, run);
+  }
+
+  /** {@code at} moved into [{@code from}, {@code to}]: another host's clock may be off a little. */
+  private static Instant within(Instant at, Instant from, Instant to) {
+    if (from != null && at.isBefore(from)) {
+      return from.isAfter(to) ? to : from;
+    }
+    return at.isAfter(to) ? to : at;
   }
 
   /** Whether a worker sends {@code event} while it is still working on the attempt. */

@@ -11,6 +11,7 @@ import dev.vct.storage.event.Topics;
 import dev.vct.storage.event.VctEvent;
 import dev.vct.storage.job.Stage;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -156,6 +157,20 @@ public final class FakeWorker implements AutoCloseable {
   public void succeed(StageRequest r) {
     started(r);
     send(succeeded(r));
+  }
+
+  /**
+   * Finishes {@code r} as a worker does a stage that ends within its started-report delay: no
+   * started, the start carried by the success.
+   */
+  void succeedCarryingStart(StageRequest r, Instant startedAt) {
+    StageEvent.Succeeded done = succeeded(r);
+    send(
+        StageEvent.Succeeded.of(
+            r.run(),
+            done.outputKeys(),
+            done.metrics(),
+            new StageEvent.AttemptStart("fake-worker", startedAt, null)));
   }
 
   StageEvent.Succeeded succeeded(StageRequest r) {

@@ -37,6 +37,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -101,6 +103,56 @@ class JobLifecycleTest {
     assertEquals(20.5, done.scores.brisque());
     assertTrue(runs(job).stream().allMatch(r -> r.status == StageRunStatus.SUCCEEDED));
     assertEventLogIsGapFreeWithOneCompletion(job, JobStatus.SUCCEEDED);
+  }
+
+  /**
+   * A quick stage's worker sends no started: the success carries the start, which is applied first
+   * to the dispatched run (its start time is the worker's), and the job goes on. A success that
+   * carries a start for a run already running keeps the start the orchestrator heard of first.
+   */
+  @Test
+  void aSuccessCarryingItsStartFinishesADispatchedRunAndTheJobGoesOn() {
+    UUID job = fixture.submit(fixture.newJob(randomSha(), randomSha()));
+    StageRequest content = worker.next(job, CONTENT_INVERSION);
+    StageRequest concept = worker.next(job, CONCEPT_INVERSION);
+    assertEquals(StageRunStatus.DISPATCHED, run(job, CONTENT_INVERSION).status);
+    sleep(Duration.ofMillis(5));
+    Instant contentStart = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    sleep(Duration.ofMillis(5));
+    worker.succeedCarryingStart(content, contentStart);
+    worker.started(concept);
+    StageRun conceptRunning = awaitRun(job, CONCEPT_INVERSION, StageRunStatus.RUNNING);
+    worker.succeedCarryingStart(concept, contentStart.minusSeconds(3_600));
+
+    StageRequest fusion = worker.next(job, FUSION);
+    StageRun contentDone = run(job, CONTENT_INVERSION);
+    assertEquals(StageRunStatus.SUCCEEDED, contentDone.status);
+    assertEquals(contentStart, contentDone.startedAt, "the worker's start");
+    assertTrue(!contentDone.finishedAt.isBefore(contentDone.startedAt));
+    StageRun conceptDone = run(job, CONCEPT_INVERSION);
+    assertEquals(StageRunStatus.SUCCEEDED, conceptDone.status);
+    assertEquals(conceptRunning.startedAt, conceptDone.startedAt, "the start heard first");
+    worker.succeedCarryingStart(fusion, Instant.now());
+    worker.succeedCarryingStart(worker.next(job, SCORING), Instant.now());
+
+    Job done = awaitJob(job, j -> j.status.terminal());
+    assertEquals(JobStatus.SUCCEEDED, done.status);
+    assertTrue(
+        runs(job).stream()
+            .allMatch(r -> r.status == StageRunStatus.SUCCEEDED && r.startedAt != null),
+        "every run succeeded with its start");
+    assertEventLogIsGapFreeWithOneCompletion(job, JobStatus.SUCCEEDED);
+  }
+
+  private static StageRun awaitRun(UUID job, Stage stage, StageRunStatus status) {
+    long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    StageRun found = run(job, stage);
+    while (found.status != status && System.nanoTime() < until) {
+      sleep(Duration.ofMillis(20));
+      found = run(job, stage);
+    }
+    assertEquals(status, found.status, stage.code() + " of job " + job);
+    return found;
   }
 
   /**

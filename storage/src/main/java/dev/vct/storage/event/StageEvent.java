@@ -43,6 +43,11 @@ public sealed interface StageEvent extends VctEvent {
       Objects.requireNonNull(workerId, "workerId");
     }
 
+    /** What this start would tell the orchestrator inside a {@link Succeeded} instead. */
+    public AttemptStart asStart() {
+      return new AttemptStart(workerId, occurredAt, resumedFromStep);
+    }
+
     public static Started of(StageRunRef run, String workerId, Integer resumedFromStep) {
       return new Started(
           UUID.randomUUID(),
@@ -154,10 +159,33 @@ public sealed interface StageEvent extends VctEvent {
   }
 
   /**
+   * What a {@link Started} says, carried by a {@link Succeeded} whose attempt ended before its
+   * worker sent the {@code Started} (the worker holds it back for {@code
+   * vct.worker.started-report-delay}).
+   *
+   * @param workerId the worker that ran the attempt
+   * @param startedAt when the attempt started on it (the held-back {@code Started}'s occurredAt)
+   * @param resumedFromStep the checkpoint step it resumed from, or null for a fresh start
+   */
+  record AttemptStart(String workerId, Instant startedAt, Integer resumedFromStep) {
+    public AttemptStart {
+      Objects.requireNonNull(workerId, "workerId");
+      Objects.requireNonNull(startedAt, "startedAt");
+    }
+  }
+
+  /**
    * The attempt finished and wrote its outputs.
+   *
+   * <p>A worker sends either a {@link Started} before this event or, for an attempt that ended
+   * within its started-report delay, no {@code Started} and the start here, in {@code
+   * unreportedStart}; never both. An orchestrator that does not know the field ignores it (unknown
+   * JSON properties are skipped) and applies the success to the dispatched run as before.
    *
    * @param metrics numbers the stage measured, such as {@code lpips}, {@code brisque}, {@code
    *     seconds}
+   * @param unreportedStart the attempt's start when no {@link Started} was sent for it; null when
+   *     one was
    */
   record Succeeded(
       UUID eventId,
@@ -167,7 +195,8 @@ public sealed interface StageEvent extends VctEvent {
       Stage stage,
       int attempt,
       Map<BlobRole, String> outputKeys,
-      Map<String, Double> metrics)
+      Map<String, Double> metrics,
+      AttemptStart unreportedStart)
       implements StageEvent {
     public Succeeded {
       EventChecks.stageMessage(eventId, occurredAt, jobId, stageRunId, stage, attempt);
@@ -175,8 +204,21 @@ public sealed interface StageEvent extends VctEvent {
       metrics = Map.copyOf(Objects.requireNonNull(metrics, "metrics"));
     }
 
+    /** A success whose {@link Started} was sent before it. */
     public static Succeeded of(
         StageRunRef run, Map<BlobRole, String> outputKeys, Map<String, Double> metrics) {
+      return of(run, outputKeys, metrics, null);
+    }
+
+    /**
+     * A success that carries its attempt's start ({@code unreportedStart}), or null when its {@link
+     * Started} was sent.
+     */
+    public static Succeeded of(
+        StageRunRef run,
+        Map<BlobRole, String> outputKeys,
+        Map<String, Double> metrics,
+        AttemptStart unreportedStart) {
       return new Succeeded(
           UUID.randomUUID(),
           Instant.now(),
@@ -185,7 +227,8 @@ public sealed interface StageEvent extends VctEvent {
           run.stage(),
           run.attempt(),
           outputKeys,
-          metrics);
+          metrics,
+          unreportedStart);
     }
   }
 

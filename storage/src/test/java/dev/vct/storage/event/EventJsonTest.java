@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -88,6 +89,18 @@ class EventJsonTest {
     json.put("priority", "high");
 
     assertEquals(event, EventJson.decode(json.toString(), JobSubmitted.class));
+  }
+
+  @Test
+  void succeededFromAWorkerThatSendsNoStartReadsWithoutOne() throws IOException {
+    StageRunRef ref =
+        new StageRunRef(UUID.randomUUID(), UUID.randomUUID(), Stage.FUSION, /* attempt */ 2);
+    StageEvent.Succeeded event =
+        StageEvent.Succeeded.of(ref, Map.of(BlobRole.RESULT_IMAGE, "results/x.png"), Map.of());
+    ObjectNode json = (ObjectNode) EventJson.mapper().readTree(EventJson.encode(event));
+    json.remove("unreportedStart");
+
+    assertEquals(event, EventJson.decode(json.toString(), StageEvent.class));
   }
 
   @Test

@@ -52,6 +52,13 @@ final class SampleEvents {
             ref,
             Map.of(BlobRole.CONTENT_EMBEDDING, "embeddings/content/x.safetensors"),
             Map.of("seconds", 812.5, "final_loss", 0.001)));
+    events.add(
+        StageEvent.Succeeded.of(
+            ref,
+            Map.of(BlobRole.CONTENT_EMBEDDING, "embeddings/content/x.safetensors"),
+            Map.of("seconds", 0.004),
+            new StageEvent.AttemptStart(
+                "worker-1", Instant.parse("2030-01-02T03:04:05.000000001Z"), 120)));
     events.add(StageEvent.Failed.of(ref, "out_of_memory", "CUDA out of memory", true));
     events.add(StageEvent.Cancelled.of(ref));
     events.add(StageEvent.Released.of(ref, "worker-1", BlobKeys.checkpoint(run, 200), 200));

@@ -32,6 +32,15 @@ public interface WorkerConfig {
   @WithDefault("10s")
   Duration heartbeatInterval();
 
+  /**
+   * How long a stage's {@code started} report is held back. A stage that succeeds within it sends
+   * one report, its {@code succeeded} carrying the start, which saves the orchestrator a
+   * transaction; one that runs longer, or reports anything else first, sends its {@code started}
+   * then (before that report). 0 sends it at once.
+   */
+  @WithDefault("100ms")
+  Duration startedReportDelay();
+
   /** Progress events of one stage are sent at most this often. */
   @WithDefault("1s")
   Duration progressInterval();

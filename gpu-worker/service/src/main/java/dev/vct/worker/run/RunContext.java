@@ -4,7 +4,6 @@ import dev.vct.storage.blob.BlobStore;
 import dev.vct.storage.event.StageEvent;
 import dev.vct.storage.event.StageRunRef;
 import dev.vct.worker.config.WorkerConfig;
-import dev.vct.worker.report.StageEventSender;
 import dev.vct.worker.stage.CancellationToken;
 import dev.vct.worker.stage.Checkpoint;
 import dev.vct.worker.stage.StageContext;
@@ -22,7 +21,7 @@ import java.util.function.Supplier;
 final class RunContext implements StageContext {
   private final StageRunRef run;
   private final BlobStore blobs;
-  private final StageEventSender sender;
+  private final AttemptReports reports;
   private final WorkerConfig.Checkpoint cadence;
   private final Duration progressInterval;
   private final CancellationToken cancellation;
@@ -37,14 +36,14 @@ final class RunContext implements StageContext {
   RunContext(
       StageRunRef run,
       BlobStore blobs,
-      StageEventSender sender,
+      AttemptReports reports,
       WorkerConfig config,
       CancellationToken cancellation,
       Optional<Checkpoint> resumeFrom,
       Runnable onCheckpoint) {
     this.run = run;
     this.blobs = blobs;
-    this.sender = sender;
+    this.reports = reports;
     this.cadence = config.checkpoint();
     this.progressInterval = config.progressInterval();
     this.cancellation = cancellation;
@@ -79,7 +78,7 @@ final class RunContext implements StageContext {
     lastStep = step;
     long now = System.nanoTime();
     if (step == totalSteps || now - lastProgressNanos >= progressInterval.toNanos()) {
-      sender.send(StageEvent.Progress.of(run, step, totalSteps, loss));
+      reports.send(StageEvent.Progress.of(run, step, totalSteps, loss));
       lastProgressNanos = now;
     }
     Optional<StopReason> stop = cancellation.stopRequested();
@@ -143,6 +142,6 @@ final class RunContext implements StageContext {
     lastCheckpoint = checkpoint;
     lastCheckpointNanos = System.nanoTime();
     onCheckpoint.run();
-    sender.send(StageEvent.Checkpointed.of(run, checkpoint.blobKey(), step));
+    reports.send(StageEvent.Checkpointed.of(run, checkpoint.blobKey(), step));
   }
 }

@@ -262,15 +262,21 @@ public class StageRunner {
     } else {
       log("started", request, 0, run.firstDelivery ? "first delivery" : "no checkpoint saved");
     }
-    // Not awaited: one producer keeps a job's events in order, so the outcome, which is awaited
+    // Held back for a moment, and folded into the success of a stage that ends by then. Sent
+    // without waiting: one producer keeps a job's events in order, so the outcome, which is awaited
     // before the request is committed, cannot arrive before this report.
-    sender.send(
-        StageEvent.Started.of(ref, identity.id(), resumeFrom.map(Checkpoint::step).orElse(null)));
+    AttemptReports reports =
+        AttemptReports.started(
+            sender,
+            StageEvent.Started.of(
+                ref, identity.id(), resumeFrom.map(Checkpoint::step).orElse(null)),
+            config.startedReportDelay(),
+            heartbeats);
     RunContext context =
         new RunContext(
             ref,
             blobs,
-            sender,
+            reports,
             config,
             run.token,
             resumeFrom,
@@ -284,7 +290,7 @@ public class StageRunner {
               // nobody's: its heartbeats would only ask the orchestrator to stop it again.
               StopReason stop = run.token.stopRequested().orElse(null);
               if (stop != StopReason.REASSIGNED && stop != StopReason.SUPERSEDED) {
-                sender.send(StageEvent.Heartbeat.of(ref, identity.id()));
+                reports.send(StageEvent.Heartbeat.of(ref, identity.id()));
               }
             },
             interval.toMillis(),
@@ -303,7 +309,7 @@ public class StageRunner {
           request,
           context.lastStep(),
           "succeeded in " + seconds(Duration.between(began, Instant.now())));
-      return report(StageEvent.Succeeded.of(ref, result.outputs(), result.metrics()));
+      return reports.succeeded(result.outputs(), result.metrics(), giveUpAt());
     } catch (StageStoppedException stopped) {
       outcome = stopped.reason().name().toLowerCase(Locale.ROOT);
       log(
@@ -316,10 +322,11 @@ public class StageRunner {
                   .map(c -> ", last checkpoint at step " + c.step())
                   .orElse(""));
       return switch (stopped.reason()) {
-        case CANCELLED -> report(StageEvent.Cancelled.of(ref));
+        case CANCELLED -> report(reports, StageEvent.Cancelled.of(ref));
         case DRAINING -> {
           Optional<Checkpoint> last = context.lastCheckpoint();
           yield report(
+              reports,
               StageEvent.Released.of(
                   ref,
                   identity.id(),
@@ -329,11 +336,12 @@ public class StageRunner {
         // The partition's new owner reads the request again and resumes the same attempt from
         // the checkpoint just saved; this worker's last reports go out before it does.
         case REASSIGNED -> {
-          sender.flush();
+          reports.flush();
           yield false;
         }
-        // The orchestrator ignores this attempt's reports now; the newer attempt's request, next
-        // in the partition, finds the checkpoint just saved under the stage run's prefix.
+        // The orchestrator ignores this attempt's reports now (a start still held back included);
+        // the newer attempt's request, next in the partition, finds the checkpoint just saved
+        // under the stage run's prefix.
         case SUPERSEDED -> true;
       };
     } catch (Throwable failure) {
@@ -353,10 +361,14 @@ public class StageRunner {
               + error.code()
               + (error.retryable() ? " (retryable): " : ": ")
               + error.getMessage());
-      return report(StageEvent.Failed.of(ref, error.code(), error.getMessage(), error.retryable()));
+      return report(
+          reports, StageEvent.Failed.of(ref, error.code(), error.getMessage(), error.retryable()));
     } finally {
       heartbeat.cancel(false);
       recheck.cancel(false);
+      // every report of the attempt sent its start first; one that ended without a report
+      // (superseded) has nobody to tell
+      reports.discard();
       metrics.stageEnded(request.stage(), outcome, Duration.between(run.startedAt, Instant.now()));
     }
   }
@@ -511,8 +523,16 @@ public class StageRunner {
   }
 
   private boolean report(StageEvent outcome) {
-    Instant giveUpAt = drainDeadline != null ? drainDeadline : Instant.MAX;
-    return sender.sendAndWait(outcome, giveUpAt);
+    return sender.sendAndWait(outcome, giveUpAt());
+  }
+
+  private boolean report(AttemptReports reports, StageEvent outcome) {
+    return reports.ended(outcome, giveUpAt());
+  }
+
+  /** How long an outcome is retried through broker outages: until the drain's deadline. */
+  private Instant giveUpAt() {
+    return drainDeadline != null ? drainDeadline : Instant.MAX;
   }
 
   private static ThreadFactory named(String name) {

@@ -44,8 +44,11 @@ class RunContextTest {
             sent.add(event);
           }
         };
+    AttemptReports reports =
+        AttemptReports.started(
+            sender, StageEvent.Started.of(run, "test-worker", null), Duration.ZERO, null);
     return new RunContext(
-        run, new FilesystemBlobStore(dir), sender, config(), token, resumeFrom, () -> {});
+        run, new FilesystemBlobStore(dir), reports, config(), token, resumeFrom, () -> {});
   }
 
   @Test
@@ -146,6 +149,11 @@ class RunContextTest {
       @Override
       public Duration heartbeatInterval() {
         return Duration.ofSeconds(10);
+      }
+
+      @Override
+      public Duration startedReportDelay() {
+        return Duration.ZERO;
       }
 
       @Override

@@ -132,6 +132,46 @@ class WorkerServiceTest {
   }
 
   @Test
+  void aQuickStageReportsItsStartWithItsSuccessAndSendsNoStarted() {
+    StageRequest quick = request(Stage.FUSION, UUID.randomUUID(), 1, 0, 0);
+    Instant sent = Instant.now();
+    send(Topics.forStage(quick.stage()), quick);
+    StageEvent.Succeeded done =
+        (StageEvent.Succeeded) await(StageEvent.Succeeded.class, quick, Duration.ofSeconds(30));
+    sleep(Duration.ofMillis(2_500)); // past the started-report delay of this test's worker
+
+    StageEvent.AttemptStart start = done.unreportedStart();
+    assertTrue(start != null, "the success carries the start");
+    assertEquals(null, start.resumedFromStep());
+    assertTrue(!start.workerId().isBlank());
+    assertTrue(
+        !start.startedAt().isBefore(sent.minusSeconds(1))
+            && !start.startedAt().isAfter(done.occurredAt()),
+        "started at " + start.startedAt() + ", succeeded at " + done.occurredAt());
+    assertEquals(0, count(StageEvent.Started.class, quick), "no separate started");
+    assertEquals(1, count(StageEvent.Succeeded.class, quick));
+  }
+
+  @Test
+  void aStageWithStepsSendsItsStartedBeforeItsFirstProgressAndNoStartWithItsSuccess() {
+    StageRequest stepped = request(Stage.SCORING, UUID.randomUUID(), 1, 3, 0);
+    send(Topics.forStage(stepped.stage()), stepped);
+    StageEvent.Succeeded done =
+        (StageEvent.Succeeded) await(StageEvent.Succeeded.class, stepped, Duration.ofSeconds(30));
+
+    assertEquals(null, done.unreportedStart(), "the start went out with the first progress");
+    List<String> order =
+        seen.stream()
+            .filter(v -> v.contains(stepped.stageRunId().toString()))
+            .map(v -> EventJson.decode(v, StageEvent.class).getClass().getSimpleName())
+            .toList();
+    assertEquals("Started", order.get(0), "events " + order);
+    assertEquals(1, order.stream().filter("Started"::equals).count(), "events " + order);
+    assertEquals("Progress", order.get(1), "events " + order);
+    assertEquals("Succeeded", order.get(order.size() - 1), "events " + order);
+  }
+
+  @Test
   void resumedStageEndsWithTheSameResultAsAnUninterruptedOne() {
     UUID job = UUID.randomUUID();
     StageRequest whole = request(Stage.CONCEPT_INVERSION, job, 1, 30, 20);
