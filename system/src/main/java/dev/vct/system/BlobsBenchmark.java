@@ -30,8 +30,8 @@ import java.util.logging.Logger;
  * S3BlobStore} as the services use it) and in the S3 server (s3proxy, as {@code ./vct up} and
  * {@code ./vct bench jobs} run it). Starts the server, then for each operation runs a warm-up and a
  * measured period of back-to-back calls from a few threads, and prints the CPU milliseconds per
- * call of each process (from {@code /proc}, so independent of the machine's load) and the calls
- * per second.
+ * call of each process (from {@code /proc}, so independent of the machine's load) and the calls per
+ * second.
  */
 public final class BlobsBenchmark {
 
@@ -258,7 +258,8 @@ public final class BlobsBenchmark {
           default -> throw new IllegalArgumentException("unknown option '" + flag + "'");
         }
       }
-      List<String> operations = List.of(values.getOrDefault("--ops", "put,get,head,list").split(","));
+      List<String> operations =
+          List.of(values.getOrDefault("--ops", "put,get,head,list").split(","));
       for (String op : operations) {
         if (!OPERATIONS.contains(op)) {
           throw new IllegalArgumentException(

@@ -190,8 +190,7 @@ public class Outbox {
   private sealed interface Queued permits Row, Logged {}
 
   /** One outbox row; {@code createdAt} as ISO-8601 text, cast by the insert. */
-  private record Row(String topic, String key, String payload, String createdAt)
-      implements Queued {
+  private record Row(String topic, String key, String payload, String createdAt) implements Queued {
     Row(String topic, String key, String payload) {
       this(topic, key, payload, Clock.now().toString());
     }
@@ -237,8 +236,10 @@ public class Outbox {
   /** What one transaction queued. */
   private final class Pending implements Synchronization {
     final List<Queued> queued = new ArrayList<>();
+
     /** The stage changes queued since the last flush, by run attempt, to fold later ones into. */
     final Map<RunAttempt, Logged> stageChanges = new HashMap<>();
+
     final List<OutboxRelay.Batch> batches = new ArrayList<>();
 
     @Override

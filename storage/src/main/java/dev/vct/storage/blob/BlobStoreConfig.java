@@ -47,8 +47,8 @@ public interface BlobStoreConfig {
 
     /**
      * Bytes per part of multipart uploads (at least 5 MiB); also the memory one put holds. Over
-     * plain HTTP a part is one signed request that the server may buffer to check its hash:
-     * s3proxy accepts up to 128 MiB by default.
+     * plain HTTP a part is one signed request that the server may buffer to check its hash: s3proxy
+     * accepts up to 128 MiB by default.
      */
     @WithDefault("8388608")
     int partSize();

@@ -20,10 +20,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * What a put sends over plain HTTP, seen by an endpoint that records each request and answers as
- * S3 would (the contract against a real server is {@link S3BlobStoreTest}): one request whose body
- * is the blob itself, not aws-chunked, with the body's SHA-256 signed as {@code
- * x-amz-content-sha256}, the header the server checks the body against.
+ * What a put sends over plain HTTP, seen by an endpoint that records each request and answers as S3
+ * would (the contract against a real server is {@link S3BlobStoreTest}): one request whose body is
+ * the blob itself, not aws-chunked, with the body's SHA-256 signed as {@code x-amz-content-sha256},
+ * the header the server checks the body against.
  */
 class S3PutWireFormatTest {
 

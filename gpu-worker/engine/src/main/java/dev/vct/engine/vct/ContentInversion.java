@@ -330,8 +330,8 @@ public final class ContentInversion implements ResumableStage<ContentEmbedding> 
   }
 
   /**
-   * z̄ ← prev_step(ε_u + g (ε_c − ε_u)) with ε_u = UNet(z̄, t, v_i), one pass at batch 1. ε_c is the
-   * pass the timestep began with: the same latent, timestep and empty-prompt embedding, so the
+   * z̄ ← prev_step(ε_u + g (ε_c − ε_u)) with ε_u = UNet(z̄, t, v_i), one pass at batch 1. ε_c is
+   * the pass the timestep began with: the same latent, timestep and empty-prompt embedding, so the
    * official code's second evaluation of it (the cond half of its batch-2 call) only repeats it, up
    * to the rounding of the batch size. Fusion's content branch (rows 0 and 2 of its batch-4 call)
    * follows this path to that rounding, not bit for bit (FusionTest).

@@ -83,8 +83,7 @@ class FusionTest {
         invert(consistent.withGuidance(guidance, ContentInversionParams.OFFICIAL_UPDATE_GUIDANCE));
     Fusion drifting = Fusion.start(models, params, official, concept);
     drifting.run(ProgressListener.NONE, Cancellation.NEVER);
-    double drift =
-        maxAbsDifference(official.reconstruction(), drifting.result().reconstruction());
+    double drift = maxAbsDifference(official.reconstruction(), drifting.result().reconstruction());
     System.out.println("guidance 3: path gap " + gap + ", drift with the update at 7.5 " + drift);
     assertTrue(
         drift > 100 * SAME_PATH,
