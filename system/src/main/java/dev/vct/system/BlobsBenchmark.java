@@ -13,11 +13,11 @@ import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -236,28 +236,18 @@ public final class BlobsBenchmark {
       boolean help) {
 
     static Options parse(String[] args) {
-      Map<String, String> values = new HashMap<>();
-      boolean help = false;
-      List<String> rest = new ArrayList<>(List.of(args));
-      while (!rest.isEmpty()) {
-        String flag = rest.remove(0);
-        switch (flag) {
-          case "-h", "--help" -> help = true;
-          case "--ops",
-              "--size",
-              "--threads",
-              "--seconds",
-              "--warmup-seconds",
-              "--data-dir",
-              "--jfr" -> {
-            if (rest.isEmpty()) {
-              throw new IllegalArgumentException(flag + " needs a value");
-            }
-            values.put(flag, rest.remove(0));
-          }
-          default -> throw new IllegalArgumentException("unknown option '" + flag + "'");
-        }
-      }
+      Map<String, String> values =
+          CommandLineFlags.parse(
+              args,
+              Set.of(
+                  "--ops",
+                  "--size",
+                  "--threads",
+                  "--seconds",
+                  "--warmup-seconds",
+                  "--data-dir",
+                  "--jfr"),
+              Set.of());
       List<String> operations =
           List.of(values.getOrDefault("--ops", "put,get,head,list").split(","));
       for (String op : operations) {
@@ -266,32 +256,16 @@ public final class BlobsBenchmark {
               "unknown operation '" + op + "' in --ops; known: " + String.join(",", OPERATIONS));
         }
       }
-      int size = whole(values, "--size", 20, 0);
+      int size = (int) CommandLineFlags.whole(values, "--size", 20, 0);
       return new Options(
           operations,
           size,
-          whole(values, "--threads", 4, 1),
-          whole(values, "--seconds", 20, 1),
-          whole(values, "--warmup-seconds", 20, 0),
-          values.containsKey("--data-dir") ? Path.of(values.get("--data-dir")) : null,
-          values.containsKey("--jfr") ? Path.of(values.get("--jfr")) : null,
-          help);
-    }
-
-    private static int whole(Map<String, String> values, String flag, int fallback, int least) {
-      String text = values.get(flag);
-      if (text == null) {
-        return fallback;
-      }
-      try {
-        int value = Integer.parseInt(text);
-        if (value < least) {
-          throw new IllegalArgumentException(flag + " must be at least " + least);
-        }
-        return value;
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(flag + " must be a whole number, got '" + text + "'");
-      }
+          (int) CommandLineFlags.whole(values, "--threads", 4, 1),
+          (int) CommandLineFlags.whole(values, "--seconds", 20, 1),
+          (int) CommandLineFlags.whole(values, "--warmup-seconds", 20, 0),
+          CommandLineFlags.path(values, "--data-dir"),
+          CommandLineFlags.path(values, "--jfr"),
+          values.containsKey(CommandLineFlags.HELP));
     }
   }
 }

@@ -1092,79 +1092,49 @@ public final class ChaosSuite {
       boolean help) {
 
     static Options parse(String[] args) {
-      Map<String, String> values = new HashMap<>();
-      boolean help = false;
-      List<String> rest = new ArrayList<>(List.of(args));
-      Set<String> flags =
-          Set.of(
-              "--jobs",
-              "--worker-kills",
-              "--orchestrator-restarts",
-              "--broker-restarts",
-              "--postgres-restarts",
-              "--cancels",
-              "--restart-cancels",
-              "--down-cancels",
-              "--shared-reference-groups",
-              "--shared-reference-jobs",
-              "--seed",
-              "--workers-per-pool",
-              "--step-ms",
-              "--submit-interval-ms",
-              "--timeout-seconds",
-              "--data-dir");
-      while (!rest.isEmpty()) {
-        String flag = rest.remove(0);
-        if (flag.equals("-h") || flag.equals("--help")) {
-          help = true;
-        } else if (flags.contains(flag)) {
-          if (rest.isEmpty()) {
-            throw new IllegalArgumentException(flag + " needs a value");
-          }
-          values.put(flag, rest.remove(0));
-        } else {
-          throw new IllegalArgumentException("unknown option '" + flag + "'");
-        }
-      }
+      Map<String, String> values =
+          CommandLineFlags.parse(
+              args,
+              Set.of(
+                  "--jobs",
+                  "--worker-kills",
+                  "--orchestrator-restarts",
+                  "--broker-restarts",
+                  "--postgres-restarts",
+                  "--cancels",
+                  "--restart-cancels",
+                  "--down-cancels",
+                  "--shared-reference-groups",
+                  "--shared-reference-jobs",
+                  "--seed",
+                  "--workers-per-pool",
+                  "--step-ms",
+                  "--submit-interval-ms",
+                  "--timeout-seconds",
+                  "--data-dir"),
+              Set.of());
       long seed =
           values.containsKey("--seed")
-              ? whole(values, "--seed", 0, Long.MIN_VALUE)
+              ? CommandLineFlags.whole(values, "--seed", 0, Long.MIN_VALUE)
               : new Random().nextInt(1_000_000);
       return new Options(
-          (int) whole(values, "--jobs", 50, 1),
-          (int) whole(values, "--worker-kills", 10, 0),
-          (int) whole(values, "--orchestrator-restarts", 2, 0),
-          (int) whole(values, "--broker-restarts", 2, 0),
-          (int) whole(values, "--postgres-restarts", 1, 0),
-          (int) whole(values, "--cancels", 3, 0),
-          (int) whole(values, "--restart-cancels", 2, 0),
-          (int) whole(values, "--down-cancels", 2, 0),
-          (int) whole(values, "--shared-reference-groups", 2, 0),
-          (int) whole(values, "--shared-reference-jobs", 4, 2),
+          (int) CommandLineFlags.whole(values, "--jobs", 50, 1),
+          (int) CommandLineFlags.whole(values, "--worker-kills", 10, 0),
+          (int) CommandLineFlags.whole(values, "--orchestrator-restarts", 2, 0),
+          (int) CommandLineFlags.whole(values, "--broker-restarts", 2, 0),
+          (int) CommandLineFlags.whole(values, "--postgres-restarts", 1, 0),
+          (int) CommandLineFlags.whole(values, "--cancels", 3, 0),
+          (int) CommandLineFlags.whole(values, "--restart-cancels", 2, 0),
+          (int) CommandLineFlags.whole(values, "--down-cancels", 2, 0),
+          (int) CommandLineFlags.whole(values, "--shared-reference-groups", 2, 0),
+          (int) CommandLineFlags.whole(values, "--shared-reference-jobs", 4, 2),
           seed,
-          (int) whole(values, "--workers-per-pool", 2, 1),
-          (int) whole(values, "--step-ms", 150, 1),
-          (int) whole(values, "--submit-interval-ms", 1000, 1),
-          (int) whole(values, "--timeout-seconds", 600, 1),
-          values.containsKey("--data-dir") ? Path.of(values.get("--data-dir")) : null,
-          help);
-    }
-
-    private static long whole(Map<String, String> values, String flag, long fallback, long min) {
-      String text = values.get(flag);
-      if (text == null) {
-        return fallback;
-      }
-      long value;
-      try {
-        value = Long.parseLong(text);
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(flag + " must be a whole number, not '" + text + "'");
-      }
-      if (value < min) {
-        throw new IllegalArgumentException(flag + " must be at least " + min + ", not " + value);
-      }
-      return value;
+          (int) CommandLineFlags.whole(values, "--workers-per-pool", 2, 1),
+          (int) CommandLineFlags.whole(values, "--step-ms", 150, 1),
+          (int) CommandLineFlags.whole(values, "--submit-interval-ms", 1000, 1),
+          (int) CommandLineFlags.whole(values, "--timeout-seconds", 600, 1),
+          CommandLineFlags.path(values, "--data-dir"),
+          values.containsKey(CommandLineFlags.HELP));
     }
   }
 }

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -526,33 +527,19 @@ public final class JobsBenchmark {
       boolean help) {
 
     static Options parse(String[] args) {
-      Map<String, String> values = new HashMap<>();
-      boolean findMax = false;
-      boolean sqlStats = false;
-      boolean help = false;
-      List<String> rest = new ArrayList<>(List.of(args));
-      while (!rest.isEmpty()) {
-        String flag = rest.remove(0);
-        switch (flag) {
-          case "-h", "--help" -> help = true;
-          case "--find-max" -> findMax = true;
-          case "--sql-stats" -> sqlStats = true;
-          case "--rate",
-              "--seconds",
-              "--warmup-seconds",
-              "--workers",
-              "--worker-concurrency",
-              "--data-dir",
-              "--jvm-options",
-              "--jfr" -> {
-            if (rest.isEmpty()) {
-              throw new IllegalArgumentException(flag + " needs a value");
-            }
-            values.put(flag, rest.remove(0));
-          }
-          default -> throw new IllegalArgumentException("unknown option '" + flag + "'");
-        }
-      }
+      Map<String, String> values =
+          CommandLineFlags.parse(
+              args,
+              Set.of(
+                  "--rate",
+                  "--seconds",
+                  "--warmup-seconds",
+                  "--workers",
+                  "--worker-concurrency",
+                  "--data-dir",
+                  "--jvm-options",
+                  "--jfr"),
+              Set.of("--find-max", "--sql-stats"));
       double rate = number(values, "--rate", 20);
       if (rate <= 0) {
         throw new IllegalArgumentException("--rate must be above 0");
@@ -563,12 +550,12 @@ public final class JobsBenchmark {
           (int) number(values, "--warmup-seconds", 300),
           positive(values, "--workers", 1),
           positive(values, "--worker-concurrency", 8),
-          findMax,
-          values.containsKey("--data-dir") ? Path.of(values.get("--data-dir")) : null,
+          values.containsKey("--find-max"),
+          CommandLineFlags.path(values, "--data-dir"),
           jvmOptions(values.getOrDefault("--jvm-options", DEFAULT_JVM_OPTIONS)),
-          values.containsKey("--jfr") ? Path.of(values.get("--jfr")) : null,
-          sqlStats,
-          help);
+          CommandLineFlags.path(values, "--jfr"),
+          values.containsKey("--sql-stats"),
+          values.containsKey(CommandLineFlags.HELP));
     }
 
     private static List<String> jvmOptions(String text) {
