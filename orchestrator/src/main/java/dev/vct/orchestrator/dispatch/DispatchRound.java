@@ -85,13 +85,17 @@ public class DispatchRound {
    */
   @Transactional
   public Result dispatch(WorkerPools.Pool pool, int slots, boolean wait) {
-    return dispatch(pool, slots, wait, List.of());
+    Result result = dispatch(pool, slots, wait, List.of());
+    outbox.flush();
+    return result;
   }
 
   /**
    * As {@link #dispatch(WorkerPools.Pool, int, boolean)}, in a transaction that changed stage runs
    * of the pool and has not written them ({@code own}, see {@link UnwrittenRun}): the round adds
-   * them to what it reads (its counts and the first waiting runs), and must not flush them.
+   * them to what it reads (its counts and the first waiting runs), and must not flush them. Nor
+   * does it flush the outbox: the caller does, once after all its rounds, so that a run this
+   * transaction queued in one round's pool and sent in a later one's is one job event.
    */
   @Transactional
   public Result dispatch(WorkerPools.Pool pool, int slots, boolean wait, List<UnwrittenRun> own) {
@@ -162,7 +166,6 @@ public class DispatchRound {
     if (sent > 0) {
       LOG.debugf("sent %d of %d waiting %s requests", sent, chosen.size(), pool.name());
     }
-    outbox.flush();
     metrics.dispatchRound(pool.name(), sent > 0 ? "sent" : "skipped", true, sent);
     // FairOrder picks fewer than the free slots only when fewer runs wait
     return new Result(sent, sent == order.size());
