@@ -6,12 +6,17 @@ import dev.vct.storage.event.StageRequest;
 import dev.vct.storage.event.Topics;
 import dev.vct.storage.job.Stage;
 import dev.vct.system.JobClient.JobRow;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -26,6 +31,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * {@code ./vct bench jobs}: the job system's own cost. Starts the stack of {@link JobStack} (real
@@ -43,6 +50,7 @@ public final class JobsBenchmark {
       usage: ./vct bench jobs [--rate N] [--seconds N] [--warmup-seconds N] [--workers N]
                               [--worker-concurrency N] [--find-max] [--data-dir DIR]
                               [--jvm-options "OPTIONS"] [--jfr DIR] [--sql-stats]
+                              [--timeline FILE]
 
         --rate N                 jobs per second submitted (default 20)
         --seconds N              length of the measured run (default 30)
@@ -63,6 +71,11 @@ public final class JobsBenchmark {
         --sql-stats              load pg_stat_statements into PostgreSQL and print, per step, the
                                  statements per job and the most expensive ones (calls and ms
                                  per job; it costs PostgreSQL some CPU)
+        --timeline FILE          write the measured run's jobs to FILE as CSV, one row per job:
+                                 its submission, each stage's queued, dispatched, relayed,
+                                 started and succeeded instants, its end (epoch microseconds)
+                                 and its overhead, to find when and where the slow jobs lost
+                                 their time
       """;
 
   /** The services' JVM options unless --jvm-options says otherwise: as ./vct up runs them. */
@@ -157,6 +170,10 @@ public final class JobsBenchmark {
     FlightRecordings recordings = FlightRecordings.start(options.jfrDir(), jvmProcesses());
     Step measured = step(options.rate(), Duration.ofSeconds(options.seconds()));
     recordings.stop().forEach(file -> out.println("  flight recording: " + file));
+    if (options.timeline() != null) {
+      measured.writeTimeline(options.timeline());
+      out.println("  timeline: " + options.timeline());
+    }
     out.println("  " + measured.summary());
     out.println(measured.table());
     if (options.findMax()) {
@@ -307,7 +324,7 @@ public final class JobsBenchmark {
           (job, stages) -> {
             if (stages.size() == Stage.values().length) {
               timelines.put(
-                  job, Timeline.of(submitted.get(job), stages, jobs.get(job).finishedAt()));
+                  job, Timeline.of(job, submitted.get(job), stages, jobs.get(job).finishedAt()));
             }
           });
     }
@@ -331,9 +348,27 @@ public final class JobsBenchmark {
    * and the orchestrator's reaction (a stage's success to the next dispatch or the job's end).
    */
   private record Timeline(
-      long endToEnd, long plan, long queued, long relay, long pickup, long stages, long react) {
+      long endToEnd,
+      long plan,
+      long queued,
+      long relay,
+      long pickup,
+      long stages,
+      long react,
+      String csv) {
 
-    static Timeline of(Instant submitted, Map<Stage, Hop> hops, Instant finished) {
+    static final String CSV_HEADER =
+        "job,submitted,"
+            + Arrays.stream(Stage.values())
+                .map(
+                    stage ->
+                        Stream.of("queued", "dispatched", "relayed", "started", "succeeded")
+                            .map(instant -> stage.code() + "_" + instant)
+                            .collect(Collectors.joining(",")))
+                .collect(Collectors.joining(","))
+            + ",finished,overhead_ms";
+
+    static Timeline of(UUID job, Instant submitted, Map<Stage, Hop> hops, Instant finished) {
       Hop content = hops.get(Stage.CONTENT_INVERSION);
       Hop concept = hops.get(Stage.CONCEPT_INVERSION);
       Hop inversion = content.succeeded().isAfter(concept.succeeded()) ? content : concept;
@@ -352,14 +387,27 @@ public final class JobsBenchmark {
         Instant next = i + 1 < path.size() ? path.get(i + 1).dispatched() : finished;
         react += millis(hop.succeeded(), next);
       }
+      long endToEnd = millis(submitted, finished);
+      StringBuilder csv = new StringBuilder(job.toString()).append(',').append(micros(submitted));
+      for (Stage stage : Stage.values()) {
+        Hop hop = hops.get(stage);
+        Stream.of(hop.queued(), hop.dispatched(), hop.relayed(), hop.started(), hop.succeeded())
+            .forEach(instant -> csv.append(',').append(micros(instant)));
+      }
+      csv.append(',').append(micros(finished)).append(',').append(endToEnd - stages);
       return new Timeline(
-          millis(submitted, finished),
+          endToEnd,
           millis(submitted, inversion.dispatched()),
           queued,
           relay,
           pickup,
           stages,
-          react);
+          react,
+          csv.toString());
+    }
+
+    private static long micros(Instant instant) {
+      return instant.getEpochSecond() * 1_000_000 + instant.getNano() / 1_000;
     }
 
     long overhead() {
@@ -429,6 +477,20 @@ public final class JobsBenchmark {
           && succeeded() == submitted.size()
           && achievedRate >= rate * 0.95
           && Duration.between(lastSubmission, lastFinish).compareTo(Duration.ofSeconds(2)) <= 0;
+    }
+
+    /** The jobs' timelines as CSV ({@link Timeline#CSV_HEADER}), in submission order. */
+    void writeTimeline(Path file) {
+      List<String> lines = new ArrayList<>();
+      lines.add(Timeline.CSV_HEADER);
+      timelines.entrySet().stream()
+          .sorted(Comparator.comparing(e -> submitted.get(e.getKey())))
+          .forEach(e -> lines.add(e.getValue().csv()));
+      try {
+        Files.write(file, lines);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write the timeline to " + file, e);
+      }
     }
 
     String summary() {
@@ -524,6 +586,7 @@ public final class JobsBenchmark {
       List<String> jvmOptions,
       Path jfrDir,
       boolean sqlStats,
+      Path timeline,
       boolean help) {
 
     static Options parse(String[] args) {
@@ -538,7 +601,8 @@ public final class JobsBenchmark {
                   "--worker-concurrency",
                   "--data-dir",
                   "--jvm-options",
-                  "--jfr"),
+                  "--jfr",
+                  "--timeline"),
               Set.of("--find-max", "--sql-stats"));
       double rate = number(values, "--rate", 20);
       if (rate <= 0) {
@@ -555,6 +619,7 @@ public final class JobsBenchmark {
           jvmOptions(values.getOrDefault("--jvm-options", DEFAULT_JVM_OPTIONS)),
           CommandLineFlags.path(values, "--jfr"),
           values.containsKey("--sql-stats"),
+          CommandLineFlags.path(values, "--timeline"),
           values.containsKey(CommandLineFlags.HELP));
     }
 
