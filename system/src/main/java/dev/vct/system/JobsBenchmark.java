@@ -81,6 +81,23 @@ public final class JobsBenchmark {
   /** The services' JVM options unless --jvm-options says otherwise: as ./vct up runs them. */
   static final String DEFAULT_JVM_OPTIONS = "-Xmx768m -XX:+UseSerialGC";
 
+  /**
+   * PostgreSQL logs every autovacuum and autoanalyze run and checkpoint in postgres.log of the data
+   * directory: what PostgreSQL did in the background, to set beside the jobs' timelines.
+   */
+  private static final Map<String, String> LOGGED_MAINTENANCE =
+      Map.of("log_autovacuum_min_duration", "0", "log_checkpoints", "on");
+
+  /**
+   * Before and after a measured step, this long at its rate whose jobs are not measured: the first
+   * jobs of a step found the stack idle after {@link #SETTLE} and the last ones the benchmark
+   * polling for the step's end; neither is the steady state at that rate.
+   */
+  private static final Duration MARGIN = Duration.ofSeconds(2);
+
+  /** The pause between two steps ({@link #settle}). */
+  private static final Duration SETTLE = Duration.ofSeconds(10);
+
   /** Steps of the simulated stages: none, so a stage is its request, its output write, reports. */
   private static final Map<String, Object> INSTANT = Map.of("simulate.steps", 0);
 
@@ -142,9 +159,11 @@ public final class JobsBenchmark {
             // a long-running broker, as in ./vct up: the full JIT costs less CPU once warm, fewer
             // pauses
             KafkaBroker.Tuning.LONG_RUNNING);
-    try (JobStack stack =
-        JobStack.start(
-            dataDir, settings, options.sqlStats() ? StatementStats.SERVER_CONFIG : Map.of())) {
+    Map<String, String> postgresConfig = new HashMap<>(LOGGED_MAINTENANCE);
+    if (options.sqlStats()) {
+      postgresConfig.putAll(StatementStats.SERVER_CONFIG);
+    }
+    try (JobStack stack = JobStack.start(dataDir, settings, postgresConfig)) {
       out.printf("started in %.1f s%n", (System.nanoTime() - begin) / 1e9);
       JobsBenchmark bench = new JobsBenchmark(stack, out, options.sqlStats());
       try {
@@ -161,14 +180,15 @@ public final class JobsBenchmark {
       // At half the rate: a cold JIT at the full rate builds a backlog the run never works off.
       double warmupRate = Math.max(1, options.rate() / 2);
       out.printf("warm-up: %d s at %.0f jobs/s%n", options.warmupSeconds(), warmupRate);
-      Step warmup = step(warmupRate, Duration.ofSeconds(options.warmupSeconds()));
+      Step warmup = step(warmupRate, Duration.ofSeconds(options.warmupSeconds()), Duration.ZERO);
       out.println("  " + warmup.summary());
       out.println(warmup.cpu().describe(warmup.submitted().size()));
       out.print(warmup.dispatch());
+      settle();
     }
     out.printf("measured: %d s at %.0f jobs/s%n", options.seconds(), options.rate());
     FlightRecordings recordings = FlightRecordings.start(options.jfrDir(), jvmProcesses());
-    Step measured = step(options.rate(), Duration.ofSeconds(options.seconds()));
+    Step measured = step(options.rate(), Duration.ofSeconds(options.seconds()), MARGIN);
     recordings.stop().forEach(file -> out.println("  flight recording: " + file));
     if (options.timeline() != null) {
       measured.writeTimeline(options.timeline());
@@ -181,8 +201,9 @@ public final class JobsBenchmark {
       double sustained = measured.keptUp() ? rate : 0;
       while (true) {
         rate = Math.round(rate * 1.5);
+        settle();
         out.printf("find-max: 15 s at %.0f jobs/s%n", rate);
-        Step attempt = step(rate, Duration.ofSeconds(15));
+        Step attempt = step(rate, Duration.ofSeconds(15), MARGIN);
         out.println("  " + attempt.summary());
         out.println(attempt.cpu().describe(attempt.submitted().size()));
         out.print(attempt.dispatch());
@@ -193,6 +214,16 @@ public final class JobsBenchmark {
       }
       out.printf(Locale.ROOT, "max sustained rate: %.0f jobs/s%n", sustained);
     }
+  }
+
+  /**
+   * Waits {@link #SETTLE} between two steps. Summing up a step (its jobs' timelines, the database's
+   * stage times) and compiling that code kept this JVM busy for about 3 s of CPU after a 3,000-job
+   * warm-up, the JIT into the first 2 s of the next step: on two cores, the measured run's first
+   * second had then a p99 of 500 ms from the benchmark itself (docs/bench-jobs.md, session 9).
+   */
+  private static void settle() {
+    sleepUntil(System.nanoTime() + SETTLE.toNanos());
   }
 
   /** The stack's JVMs by name, for {@code --jfr}. */
@@ -206,11 +237,18 @@ public final class JobsBenchmark {
     return processes;
   }
 
-  /** Submits at {@code rate} for {@code length}, waits for every job, and measures them. */
-  private Step step(double rate, Duration length) {
-    int count = (int) Math.round(rate * length.toMillis() / 1000.0);
+  /**
+   * Submits at {@code rate} for {@code length} with a {@code margin} before and after it, waits for
+   * every job, and measures them; the latencies are those of the jobs submitted within {@code
+   * length} (the steady state), the rest (CPU, counts, kept up) covers the margins too.
+   */
+  private Step step(double rate, Duration length, Duration margin) {
+    int count = (int) Math.round(rate * length.plus(margin).plus(margin).toMillis() / 1000.0);
     long periodNanos = Math.round(1e9 / rate);
+    long measuredFrom = margin.toNanos();
+    long measuredUntil = margin.plus(length).toNanos();
     Map<UUID, Instant> submitted = new ConcurrentHashMap<>();
+    Set<UUID> measured = ConcurrentHashMap.newKeySet();
     ExecutorService submitters = Executors.newFixedThreadPool(4);
     Map<String, Double> cpuBefore = cpu != null ? cpu.sample() : Map.of();
     Map<String, Double> roundsBefore = dispatch.sample();
@@ -224,11 +262,15 @@ public final class JobsBenchmark {
       long due = start + i * periodNanos;
       sleepUntil(due);
       long seed = i;
+      boolean inWindow = i * periodNanos >= measuredFrom && i * periodNanos < measuredUntil;
       submitters.execute(
           () -> {
             Instant at = Instant.now();
             UUID job = client.submit(INSTANT, seed);
             submitted.put(job, at);
+            if (inWindow) {
+              measured.add(job);
+            }
           });
     }
     submitters.shutdown();
@@ -253,19 +295,14 @@ public final class JobsBenchmark {
     List<JobClient.StageTimes> runs = client.stageTimes(submitted.keySet());
     Map<UUID, Instant> queued = new HashMap<>();
     runs.stream().filter(r -> r.queuedAt() != null).forEach(r -> queued.put(r.id(), r.queuedAt()));
+    Map<UUID, Timeline> timelines = timelines(done, submitted, queued);
+    timelines.keySet().retainAll(measured);
     String dispatched =
         dispatch.describe(
                 roundsBefore, roundsAfter, runs, client.dispatchPools(), began, Instant.now())
             + (statements != null ? statements.describe(count) : "");
     return new Step(
-        rate,
-        achievedRate,
-        submitted,
-        done,
-        lastSubmission,
-        timelines(done, submitted, queued),
-        used,
-        dispatched);
+        rate, achievedRate, submitted, done, lastSubmission, margin, timelines, used, dispatched);
   }
 
   private static Map<String, Double> difference(
@@ -454,6 +491,7 @@ public final class JobsBenchmark {
       Map<UUID, Instant> submitted,
       Map<UUID, JobRow> done,
       Instant lastSubmission,
+      Duration margin,
       Map<UUID, Timeline> timelines,
       Cpu cpu,
       String dispatch) {
@@ -498,12 +536,20 @@ public final class JobsBenchmark {
       List<Long> endToEnd = values(Timeline::endToEnd);
       return String.format(
           Locale.ROOT,
-          "%d jobs submitted at %.1f/s, %d succeeded, %d unfinished; overhead p50 %d ms, p99 %d ms;"
-              + " end-to-end p50 %d ms, p99 %d ms; %s",
+          "%d jobs submitted at %.1f/s, %d succeeded, %d unfinished; %soverhead p50 %d ms, p99 %d"
+              + " ms; end-to-end p50 %d ms, p99 %d ms; %s",
           submitted.size(),
           achievedRate,
           succeeded(),
           submitted.size() - done.size(),
+          margin.isZero()
+              ? ""
+              : String.format(
+                  Locale.ROOT,
+                  "the %d submitted after the first %d s and before the last %d s: ",
+                  timelines.size(),
+                  margin.toSeconds(),
+                  margin.toSeconds()),
           percentile(overhead, 50),
           percentile(overhead, 99),
           percentile(endToEnd, 50),
