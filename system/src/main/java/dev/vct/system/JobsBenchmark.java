@@ -6,12 +6,17 @@ import dev.vct.storage.event.StageRequest;
 import dev.vct.storage.event.Topics;
 import dev.vct.storage.job.Stage;
 import dev.vct.system.JobClient.JobRow;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -26,6 +31,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * {@code ./vct bench jobs}: the job system's own cost. Starts the stack of {@link JobStack} (real
@@ -43,6 +50,7 @@ public final class JobsBenchmark {
       usage: ./vct bench jobs [--rate N] [--seconds N] [--warmup-seconds N] [--workers N]
                               [--worker-concurrency N] [--find-max] [--data-dir DIR]
                               [--jvm-options "OPTIONS"] [--jfr DIR] [--sql-stats]
+                              [--timeline FILE]
 
         --rate N                 jobs per second submitted (default 20)
         --seconds N              length of the measured run (default 30)
@@ -63,10 +71,32 @@ public final class JobsBenchmark {
         --sql-stats              load pg_stat_statements into PostgreSQL and print, per step, the
                                  statements per job and the most expensive ones (calls and ms
                                  per job; it costs PostgreSQL some CPU)
+        --timeline FILE          write the measured run's jobs to FILE as CSV, one row per job:
+                                 its submission, each stage's queued, dispatched, relayed,
+                                 started and succeeded instants, its end (epoch microseconds)
+                                 and its overhead, to find when and where the slow jobs lost
+                                 their time
       """;
 
   /** The services' JVM options unless --jvm-options says otherwise: as ./vct up runs them. */
   static final String DEFAULT_JVM_OPTIONS = "-Xmx768m -XX:+UseSerialGC";
+
+  /**
+   * PostgreSQL logs every autovacuum and autoanalyze run and checkpoint in postgres.log of the data
+   * directory: what PostgreSQL did in the background, to set beside the jobs' timelines.
+   */
+  private static final Map<String, String> LOGGED_MAINTENANCE =
+      Map.of("log_autovacuum_min_duration", "0", "log_checkpoints", "on");
+
+  /**
+   * Before and after a measured step, this long at its rate whose jobs are not measured: the first
+   * jobs of a step found the stack idle after {@link #SETTLE} and the last ones the benchmark
+   * polling for the step's end; neither is the steady state at that rate.
+   */
+  private static final Duration MARGIN = Duration.ofSeconds(2);
+
+  /** The pause between two steps ({@link #settle}). */
+  private static final Duration SETTLE = Duration.ofSeconds(10);
 
   /** Steps of the simulated stages: none, so a stage is its request, its output write, reports. */
   private static final Map<String, Object> INSTANT = Map.of("simulate.steps", 0);
@@ -129,9 +159,11 @@ public final class JobsBenchmark {
             // a long-running broker, as in ./vct up: the full JIT costs less CPU once warm, fewer
             // pauses
             KafkaBroker.Tuning.LONG_RUNNING);
-    try (JobStack stack =
-        JobStack.start(
-            dataDir, settings, options.sqlStats() ? StatementStats.SERVER_CONFIG : Map.of())) {
+    Map<String, String> postgresConfig = new HashMap<>(LOGGED_MAINTENANCE);
+    if (options.sqlStats()) {
+      postgresConfig.putAll(StatementStats.SERVER_CONFIG);
+    }
+    try (JobStack stack = JobStack.start(dataDir, settings, postgresConfig)) {
       out.printf("started in %.1f s%n", (System.nanoTime() - begin) / 1e9);
       JobsBenchmark bench = new JobsBenchmark(stack, out, options.sqlStats());
       try {
@@ -148,15 +180,20 @@ public final class JobsBenchmark {
       // At half the rate: a cold JIT at the full rate builds a backlog the run never works off.
       double warmupRate = Math.max(1, options.rate() / 2);
       out.printf("warm-up: %d s at %.0f jobs/s%n", options.warmupSeconds(), warmupRate);
-      Step warmup = step(warmupRate, Duration.ofSeconds(options.warmupSeconds()));
+      Step warmup = step(warmupRate, Duration.ofSeconds(options.warmupSeconds()), Duration.ZERO);
       out.println("  " + warmup.summary());
       out.println(warmup.cpu().describe(warmup.submitted().size()));
       out.print(warmup.dispatch());
+      settle();
     }
     out.printf("measured: %d s at %.0f jobs/s%n", options.seconds(), options.rate());
     FlightRecordings recordings = FlightRecordings.start(options.jfrDir(), jvmProcesses());
-    Step measured = step(options.rate(), Duration.ofSeconds(options.seconds()));
+    Step measured = step(options.rate(), Duration.ofSeconds(options.seconds()), MARGIN);
     recordings.stop().forEach(file -> out.println("  flight recording: " + file));
+    if (options.timeline() != null) {
+      measured.writeTimeline(options.timeline());
+      out.println("  timeline: " + options.timeline());
+    }
     out.println("  " + measured.summary());
     out.println(measured.table());
     if (options.findMax()) {
@@ -164,8 +201,9 @@ public final class JobsBenchmark {
       double sustained = measured.keptUp() ? rate : 0;
       while (true) {
         rate = Math.round(rate * 1.5);
+        settle();
         out.printf("find-max: 15 s at %.0f jobs/s%n", rate);
-        Step attempt = step(rate, Duration.ofSeconds(15));
+        Step attempt = step(rate, Duration.ofSeconds(15), MARGIN);
         out.println("  " + attempt.summary());
         out.println(attempt.cpu().describe(attempt.submitted().size()));
         out.print(attempt.dispatch());
@@ -176,6 +214,16 @@ public final class JobsBenchmark {
       }
       out.printf(Locale.ROOT, "max sustained rate: %.0f jobs/s%n", sustained);
     }
+  }
+
+  /**
+   * Waits {@link #SETTLE} between two steps. Summing up a step (its jobs' timelines, the database's
+   * stage times) and compiling that code kept this JVM busy for about 3 s of CPU after a 3,000-job
+   * warm-up, the JIT into the first 2 s of the next step: on two cores, the measured run's first
+   * second had then a p99 of 500 ms from the benchmark itself (docs/bench-jobs.md, session 9).
+   */
+  private static void settle() {
+    sleepUntil(System.nanoTime() + SETTLE.toNanos());
   }
 
   /** The stack's JVMs by name, for {@code --jfr}. */
@@ -189,11 +237,18 @@ public final class JobsBenchmark {
     return processes;
   }
 
-  /** Submits at {@code rate} for {@code length}, waits for every job, and measures them. */
-  private Step step(double rate, Duration length) {
-    int count = (int) Math.round(rate * length.toMillis() / 1000.0);
+  /**
+   * Submits at {@code rate} for {@code length} with a {@code margin} before and after it, waits for
+   * every job, and measures them; the latencies are those of the jobs submitted within {@code
+   * length} (the steady state), the rest (CPU, counts, kept up) covers the margins too.
+   */
+  private Step step(double rate, Duration length, Duration margin) {
+    int count = (int) Math.round(rate * length.plus(margin).plus(margin).toMillis() / 1000.0);
     long periodNanos = Math.round(1e9 / rate);
+    long measuredFrom = margin.toNanos();
+    long measuredUntil = margin.plus(length).toNanos();
     Map<UUID, Instant> submitted = new ConcurrentHashMap<>();
+    Set<UUID> measured = ConcurrentHashMap.newKeySet();
     ExecutorService submitters = Executors.newFixedThreadPool(4);
     Map<String, Double> cpuBefore = cpu != null ? cpu.sample() : Map.of();
     Map<String, Double> roundsBefore = dispatch.sample();
@@ -207,11 +262,15 @@ public final class JobsBenchmark {
       long due = start + i * periodNanos;
       sleepUntil(due);
       long seed = i;
+      boolean inWindow = i * periodNanos >= measuredFrom && i * periodNanos < measuredUntil;
       submitters.execute(
           () -> {
             Instant at = Instant.now();
             UUID job = client.submit(INSTANT, seed);
             submitted.put(job, at);
+            if (inWindow) {
+              measured.add(job);
+            }
           });
     }
     submitters.shutdown();
@@ -236,19 +295,14 @@ public final class JobsBenchmark {
     List<JobClient.StageTimes> runs = client.stageTimes(submitted.keySet());
     Map<UUID, Instant> queued = new HashMap<>();
     runs.stream().filter(r -> r.queuedAt() != null).forEach(r -> queued.put(r.id(), r.queuedAt()));
+    Map<UUID, Timeline> timelines = timelines(done, submitted, queued);
+    timelines.keySet().retainAll(measured);
     String dispatched =
         dispatch.describe(
                 roundsBefore, roundsAfter, runs, client.dispatchPools(), began, Instant.now())
             + (statements != null ? statements.describe(count) : "");
     return new Step(
-        rate,
-        achievedRate,
-        submitted,
-        done,
-        lastSubmission,
-        timelines(done, submitted, queued),
-        used,
-        dispatched);
+        rate, achievedRate, submitted, done, lastSubmission, margin, timelines, used, dispatched);
   }
 
   private static Map<String, Double> difference(
@@ -307,7 +361,7 @@ public final class JobsBenchmark {
           (job, stages) -> {
             if (stages.size() == Stage.values().length) {
               timelines.put(
-                  job, Timeline.of(submitted.get(job), stages, jobs.get(job).finishedAt()));
+                  job, Timeline.of(job, submitted.get(job), stages, jobs.get(job).finishedAt()));
             }
           });
     }
@@ -331,9 +385,27 @@ public final class JobsBenchmark {
    * and the orchestrator's reaction (a stage's success to the next dispatch or the job's end).
    */
   private record Timeline(
-      long endToEnd, long plan, long queued, long relay, long pickup, long stages, long react) {
+      long endToEnd,
+      long plan,
+      long queued,
+      long relay,
+      long pickup,
+      long stages,
+      long react,
+      String csv) {
 
-    static Timeline of(Instant submitted, Map<Stage, Hop> hops, Instant finished) {
+    static final String CSV_HEADER =
+        "job,submitted,"
+            + Arrays.stream(Stage.values())
+                .map(
+                    stage ->
+                        Stream.of("queued", "dispatched", "relayed", "started", "succeeded")
+                            .map(instant -> stage.code() + "_" + instant)
+                            .collect(Collectors.joining(",")))
+                .collect(Collectors.joining(","))
+            + ",finished,overhead_ms";
+
+    static Timeline of(UUID job, Instant submitted, Map<Stage, Hop> hops, Instant finished) {
       Hop content = hops.get(Stage.CONTENT_INVERSION);
       Hop concept = hops.get(Stage.CONCEPT_INVERSION);
       Hop inversion = content.succeeded().isAfter(concept.succeeded()) ? content : concept;
@@ -352,14 +424,27 @@ public final class JobsBenchmark {
         Instant next = i + 1 < path.size() ? path.get(i + 1).dispatched() : finished;
         react += millis(hop.succeeded(), next);
       }
+      long endToEnd = millis(submitted, finished);
+      StringBuilder csv = new StringBuilder(job.toString()).append(',').append(micros(submitted));
+      for (Stage stage : Stage.values()) {
+        Hop hop = hops.get(stage);
+        Stream.of(hop.queued(), hop.dispatched(), hop.relayed(), hop.started(), hop.succeeded())
+            .forEach(instant -> csv.append(',').append(micros(instant)));
+      }
+      csv.append(',').append(micros(finished)).append(',').append(endToEnd - stages);
       return new Timeline(
-          millis(submitted, finished),
+          endToEnd,
           millis(submitted, inversion.dispatched()),
           queued,
           relay,
           pickup,
           stages,
-          react);
+          react,
+          csv.toString());
+    }
+
+    private static long micros(Instant instant) {
+      return instant.getEpochSecond() * 1_000_000 + instant.getNano() / 1_000;
     }
 
     long overhead() {
@@ -406,6 +491,7 @@ public final class JobsBenchmark {
       Map<UUID, Instant> submitted,
       Map<UUID, JobRow> done,
       Instant lastSubmission,
+      Duration margin,
       Map<UUID, Timeline> timelines,
       Cpu cpu,
       String dispatch) {
@@ -431,17 +517,39 @@ public final class JobsBenchmark {
           && Duration.between(lastSubmission, lastFinish).compareTo(Duration.ofSeconds(2)) <= 0;
     }
 
+    /** The jobs' timelines as CSV ({@link Timeline#CSV_HEADER}), in submission order. */
+    void writeTimeline(Path file) {
+      List<String> lines = new ArrayList<>();
+      lines.add(Timeline.CSV_HEADER);
+      timelines.entrySet().stream()
+          .sorted(Comparator.comparing(e -> submitted.get(e.getKey())))
+          .forEach(e -> lines.add(e.getValue().csv()));
+      try {
+        Files.write(file, lines);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write the timeline to " + file, e);
+      }
+    }
+
     String summary() {
       List<Long> overhead = values(Timeline::overhead);
       List<Long> endToEnd = values(Timeline::endToEnd);
       return String.format(
           Locale.ROOT,
-          "%d jobs submitted at %.1f/s, %d succeeded, %d unfinished; overhead p50 %d ms, p99 %d ms;"
-              + " end-to-end p50 %d ms, p99 %d ms; %s",
+          "%d jobs submitted at %.1f/s, %d succeeded, %d unfinished; %soverhead p50 %d ms, p99 %d"
+              + " ms; end-to-end p50 %d ms, p99 %d ms; %s",
           submitted.size(),
           achievedRate,
           succeeded(),
           submitted.size() - done.size(),
+          margin.isZero()
+              ? ""
+              : String.format(
+                  Locale.ROOT,
+                  "the %d submitted after the first %d s and before the last %d s: ",
+                  timelines.size(),
+                  margin.toSeconds(),
+                  margin.toSeconds()),
           percentile(overhead, 50),
           percentile(overhead, 99),
           percentile(endToEnd, 50),
@@ -524,6 +632,7 @@ public final class JobsBenchmark {
       List<String> jvmOptions,
       Path jfrDir,
       boolean sqlStats,
+      Path timeline,
       boolean help) {
 
     static Options parse(String[] args) {
@@ -538,7 +647,8 @@ public final class JobsBenchmark {
                   "--worker-concurrency",
                   "--data-dir",
                   "--jvm-options",
-                  "--jfr"),
+                  "--jfr",
+                  "--timeline"),
               Set.of("--find-max", "--sql-stats"));
       double rate = number(values, "--rate", 20);
       if (rate <= 0) {
@@ -555,6 +665,7 @@ public final class JobsBenchmark {
           jvmOptions(values.getOrDefault("--jvm-options", DEFAULT_JVM_OPTIONS)),
           CommandLineFlags.path(values, "--jfr"),
           values.containsKey("--sql-stats"),
+          CommandLineFlags.path(values, "--timeline"),
           values.containsKey(CommandLineFlags.HELP));
     }
 

@@ -26,6 +26,7 @@ class JobsBenchmarkOptionsTest {
         List.of("-Xmx768m", "-XX:+UseSerialGC", "-Djava.awt.headless=true"), options.jvmOptions());
     assertNull(options.jfrDir());
     assertFalse(options.sqlStats());
+    assertNull(options.timeline());
     assertNull(options.dataDir());
   }
 
@@ -51,7 +52,9 @@ class JobsBenchmarkOptionsTest {
               " -Xmx1g  -XX:TieredStopAtLevel=1 ",
               "--jfr",
               "/tmp/rec",
-              "--sql-stats"
+              "--sql-stats",
+              "--timeline",
+              "/tmp/jobs.csv"
             });
     assertEquals(6, options.rate());
     assertEquals(10, options.seconds());
@@ -65,6 +68,7 @@ class JobsBenchmarkOptionsTest {
         options.jvmOptions());
     assertEquals(Path.of("/tmp/rec"), options.jfrDir());
     assertTrue(options.sqlStats());
+    assertEquals(Path.of("/tmp/jobs.csv"), options.timeline());
   }
 
   @Test

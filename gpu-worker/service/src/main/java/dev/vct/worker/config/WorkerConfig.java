@@ -110,6 +110,15 @@ public interface WorkerConfig {
     Duration pollTimeout();
 
     /**
+     * Kafka's fetch.max.wait.ms: how long the broker holds a fetch that finds no new request. A
+     * partition the loop resumes (its request finished) is fetched only once the fetch in flight
+     * answers, which left out that paused partition: with Kafka's 500 ms, a request that arrived
+     * while its partition was busy could wait that long after the partition was free again.
+     */
+    @WithDefault("20ms")
+    Duration fetchMaxWait();
+
+    /**
      * Kafka's max.poll.interval.ms. The loop polls every {@link #pollTimeout()} even while a stage
      * runs, so this bounds a stuck loop, not a long stage.
      */

@@ -433,6 +433,8 @@ public class StageConsumerLoop {
     consumerConfig.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(16, config.concurrency()));
     consumerConfig.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
     consumerConfig.put(
+        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, (int) config.kafka().fetchMaxWait().toMillis());
+    consumerConfig.put(
         ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
         (int) config.kafka().maxPollInterval().toMillis());
     consumerConfig.put(
