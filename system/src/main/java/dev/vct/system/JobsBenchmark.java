@@ -296,13 +296,25 @@ public final class JobsBenchmark {
     Map<UUID, Instant> queued = new HashMap<>();
     runs.stream().filter(r -> r.queuedAt() != null).forEach(r -> queued.put(r.id(), r.queuedAt()));
     Map<UUID, Timeline> timelines = timelines(done, submitted, queued);
+    List<Long> wholeStep = new ArrayList<>();
+    timelines.values().forEach(t -> wholeStep.add(t.overhead()));
+    Collections.sort(wholeStep);
     timelines.keySet().retainAll(measured);
     String dispatched =
         dispatch.describe(
                 roundsBefore, roundsAfter, runs, client.dispatchPools(), began, Instant.now())
             + (statements != null ? statements.describe(count) : "");
     return new Step(
-        rate, achievedRate, submitted, done, lastSubmission, margin, timelines, used, dispatched);
+        rate,
+        achievedRate,
+        submitted,
+        done,
+        lastSubmission,
+        margin,
+        wholeStep,
+        timelines,
+        used,
+        dispatched);
   }
 
   private static Map<String, Double> difference(
@@ -492,6 +504,7 @@ public final class JobsBenchmark {
       Map<UUID, JobRow> done,
       Instant lastSubmission,
       Duration margin,
+      List<Long> wholeStepOverhead,
       Map<UUID, Timeline> timelines,
       Cpu cpu,
       String dispatch) {
@@ -546,7 +559,11 @@ public final class JobsBenchmark {
               ? ""
               : String.format(
                   Locale.ROOT,
-                  "the %d submitted after the first %d s and before the last %d s: ",
+                  "overhead of all %d: p50 %d ms, p99 %d ms; of the %d submitted after the first"
+                      + " %d s and before the last %d s: ",
+                  wholeStepOverhead.size(),
+                  percentile(wholeStepOverhead, 50),
+                  percentile(wholeStepOverhead, 99),
                   timelines.size(),
                   margin.toSeconds(),
                   margin.toSeconds()),

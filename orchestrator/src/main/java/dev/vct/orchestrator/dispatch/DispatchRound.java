@@ -19,7 +19,6 @@ import jakarta.transaction.Transactional;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -44,7 +43,9 @@ import org.jboss.logging.Logger;
  * rounds do, since the dispatcher looks at every pool each time it is woken. That is safe because
  * whatever frees a slot or queues a run wakes the dispatcher after it commits, so a later round
  * sees it. The round looks first only while the pool's rows hold the pool and slots it has now, as
- * this replica last read them under the lock; otherwise it locks and records them first.
+ * this replica last read them under the lock; otherwise it locks and records them first. Nor does a
+ * transaction that queued runs of the pool look first while the pool had more free slots than that
+ * at its last count: it would send, so it locks and counts at once.
  *
  * <p>A round that need not wait (a reporting or planning transaction's) does not even look while
  * another transaction of this replica holds the pool's rows: it would only find them locked, and
@@ -65,6 +66,12 @@ public class DispatchRound {
 
   /** Per pool (its name and stages), the slots its rows held when this replica last locked them. */
   private final Map<String, Integer> recorded = new ConcurrentHashMap<>();
+
+  /**
+   * Per pool, the free slots the last counts this replica read found: a hint, whether a transaction
+   * that queued runs may lock the pool's rows without looking first ({@link #likelyToSend}).
+   */
+  private final Map<String, Integer> lastFree = new ConcurrentHashMap<>();
 
   /** Per pool, the transactions of this replica that locked its rows and have not completed. */
   private final Map<String, AtomicInteger> holders = new ConcurrentHashMap<>();
@@ -105,8 +112,9 @@ public class DispatchRound {
       metrics.dispatchRound(pool.name(), "busy", false, 0);
       return Result.BUSY;
     }
-    if (Integer.valueOf(slots).equals(recorded.get(key))) {
+    if (Integer.valueOf(slots).equals(recorded.get(key)) && !likelyToSend(key, own)) {
       DispatchQueue.Counts looked = withOwn(DispatchQueue.countsUpTo(pool.stages(), slots), own);
+      lastFree.put(key, slots - looked.totalInFlight());
       if (nothingToSend(looked, slots)) {
         metrics.dispatchRound(pool.name(), idleOrFull(looked), false, 0);
         return Result.NOTHING_TO_SEND;
@@ -120,6 +128,7 @@ public class DispatchRound {
     UUID lastServed = locked.orElse(null);
     DispatchQueue.Counts counts = withOwn(DispatchQueue.countsUpTo(pool.stages(), slots), own);
     int free = slots - counts.totalInFlight();
+    lastFree.put(key, free);
     if (nothingToSend(counts, slots)) {
       metrics.dispatchRound(pool.name(), idleOrFull(counts), true, 0);
       return Result.NOTHING_TO_SEND;
@@ -169,6 +178,18 @@ public class DispatchRound {
     metrics.dispatchRound(pool.name(), sent > 0 ? "sent" : "skipped", true, sent);
     // FairOrder picks fewer than the free slots only when fewer runs wait
     return new Result(sent, sent == order.size());
+  }
+
+  /**
+   * Whether the round will most likely send: this transaction queued runs of the pool and the pool
+   * had more free slots than that when last counted. Then looking first (a counts statement before
+   * the lock, to leave a full or idle pool without locking it) is a statement wasted: a stage's
+   * success that queues the job's next stage locks and counts at once. Near the pool's cap the
+   * round looks first, as before.
+   */
+  private boolean likelyToSend(String key, List<UnwrittenRun> own) {
+    long joined = own.stream().filter(UnwrittenRun::joinedQueue).count();
+    return joined > 0 && lastFree.getOrDefault(key, 0) > joined;
   }
 
   /** Whether another transaction of this replica holds the pool's rows (as far as it knows). */
@@ -315,16 +336,20 @@ public class DispatchRound {
 
   /** Locks the jobs' rows that no other transaction holds, in id order; returns those locked. */
   private Set<UUID> lockJobs(Set<UUID> jobIds) {
-    if (jobIds.isEmpty()) {
-      return Set.of();
+    // the jobs this transaction holds already (a reporting transaction's own) without a statement
+    Set<UUID> held = jobs.lockedJobs(jobIds);
+    List<UUID> others = jobIds.stream().filter(id -> !held.contains(id)).toList();
+    if (others.isEmpty()) {
+      return held;
     }
     @SuppressWarnings("unchecked")
     List<UUID> locked =
         em.createNativeQuery(
                 "select id from jobs where id in (?1) order by id for update skip locked",
                 UUID.class)
-            .setParameter(1, List.copyOf(jobIds))
+            .setParameter(1, others)
             .getResultList();
-    return new HashSet<>(locked);
+    held.addAll(locked);
+    return held;
   }
 }

@@ -37,6 +37,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -47,12 +48,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.hibernate.LockMode;
 import org.hibernate.Session;
 import org.hibernate.SessionCheckMode;
 import org.hibernate.engine.spi.EntityEntry;
 import org.hibernate.engine.spi.PersistenceContext;
 import org.hibernate.engine.spi.SessionImplementor;
 import org.hibernate.engine.spi.Status;
+import org.hibernate.persister.entity.EntityPersister;
 import org.hibernate.query.NativeQuery;
 import org.jboss.logging.Logger;
 
@@ -1108,6 +1111,28 @@ public class JobService {
         .filter(Objects::nonNull)
         .forEach(job -> jobs.put(job.id, job));
     return jobs;
+  }
+
+  /**
+   * Those of {@code jobIds} whose rows this transaction locked already ({@code FOR UPDATE}, as
+   * {@link #lockJobs} and {@link #lockJob} do): managed jobs read with that lock, looked up in the
+   * session without a statement. A dispatch round that sends a reporting transaction's own jobs'
+   * next stages need not lock them again.
+   */
+  public Set<UUID> lockedJobs(Collection<UUID> jobIds) {
+    SessionImplementor session = Job.getEntityManager().unwrap(SessionImplementor.class);
+    EntityPersister persister =
+        session.getFactory().getMappingMetamodel().getEntityDescriptor(Job.class);
+    PersistenceContext context = session.getPersistenceContextInternal();
+    Set<UUID> locked = new HashSet<>();
+    for (UUID id : jobIds) {
+      Object job = context.getEntity(session.generateEntityKey(id, persister));
+      EntityEntry entry = job != null ? context.getEntry(job) : null;
+      if (entry != null && entry.getLockMode().greaterThan(LockMode.PESSIMISTIC_READ)) {
+        locked.add(id);
+      }
+    }
+    return locked;
   }
 
   /**

@@ -113,9 +113,11 @@ public interface WorkerConfig {
      * Kafka's fetch.max.wait.ms: how long the broker holds a fetch that finds no new request. A
      * partition the loop resumes (its request finished) is fetched only once the fetch in flight
      * answers, which left out that paused partition: with Kafka's 500 ms, a request that arrived
-     * while its partition was busy could wait that long after the partition was free again.
+     * while its partition was busy could wait that long after the partition was free again. Each
+     * fetch that times out costs the broker: at 20 ms, its young collections came 45 % more often
+     * in ./vct bench jobs (docs/bench-jobs.md, session 9).
      */
-    @WithDefault("20ms")
+    @WithDefault("100ms")
     Duration fetchMaxWait();
 
     /**
