@@ -53,7 +53,10 @@ public final class JobsBenchmark {
                               [--timeline FILE]
 
         --rate N                 jobs per second submitted (default 20)
-        --seconds N              length of the measured run (default 30)
+        --seconds N              length of the measured run (default 30); it is submitted at
+                                 the rate with 2 s more before and after it, whose jobs are not
+                                 measured (the steady state), after a 10 s pause following the
+                                 warm-up
         --warmup-seconds N       run at half the rate before measuring (default 300: on two cores
                                  shared by five JVMs the C2 compilers of the services and the
                                  broker are still busy after three minutes)
