@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -299,9 +300,7 @@ public final class JobsBenchmark {
     Map<UUID, Instant> queued = new HashMap<>();
     runs.stream().filter(r -> r.queuedAt() != null).forEach(r -> queued.put(r.id(), r.queuedAt()));
     Map<UUID, Timeline> timelines = timelines(done, submitted, queued);
-    List<Long> wholeStep = new ArrayList<>();
-    timelines.values().forEach(t -> wholeStep.add(t.overhead()));
-    Collections.sort(wholeStep);
+    List<Long> wholeStep = sorted(timelines.values(), Timeline::overhead);
     timelines.keySet().retainAll(measured);
     String dispatched =
         dispatch.describe(
@@ -318,6 +317,14 @@ public final class JobsBenchmark {
         timelines,
         used,
         dispatched);
+  }
+
+  /** One part of each timeline, in ascending order (for percentiles). */
+  private static List<Long> sorted(Collection<Timeline> timelines, ToLongFunction<Timeline> part) {
+    List<Long> values = new ArrayList<>();
+    timelines.forEach(t -> values.add(part.applyAsLong(t)));
+    Collections.sort(values);
+    return values;
   }
 
   private static Map<String, Double> difference(
@@ -407,7 +414,10 @@ public final class JobsBenchmark {
       long pickup,
       long stages,
       long react,
-      String csv) {
+      UUID job,
+      Instant submitted,
+      Map<Stage, Hop> hops,
+      Instant finished) {
 
     static final String CSV_HEADER =
         "job,submitted,"
@@ -439,23 +449,29 @@ public final class JobsBenchmark {
         Instant next = i + 1 < path.size() ? path.get(i + 1).dispatched() : finished;
         react += millis(hop.succeeded(), next);
       }
-      long endToEnd = millis(submitted, finished);
-      StringBuilder csv = new StringBuilder(job.toString()).append(',').append(micros(submitted));
-      for (Stage stage : Stage.values()) {
-        Hop hop = hops.get(stage);
-        Stream.of(hop.queued(), hop.dispatched(), hop.relayed(), hop.started(), hop.succeeded())
-            .forEach(instant -> csv.append(',').append(micros(instant)));
-      }
-      csv.append(',').append(micros(finished)).append(',').append(endToEnd - stages);
       return new Timeline(
-          endToEnd,
+          millis(submitted, finished),
           millis(submitted, inversion.dispatched()),
           queued,
           relay,
           pickup,
           stages,
           react,
-          csv.toString());
+          job,
+          submitted,
+          hops,
+          finished);
+    }
+
+    /** Its row of {@link #CSV_HEADER}. */
+    String csv() {
+      StringBuilder csv = new StringBuilder(job.toString()).append(',').append(micros(submitted));
+      for (Stage stage : Stage.values()) {
+        Hop hop = hops.get(stage);
+        Stream.of(hop.queued(), hop.dispatched(), hop.relayed(), hop.started(), hop.succeeded())
+            .forEach(instant -> csv.append(',').append(micros(instant)));
+      }
+      return csv.append(',').append(micros(finished)).append(',').append(overhead()).toString();
     }
 
     private static long micros(Instant instant) {
@@ -513,10 +529,7 @@ public final class JobsBenchmark {
       String dispatch) {
 
     List<Long> values(ToLongFunction<Timeline> part) {
-      List<Long> values = new ArrayList<>();
-      timelines.values().forEach(t -> values.add(part.applyAsLong(t)));
-      Collections.sort(values);
-      return values;
+      return sorted(timelines.values(), part);
     }
 
     long succeeded() {
@@ -537,9 +550,9 @@ public final class JobsBenchmark {
     void writeTimeline(Path file) {
       List<String> lines = new ArrayList<>();
       lines.add(Timeline.CSV_HEADER);
-      timelines.entrySet().stream()
-          .sorted(Comparator.comparing(e -> submitted.get(e.getKey())))
-          .forEach(e -> lines.add(e.getValue().csv()));
+      timelines.values().stream()
+          .sorted(Comparator.comparing(Timeline::submitted))
+          .forEach(t -> lines.add(t.csv()));
       try {
         Files.write(file, lines);
       } catch (IOException e) {
