@@ -55,9 +55,9 @@ public final class JobsBenchmark {
 
         --rate N                 jobs per second submitted (default 20)
         --seconds N              length of the measured run (default 30); it is submitted at
-                                 the rate with 2 s more before and after it, whose jobs are not
-                                 measured (the steady state), after a 10 s pause following the
-                                 warm-up
+                                 the rate with 10 s more before it and 2 s after it, whose jobs
+                                 are not measured (the steady state), after a 10 s pause
+                                 following the warm-up
         --warmup-seconds N       run at half the rate before measuring (default 300: on two cores
                                  shared by five JVMs the C2 compilers of the services and the
                                  broker are still busy after three minutes)
@@ -93,11 +93,24 @@ public final class JobsBenchmark {
       Map.of("log_autovacuum_min_duration", "0", "log_checkpoints", "on");
 
   /**
-   * Before and after a measured step, this long at its rate whose jobs are not measured: the first
-   * jobs of a step found the stack idle after {@link #SETTLE} and the last ones the benchmark
-   * polling for the step's end; neither is the steady state at that rate.
+   * Before a measured step, this long at its rate whose jobs are not measured (the lead-in), and
+   * after it this long (the tail). The first jobs of a step found the stack idle after {@link
+   * #SETTLE}, and its JIT compilers still meeting the code paths of the doubled rate: the
+   * orchestrator compiled about 150 methods in the 3 s around the switch from the warm-up's rate,
+   * against 5-15 a second after that, and with a 2 s lead-in the measured window's first two
+   * seconds held its slowest jobs in half the runs (docs/bench-jobs.md, session 10). The last jobs
+   * ran beside the benchmark polling for the step's end. Neither is the steady state at that rate.
    */
-  private static final Duration MARGIN = Duration.ofSeconds(2);
+  private static final Margins MARGINS = new Margins(Duration.ofSeconds(10), Duration.ofSeconds(2));
+
+  /** The unmeasured seconds at a step's rate before and after its measured window. */
+  private record Margins(Duration leadIn, Duration tail) {
+    static final Margins NONE = new Margins(Duration.ZERO, Duration.ZERO);
+
+    Duration total() {
+      return leadIn.plus(tail);
+    }
+  }
 
   /** The pause between two steps ({@link #settle}). */
   private static final Duration SETTLE = Duration.ofSeconds(10);
@@ -184,7 +197,7 @@ public final class JobsBenchmark {
       // At half the rate: a cold JIT at the full rate builds a backlog the run never works off.
       double warmupRate = Math.max(1, options.rate() / 2);
       out.printf("warm-up: %d s at %.0f jobs/s%n", options.warmupSeconds(), warmupRate);
-      Step warmup = step(warmupRate, Duration.ofSeconds(options.warmupSeconds()), Duration.ZERO);
+      Step warmup = step(warmupRate, Duration.ofSeconds(options.warmupSeconds()), Margins.NONE);
       out.println("  " + warmup.summary());
       out.println(warmup.cpu().describe(warmup.submitted().size()));
       out.print(warmup.dispatch());
@@ -192,7 +205,7 @@ public final class JobsBenchmark {
     }
     out.printf("measured: %d s at %.0f jobs/s%n", options.seconds(), options.rate());
     FlightRecordings recordings = FlightRecordings.start(options.jfrDir(), jvmProcesses());
-    Step measured = step(options.rate(), Duration.ofSeconds(options.seconds()), MARGIN);
+    Step measured = step(options.rate(), Duration.ofSeconds(options.seconds()), MARGINS);
     recordings.stop().forEach(file -> out.println("  flight recording: " + file));
     if (options.timeline() != null) {
       measured.writeTimeline(options.timeline());
@@ -207,7 +220,7 @@ public final class JobsBenchmark {
         rate = Math.round(rate * 1.5);
         settle();
         out.printf("find-max: 15 s at %.0f jobs/s%n", rate);
-        Step attempt = step(rate, Duration.ofSeconds(15), MARGIN);
+        Step attempt = step(rate, Duration.ofSeconds(15), MARGINS);
         out.println("  " + attempt.summary());
         out.println(attempt.cpu().describe(attempt.submitted().size()));
         out.print(attempt.dispatch());
@@ -242,15 +255,15 @@ public final class JobsBenchmark {
   }
 
   /**
-   * Submits at {@code rate} for {@code length} with a {@code margin} before and after it, waits for
+   * Submits at {@code rate} for {@code length} with {@code margins} before and after it, waits for
    * every job, and measures them; the latencies are those of the jobs submitted within {@code
    * length} (the steady state), the rest (CPU, counts, kept up) covers the margins too.
    */
-  private Step step(double rate, Duration length, Duration margin) {
-    int count = (int) Math.round(rate * length.plus(margin).plus(margin).toMillis() / 1000.0);
+  private Step step(double rate, Duration length, Margins margins) {
+    int count = (int) Math.round(rate * length.plus(margins.total()).toMillis() / 1000.0);
     long periodNanos = Math.round(1e9 / rate);
-    long measuredFrom = margin.toNanos();
-    long measuredUntil = margin.plus(length).toNanos();
+    long measuredFrom = margins.leadIn().toNanos();
+    long measuredUntil = margins.leadIn().plus(length).toNanos();
     Map<UUID, Instant> submitted = new ConcurrentHashMap<>();
     Set<UUID> measured = ConcurrentHashMap.newKeySet();
     ExecutorService submitters = Executors.newFixedThreadPool(4);
@@ -312,7 +325,7 @@ public final class JobsBenchmark {
         submitted,
         done,
         lastSubmission,
-        margin,
+        margins,
         wholeStep,
         timelines,
         used,
@@ -522,7 +535,7 @@ public final class JobsBenchmark {
       Map<UUID, Instant> submitted,
       Map<UUID, JobRow> done,
       Instant lastSubmission,
-      Duration margin,
+      Margins margins,
       List<Long> wholeStepOverhead,
       Map<UUID, Timeline> timelines,
       Cpu cpu,
@@ -571,7 +584,7 @@ public final class JobsBenchmark {
           achievedRate,
           succeeded(),
           submitted.size() - done.size(),
-          margin.isZero()
+          margins.total().isZero()
               ? ""
               : String.format(
                   Locale.ROOT,
@@ -581,8 +594,8 @@ public final class JobsBenchmark {
                   percentile(wholeStepOverhead, 50),
                   percentile(wholeStepOverhead, 99),
                   timelines.size(),
-                  margin.toSeconds(),
-                  margin.toSeconds()),
+                  margins.leadIn().toSeconds(),
+                  margins.tail().toSeconds()),
           percentile(overhead, 50),
           percentile(overhead, 99),
           percentile(endToEnd, 50),
