@@ -63,8 +63,9 @@ public final class JobsBenchmark {
                                  broker are still busy after three minutes)
         --workers N              simulated worker processes, each serving every stage (default 1)
         --worker-concurrency N   stages one worker runs at once (default 8)
-        --find-max               then raise the rate (x1.5 per step, 15 s each) until jobs
-                                 finish later than 2 s after the last submission of a step
+        --find-max               then raise the rate (x1.5 per step, 15 s each, with the same
+                                 lead-in and tail) until jobs finish later than 2 s after the
+                                 last submission of a step
         --data-dir DIR           where the servers and logs go (default: a new temporary folder)
         --jvm-options "OPTIONS"  JVM options of the orchestrator and worker processes
                                  (default "-Xmx768m -XX:+UseSerialGC": the full JIT and the serial
