@@ -368,9 +368,10 @@ public final class JobClient implements AutoCloseable {
       }
       sleep(Duration.ofMillis(100));
     }
+    // jobs not found at all count as unfinished too
     List<JobRow> open = last.values().stream().filter(r -> !r.terminal()).toList();
     throw new IllegalStateException(
-        open.size()
+        (ids.size() - ended.size())
             + " of "
             + ids.size()
             + " jobs not finished after "
