@@ -52,11 +52,15 @@ class WorkerHandoverIT {
   private static final Duration LEASE = Duration.ofSeconds(15);
 
   /**
-   * Kafka's session timeout of the workers: longer than the lease, so a frozen worker keeps its
-   * partitions until its lease ran out and the stage's next attempt was queued (its first attempt's
-   * request is then superseded when another worker reads it).
+   * Kafka's session timeout of the workers: long enough that a frozen worker keeps its partitions
+   * until its lease ran out and the stage's next attempt was queued (its first attempt's request is
+   * then superseded when another worker reads it). The broker counts the session from the worker's
+   * last Kafka heartbeat, which the worker sends every third of the session: a frozen worker may be
+   * dropped two thirds of the session after it froze. At 20 s (the lease + 5 s) that was 13 s,
+   * before the 15 s lease ran out, and the other worker took attempt 1 over instead (a CI run). Two
+   * thirds of 36 s is 24 s: 9 s after the lease.
    */
-  private static final Duration SESSION = LEASE.plusSeconds(5);
+  private static final Duration SESSION = Duration.ofSeconds(36);
 
   /** Frequent sweeps and heartbeats; a checkpoint every 20 steps (0.8 s). */
   private static final JobStack.Settings SETTINGS =
